@@ -1,0 +1,39 @@
+#pragma once
+// The `mitsu` subcommands. Each returns the process exit status.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cli/config.h"
+
+namespace mitsu::cli {
+
+// Exit statuses shared by all commands (documented in `mitsu --help`).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitRejected = 3;  // ingest: some lines were rejected, the rest stored
+
+struct RunOptions {
+  bool once = false;
+};
+int run_command(const Config& config, const RunOptions& options);
+
+struct IngestOptions {
+  std::string input;  // a file path, or "-" for standard input
+  bool progress = false;
+  std::size_t batch = 1000;
+};
+int ingest_command(const Config& config, const IngestOptions& options);
+
+struct EventsOptions {
+  std::optional<std::string> kind, session, src_ip, sensor, site, protocol, since, until;
+  std::size_t limit = 50;
+  bool json = false;
+};
+int events_command(const Config& config, const EventsOptions& options);
+
+int version_command();
+
+}  // namespace mitsu::cli

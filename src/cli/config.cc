@@ -1,0 +1,247 @@
+#include "cli/config.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace mitsu::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ConfigError {
+  std::string message;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void fail(const toml::node& node, std::string_view key, std::string_view message) {
+    const toml::source_region& where = node.source();
+    throw ConfigError{fmt::format("{}:{}:{}: {}: {}", source_, where.begin.line,
+                                  where.begin.column, key, message)};
+  }
+
+  std::string string(const toml::node& node, std::string_view key) {
+    if (auto value = node.value<std::string>(); value && node.is_string()) {
+      return *value;
+    }
+    fail(node, key, "expected a string");
+  }
+
+  std::int64_t integer(const toml::node& node, std::string_view key, std::int64_t min,
+                       std::int64_t max) {
+    auto value = node.value<std::int64_t>();
+    if (!node.is_integer() || !value) {
+      fail(node, key, "expected an integer");
+    }
+    if (*value < min || *value > max) {
+      fail(node, key, fmt::format("must be between {} and {}", min, max));
+    }
+    return *value;
+  }
+
+  std::uint64_t size(const toml::node& node, std::string_view key) {
+    if (node.is_integer()) {
+      return static_cast<std::uint64_t>(integer(node, key, 1, INT64_MAX));
+    }
+    if (node.is_string()) {
+      if (auto bytes = parse_size(*node.value<std::string>()); bytes && *bytes > 0) {
+        return *bytes;
+      }
+    }
+    fail(node, key, "expected a size such as 65536, \"64KiB\" or \"64MiB\"");
+  }
+
+  using Handler = std::function<void(const toml::node&, const std::string&)>;
+
+  // Calls the handler of each key; an unknown key is an error that lists the known ones.
+  void table(const toml::table& table, std::string_view prefix,
+             const std::map<std::string, Handler>& handlers) {
+    for (const auto& [key, node] : table) {
+      std::string name = prefix.empty() ? std::string(key.str())
+                                        : fmt::format("{}.{}", prefix, key.str());
+      auto handler = handlers.find(std::string(key.str()));
+      if (handler == handlers.end()) {
+        std::string known;
+        for (const auto& [k, h] : handlers) {
+          known += known.empty() ? k : ", " + k;
+        }
+        fail(node, name, fmt::format("unknown key (known here: {})", known));
+      }
+      handler->second(node, name);
+    }
+  }
+
+  const toml::table& as_table(const toml::node& node, std::string_view key) {
+    if (!node.is_table()) {
+      fail(node, key, "expected a table");
+    }
+    return *node.as_table();
+  }
+
+ private:
+  std::string source_;
+};
+
+void read_config(Reader& r, const toml::table& root, Config& c) {
+  using H = Reader::Handler;
+  auto sub = [&r](std::map<std::string, H> handlers) -> H {
+    return [&r, handlers = std::move(handlers)](const toml::node& node, const std::string& key) {
+      r.table(r.as_table(node, key), key, handlers);
+    };
+  };
+  auto identifier = [&r](std::string& out) -> H {
+    return [&r, &out](const toml::node& node, const std::string& key) {
+      std::string value = r.string(node, key);
+      bool ok = !value.empty() && value.size() <= 64 && std::isalnum(static_cast<unsigned char>(value[0]));
+      for (char ch : value) {
+        ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-');
+      }
+      if (!ok) {
+        r.fail(node, key, "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+      }
+      out = value;
+    };
+  };
+  auto path = [&r](fs::path& out) -> H {
+    return [&r, &out](const toml::node& node, const std::string& key) { out = r.string(node, key); };
+  };
+
+  r.table(root, "",
+          {
+              {"data_dir", path(c.data_dir)},
+              {"log_level",
+               [&](const toml::node& node, const std::string& key) {
+                 c.log_level = r.string(node, key);
+                 static const std::set<std::string> kLevels{"trace", "debug", "info",
+                                                            "warn",  "error", "off"};
+                 if (!kLevels.contains(c.log_level)) {
+                   r.fail(node, key, "must be trace, debug, info, warn, error or off");
+                 }
+               }},
+              {"sensor", sub({{"id", identifier(c.sensor.sensor_id)},
+                              {"site", identifier(c.sensor.site)}})},
+              {"spool",
+               sub({{"dir", path(c.spool.dir)},
+                    {"fsync",
+                     [&](const toml::node& node, const std::string& key) {
+                       auto policy = spool::parse_fsync_policy(r.string(node, key));
+                       if (!policy) {
+                         r.fail(node, key, "must be \"always\", \"interval\" or \"never\"");
+                       }
+                       c.spool.fsync = *policy;
+                     }},
+                    {"fsync_interval_ms",
+                     [&](const toml::node& node, const std::string& key) {
+                       c.spool.fsync_interval =
+                           std::chrono::milliseconds(r.integer(node, key, 1, 60'000));
+                     }},
+                    {"segment_bytes",
+                     [&](const toml::node& node, const std::string& key) {
+                       c.spool.segment_bytes = r.size(node, key);
+                       if (c.spool.segment_bytes < 4096) {
+                         r.fail(node, key, "must be at least 4KiB");
+                       }
+                     }}})},
+              {"store",
+               sub({{"engine",
+                     [&](const toml::node& node, const std::string& key) {
+                       c.store_engine = r.string(node, key);
+                       if (c.store_engine != "sqlite") {
+                         r.fail(node, key, "only \"sqlite\" is available in this build");
+                       }
+                     }},
+                    {"path", path(c.store_path)},
+                    {"synchronous",
+                     [&](const toml::node& node, const std::string& key) {
+                       c.sqlite.synchronous = r.string(node, key);
+                       if (c.sqlite.synchronous != "full" && c.sqlite.synchronous != "normal") {
+                         r.fail(node, key, "must be \"full\" or \"normal\"");
+                       }
+                     }}})},
+              {"artifacts",
+               sub({{"dir", path(c.artifacts.dir)},
+                    {"max_bytes",
+                     [&](const toml::node& node, const std::string& key) {
+                       c.artifacts.max_bytes = r.size(node, key);
+                     }}})},
+              {"collector",
+               sub({{"batch_records",
+                     [&](const toml::node& node, const std::string& key) {
+                       c.collector.batch_records =
+                           static_cast<std::size_t>(r.integer(node, key, 1, 1'000'000));
+                     }}})},
+          });
+}
+
+}  // namespace
+
+void Config::resolve_paths() {
+  if (spool.dir.empty()) {
+    spool.dir = data_dir / "spool";
+  }
+  if (store_path.empty()) {
+    store_path = data_dir / "mitsu.db";
+  }
+  if (artifacts.dir.empty()) {
+    artifacts.dir = data_dir / "artifacts";
+  }
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  std::size_t digits = 0;
+  std::uint64_t value = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    if (value > (UINT64_MAX - 9) / 10) {
+      return std::nullopt;
+    }
+    value = value * 10 + static_cast<std::uint64_t>(text[digits] - '0');
+    ++digits;
+  }
+  if (digits == 0) {
+    return std::nullopt;
+  }
+  std::string_view unit = text.substr(digits);
+  static const std::map<std::string_view, std::uint64_t> kUnits{
+      {"", 1},           {"B", 1},          {"KiB", 1ULL << 10}, {"MiB", 1ULL << 20},
+      {"GiB", 1ULL << 30}, {"KB", 1000},    {"MB", 1000'000},    {"GB", 1000'000'000}};
+  auto it = kUnits.find(unit);
+  if (it == kUnits.end() || value > UINT64_MAX / it->second) {
+    return std::nullopt;
+  }
+  return value * it->second;
+}
+
+Result<Config> parse_config(std::string_view text, std::string_view source_name) {
+  Config config;
+  try {
+    toml::table root = toml::parse(text, source_name);
+    Reader reader(source_name);
+    read_config(reader, root, config);
+  } catch (const toml::parse_error& e) {
+    return Error{fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line,
+                             e.source().begin.column, e.description())};
+  } catch (const ConfigError& e) {
+    return Error{e.message};
+  }
+  return config;
+}
+
+Result<Config> load_config(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) {
+    return Error{fmt::format("{}: cannot read configuration file", file.string())};
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file.string());
+}
+
+}  // namespace mitsu::cli

@@ -1,0 +1,39 @@
+#pragma once
+// Mitsu's configuration: one TOML file (etc/mitsu.example.toml documents every key). Errors name
+// the file, line, column and key; unknown keys are errors, not silently ignored typos.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "artifacts/artifact_store.h"
+#include "collector/collector.h"
+#include "core/event_builder.h"
+#include "core/result.h"
+#include "spool/spool.h"
+#include "store/sqlite/sqlite_database.h"
+
+namespace mitsu::cli {
+
+struct Config {
+  std::filesystem::path data_dir = "mitsu-data";
+  std::string log_level = "info";
+  SensorIdentity sensor;
+  spool::SpoolOptions spool;  // dir defaults to <data_dir>/spool
+  std::string store_engine = "sqlite";
+  std::filesystem::path store_path;  // defaults to <data_dir>/mitsu.db
+  store::sqlite::SqliteOptions sqlite;
+  artifacts::ArtifactStoreOptions artifacts;  // dir defaults to <data_dir>/artifacts
+  collector::CollectorOptions collector;
+
+  // Fills the paths left empty from data_dir.
+  void resolve_paths();
+};
+
+Result<Config> parse_config(std::string_view text, std::string_view source_name);
+Result<Config> load_config(const std::filesystem::path& file);
+
+// "64MiB", "512KiB", "1GB", "100" (bytes) -> bytes.
+std::optional<std::uint64_t> parse_size(std::string_view text);
+
+}  // namespace mitsu::cli

@@ -1,0 +1,108 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/platform.h"
+#include "core/clock.h"
+
+namespace mitsu::cli {
+namespace {
+
+// One line of what matters most for each kind, read from the event body.
+std::string summary_of(const Event& event) {
+  nlohmann::json body = nlohmann::json::parse(event.body, nullptr, false);
+  auto text = [&](const char* pointer) -> std::string {
+    auto p = nlohmann::json::json_pointer(pointer);
+    if (body.is_discarded() || !body.contains(p)) {
+      return "";
+    }
+    const auto& value = body.at(p);
+    return value.is_string() ? value.get<std::string>() : value.dump();
+  };
+  if (event.action == "login.attempt") {
+    return fmt::format("user={:?} password={:?} {}", text("/user/name"),
+                       text("/mitsu/login/password"), text("/event/outcome"));
+  }
+  if (event.action == "command") {
+    return text("/process/command_line");
+  }
+  if (event.action == "exploit") {
+    return fmt::format("{} {}", text("/rule/id"), text("/vulnerability/id"));
+  }
+  if (event.action == "file.download") {
+    return fmt::format("{} {} {}", text("/url/full"), text("/event/outcome"),
+                       text("/file/hash/sha256"));
+  }
+  if (event.action == "file.upload") {
+    return fmt::format("{} {}", text("/file/name"), text("/file/hash/sha256"));
+  }
+  return "";
+}
+
+}  // namespace
+
+int events_command(const Config& config, const EventsOptions& options) {
+  store::EventQuery query;
+  query.action = options.kind;
+  query.session_id = options.session;
+  query.src_ip = options.src_ip;
+  if (query.src_ip) {
+    std::string normal = normalize_ip(*query.src_ip);
+    if (normal.empty()) {
+      spdlog::error("--src-ip: '{}' is not an IP address", *query.src_ip);
+      return kExitUsage;
+    }
+    query.src_ip = normal;
+  }
+  query.sensor = options.sensor;
+  query.site = options.site;
+  query.protocol = options.protocol;
+  query.limit = options.limit;
+  for (auto [text, target, flag] : {std::tuple{&options.since, &query.since_us, "--since"},
+                                    std::tuple{&options.until, &query.until_us, "--until"}}) {
+    if (*text) {
+      auto us = parse_time_filter_us(**text);
+      if (!us) {
+        spdlog::error("{}: '{}' is not a time (use 2026-11-26, 2026-11-26T01:10:30 or RFC 3339)",
+                      flag, **text);
+        return kExitUsage;
+      }
+      *target = *us;
+    }
+  }
+
+  auto platform = Platform::open(config, /*with_spool=*/false);
+  if (!platform) {
+    spdlog::error("{}", platform.error());
+    return kExitFailure;
+  }
+  auto events = (*platform)->store.events->query(query);
+  if (!events) {
+    spdlog::error("{}", events.error());
+    return kExitFailure;
+  }
+  for (const Event& event : *events) {
+    if (options.json) {
+      std::printf("%s\n", event.body.c_str());
+      continue;
+    }
+    std::string where =
+        event.src_ip.empty()
+            ? event.sensor
+            : fmt::format(event.src_ip.find(':') == std::string::npos ? "{}:{} -> {}/{}"
+                                                                      : "[{}]:{} -> {}/{}",
+                          event.src_ip, event.src_port, event.protocol, event.dst_port);
+    std::printf("%s  %-13s  %-40s  %-9s  %s\n", format_timestamp_us(event.ts_us).c_str(),
+                event.action.c_str(), where.c_str(), event.device_type.c_str(),
+                summary_of(event).c_str());
+  }
+  if (!options.json) {
+    std::fprintf(stderr, "%zu events\n", events->size());
+  }
+  return kExitOk;
+}
+
+}  // namespace mitsu::cli

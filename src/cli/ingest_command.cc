@@ -1,0 +1,101 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/platform.h"
+#include "core/event_parser.h"
+
+namespace mitsu::cli {
+
+int ingest_command(const Config& config, const IngestOptions& options) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  std::string name = options.input == "-" ? "<stdin>" : options.input;
+  if (options.input != "-") {
+    file.open(options.input);
+    if (!file) {
+      spdlog::error("{}: cannot open for reading", options.input);
+      return kExitFailure;
+    }
+    in = &file;
+  }
+  auto platform = Platform::open(config, /*with_spool=*/true);
+  if (!platform) {
+    spdlog::error("{}", platform.error());
+    return kExitFailure;
+  }
+  Platform& p = **platform;
+
+  EventParser parser;
+  Event event;
+  std::vector<std::string> batch;
+  std::uint64_t lines = 0, accepted = 0, rejected = 0, delivered = 0;
+  auto flush = [&]() -> bool {
+    if (batch.empty()) {
+      return true;
+    }
+    if (Status status = p.spool->append_batch(batch); !status) {
+      spdlog::error("spool: {}", status.error());
+      return false;
+    }
+    accepted += batch.size();
+    batch.clear();
+    if (options.progress) {
+      std::printf("accepted %llu\n", static_cast<unsigned long long>(accepted));
+      std::fflush(stdout);
+    }
+    // Deliver in store-sized transactions, so the spool stays small on a long input.
+    if (accepted - delivered >= p.config.collector.batch_records) {
+      auto moved = p.collector->drain();
+      if (!moved) {
+        spdlog::error("collector: {}", moved.error());
+        return false;
+      }
+      delivered = accepted;
+    }
+    return true;
+  };
+
+  std::string line;
+  while (std::getline(*in, line)) {
+    ++lines;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    Rejection why;
+    if (!parser.parse(line, event, why)) {
+      ++rejected;
+      std::fprintf(stderr, "%s:%llu: rejected: %s\n", name.c_str(),
+                   static_cast<unsigned long long>(lines), why.to_string().c_str());
+      continue;
+    }
+    batch.push_back(std::move(line));
+    if (batch.size() >= options.batch && !flush()) {
+      return kExitFailure;
+    }
+  }
+  if (!flush()) {
+    return kExitFailure;
+  }
+  auto moved = p.collector->drain();
+  if (!moved) {
+    spdlog::error("collector: {}", moved.error());
+    return kExitFailure;
+  }
+  const collector::CollectorStats& s = p.collector->stats();
+  std::fprintf(stderr,
+               "%s: %llu lines, %llu accepted, %llu rejected; stored %llu new events, "
+               "%llu duplicates\n",
+               name.c_str(), static_cast<unsigned long long>(lines),
+               static_cast<unsigned long long>(accepted), static_cast<unsigned long long>(rejected),
+               static_cast<unsigned long long>(s.stored),
+               static_cast<unsigned long long>(s.duplicates));
+  return rejected > 0 ? kExitRejected : kExitOk;
+}
+
+}  // namespace mitsu::cli

@@ -1,0 +1,112 @@
+// mitsu: one binary for every part of the platform.
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+
+#include "cli/commands.h"
+#include "cli/config.h"
+
+namespace {
+
+constexpr const char* kFooter = R"(Configuration: --config FILE, else $MITSU_CONFIG, else built-in defaults
+(data under ./mitsu-data). etc/mitsu.example.toml documents every key.
+
+Exit status: 0 success, 1 failure, 2 usage error, 3 ingest stored the good lines but
+rejected some (each is reported on stderr with its line number and reason).)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mitsu::cli;
+  CLI::App app{"Mitsu: IoT threat-intelligence platform (honeypot sensors, malware analysis, "
+               "statistics)",
+               "mitsu"};
+  app.footer(kFooter);
+  app.require_subcommand(1);
+
+  std::string config_file;
+  std::string data_dir;
+  std::string log_level;
+  app.add_option("-c,--config", config_file, "TOML configuration file")
+      ->envname("MITSU_CONFIG")
+      ->check(CLI::ExistingFile);
+  app.add_option("-d,--data-dir", data_dir,
+                 "Directory for the spool, store and artifacts (overrides the config)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run the platform all-in-one: spool -> collector -> embedded SQLite store");
+  run_cmd->add_flag("--once", run.once,
+                    "Recover the spool, deliver everything in it to the store, and exit");
+
+  IngestOptions ingest;
+  auto* ingest_cmd = app.add_subcommand(
+      "ingest", "Validate JSON-lines events (docs/events.md) and deliver them via the spool");
+  ingest_cmd->add_option("input", ingest.input, "Events file, or - for standard input")
+      ->required();
+  ingest_cmd->add_flag("--progress", ingest.progress,
+                       "Print 'accepted N' on stdout after each batch the spool has accepted");
+  ingest_cmd->add_option("--batch", ingest.batch, "Events per spool append")
+      ->check(CLI::Range(1, 100000));
+
+  EventsOptions events;
+  auto* events_cmd = app.add_subcommand("events", "Query stored events, newest first");
+  events_cmd->add_option("--kind", events.kind, "event.action, e.g. login.attempt");
+  events_cmd->add_option("--session", events.session, "mitsu.session.id");
+  events_cmd->add_option("--src-ip", events.src_ip, "Attacker address");
+  events_cmd->add_option("--sensor", events.sensor, "observer.name");
+  events_cmd->add_option("--site", events.site, "observer.geo.name");
+  events_cmd->add_option("--protocol", events.protocol, "network.protocol, e.g. telnet");
+  events_cmd->add_option("--since", events.since, "From this time (UTC), inclusive");
+  events_cmd->add_option("--until", events.until, "Up to this time (UTC), exclusive");
+  events_cmd->add_option("-n,--limit", events.limit, "At most this many events")
+      ->check(CLI::Range(1, 10'000'000));
+  events_cmd->add_flag("--json", events.json, "Print the events as JSON lines");
+
+  auto* version_cmd = app.add_subcommand("version", "Print versions of Mitsu and its formats");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  auto logger = spdlog::stderr_color_mt("mitsu");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(logger);
+
+  if (version_cmd->parsed()) {
+    return version_command();
+  }
+
+  Config config;
+  if (!config_file.empty()) {
+    auto loaded = load_config(config_file);
+    if (!loaded) {
+      spdlog::error("{}", loaded.error());
+      return kExitUsage;
+    }
+    config = std::move(*loaded);
+  }
+  if (!data_dir.empty()) {
+    config.data_dir = data_dir;
+  }
+  if (!log_level.empty()) {
+    config.log_level = log_level;
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  if (run_cmd->parsed()) {
+    return run_command(config, run);
+  }
+  if (ingest_cmd->parsed()) {
+    return ingest_command(config, ingest);
+  }
+  return events_command(config, events);
+}

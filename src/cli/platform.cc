@@ -1,0 +1,43 @@
+#include "cli/platform.h"
+
+#include <spdlog/spdlog.h>
+
+namespace mitsu::cli {
+
+Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool) {
+  auto platform = std::make_unique<Platform>();
+  config.resolve_paths();
+  platform->config = config;
+  auto store = store::sqlite::open_embedded_store(config.store_path, config.sqlite);
+  if (!store) {
+    return Error{store.error()};
+  }
+  platform->store = std::move(*store);
+  if (!with_spool) {
+    return platform;
+  }
+  auto spool = spool::Spool::open(config.spool);
+  if (!spool) {
+    return Error{spool.error()};
+  }
+  platform->spool = std::move(*spool);
+  const spool::RecoveryReport& recovery = platform->spool->recovery();
+  for (const std::string& problem : recovery.problems) {
+    spdlog::warn("spool recovery: {}", problem);
+  }
+  if (recovery.pending_records > 0 || recovery.discarded_bytes > 0) {
+    spdlog::info("spool recovery: {} unacknowledged events to deliver, {} bytes discarded",
+                 recovery.pending_records, recovery.discarded_bytes);
+  }
+  auto artifacts = artifacts::ArtifactStore::open(config.artifacts);
+  if (!artifacts) {
+    return Error{artifacts.error()};
+  }
+  platform->artifacts = std::move(*artifacts);
+  platform->collector = std::make_unique<collector::Collector>(
+      *platform->spool, *platform->store.events, *platform->store.catalog, *platform->store.db,
+      config.collector);
+  return platform;
+}
+
+}  // namespace mitsu::cli

@@ -1,0 +1,105 @@
+#include "core/event_kinds.h"
+
+#include <array>
+
+namespace mitsu {
+namespace {
+
+using enum FieldType;
+using enum Presence;
+
+constexpr std::array kCommon{
+    FieldRule{"/mitsu/schema", kNonNegativeInt, kRequired},
+    FieldRule{"/event/id", kUuid, kRequired},
+    FieldRule{"/@timestamp", kNonEmptyString, kRequired},
+    FieldRule{"/event/action", kNonEmptyString, kRequired},
+    FieldRule{"/observer/name", kIdentifier, kRequired},
+    FieldRule{"/observer/geo/name", kIdentifier, kRequired},
+};
+
+constexpr std::array kSessionScope{
+    FieldRule{"/mitsu/session/id", kUuid, kRequired},
+    FieldRule{"/network/protocol", kToken, kRequired},
+    FieldRule{"/network/transport", kTransport, kOptional},
+    FieldRule{"/source/ip", kIp, kRequired},
+    FieldRule{"/source/port", kPort, kRequired},
+    FieldRule{"/destination/ip", kIp, kOptional},
+    FieldRule{"/destination/port", kPort, kRequired},
+    FieldRule{"/mitsu/persona/device_type", kToken, kRequired},
+    FieldRule{"/mitsu/persona/vendor", kNonEmptyString, kRequired},
+    FieldRule{"/mitsu/persona/model", kNonEmptyString, kRequired},
+};
+
+constexpr std::array<FieldRule, 0> kNoFields{};
+
+constexpr std::array kSessionClose{
+    FieldRule{"/event/duration", kNonNegativeInt, kOptional},
+    FieldRule{"/mitsu/session/end_reason", kToken, kOptional},
+};
+
+constexpr std::array kLoginAttempt{
+    FieldRule{"/user/name", kString, kRequired},
+    FieldRule{"/mitsu/login/password", kString, kRequired},
+    FieldRule{"/mitsu/login/method", kToken, kOptional},
+    FieldRule{"/event/outcome", kOutcome, kRequired},
+};
+
+constexpr std::array kCommand{
+    FieldRule{"/process/command_line", kString, kRequired},
+};
+
+constexpr std::array kExploit{
+    FieldRule{"/rule/id", kNonEmptyString, kRequired},
+    FieldRule{"/rule/name", kString, kOptional},
+    FieldRule{"/vulnerability/id", kStringOrStringArray, kOptional},
+};
+
+constexpr std::array kFileDownload{
+    FieldRule{"/url/full", kNonEmptyString, kRequired},
+    FieldRule{"/event/outcome", kOutcome, kRequired},
+    FieldRule{"/file/hash/sha256", kSha256, kRequiredOnSuccess},
+    FieldRule{"/file/size", kNonNegativeInt, kOptional},
+};
+
+constexpr std::array kFileUpload{
+    FieldRule{"/file/hash/sha256", kSha256, kRequired},
+    FieldRule{"/file/size", kNonNegativeInt, kRequired},
+    FieldRule{"/file/name", kString, kOptional},
+};
+
+constexpr std::array kKinds{
+    EventKind{"session.open", EventScope::kSession, kNoFields},
+    EventKind{"session.close", EventScope::kSession, kSessionClose},
+    EventKind{"login.attempt", EventScope::kSession, kLoginAttempt},
+    EventKind{"command", EventScope::kSession, kCommand},
+    EventKind{"exploit", EventScope::kSession, kExploit},
+    EventKind{"file.download", EventScope::kSession, kFileDownload},
+    EventKind{"file.upload", EventScope::kSession, kFileUpload},
+    EventKind{"sensor.start", EventScope::kSensor, kNoFields},
+    EventKind{"sensor.stop", EventScope::kSensor, kNoFields},
+};
+
+}  // namespace
+
+std::string FieldRule::ecs_name() const {
+  std::string name(pointer.substr(1));
+  for (char& c : name) {
+    c = c == '/' ? '.' : c;
+  }
+  return name;
+}
+
+std::span<const FieldRule> common_event_fields() { return kCommon; }
+std::span<const FieldRule> session_event_fields() { return kSessionScope; }
+std::span<const EventKind> event_kinds() { return kKinds; }
+
+const EventKind* find_event_kind(std::string_view action) {
+  for (const EventKind& kind : kKinds) {
+    if (kind.action == action) {
+      return &kind;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace mitsu

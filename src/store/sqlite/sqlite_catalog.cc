@@ -1,0 +1,358 @@
+#include "store/sqlite/sqlite_catalog.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <map>
+
+namespace mitsu::store::sqlite {
+namespace {
+
+constexpr std::array kMigrations{
+    Migration{1, R"sql(
+CREATE TABLE sensors (
+  id            TEXT PRIMARY KEY,
+  site          TEXT NOT NULL,
+  first_seen_us INTEGER NOT NULL,
+  last_seen_us  INTEGER NOT NULL,
+  events        INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  id               TEXT PRIMARY KEY,
+  sensor           TEXT NOT NULL,
+  site             TEXT NOT NULL,
+  protocol         TEXT NOT NULL,
+  src_ip           TEXT NOT NULL,
+  src_port         INTEGER NOT NULL,
+  dst_port         INTEGER NOT NULL,
+  device_type      TEXT NOT NULL,
+  vendor           TEXT NOT NULL,
+  model            TEXT NOT NULL,
+  started_us       INTEGER NOT NULL,
+  last_seen_us     INTEGER NOT NULL,
+  ended_us         INTEGER,
+  events           INTEGER NOT NULL,
+  login_attempts   INTEGER NOT NULL,
+  logins_succeeded INTEGER NOT NULL,
+  commands         INTEGER NOT NULL,
+  exploits         INTEGER NOT NULL,
+  downloads        INTEGER NOT NULL,
+  uploads          INTEGER NOT NULL
+);
+CREATE INDEX sessions_started ON sessions(started_us);
+CREATE INDEX sessions_src_ip ON sessions(src_ip, started_us);
+CREATE TABLE samples (
+  sha256        TEXT PRIMARY KEY,
+  size          INTEGER,
+  first_seen_us INTEGER NOT NULL,
+  last_seen_us  INTEGER NOT NULL,
+  sightings     INTEGER NOT NULL
+);
+-- One row per event that delivered a sample: which session, when, from where.
+CREATE TABLE sample_sightings (
+  event_id   TEXT PRIMARY KEY,
+  sha256     TEXT NOT NULL REFERENCES samples(sha256),
+  session_id TEXT NOT NULL,
+  ts_us      INTEGER NOT NULL,
+  action     TEXT NOT NULL
+);
+CREATE INDEX sample_sightings_sha256 ON sample_sightings(sha256, ts_us);
+-- Durable analysis queue: a worker leases a job, writes a verdict, marks it done.
+CREATE TABLE analysis_jobs (
+  id             INTEGER PRIMARY KEY,
+  sha256         TEXT NOT NULL,
+  kind           TEXT NOT NULL,
+  state          TEXT NOT NULL DEFAULT 'queued',
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  lease_until_us INTEGER,
+  created_us     INTEGER NOT NULL,
+  UNIQUE (sha256, kind)
+);
+CREATE INDEX analysis_jobs_state ON analysis_jobs(state, id);
+CREATE TABLE verdicts (
+  sha256           TEXT NOT NULL,
+  analyzer_version INTEGER NOT NULL,
+  created_us       INTEGER NOT NULL,
+  body             TEXT NOT NULL,
+  PRIMARY KEY (sha256, analyzer_version)
+);
+)sql"},
+};
+
+constexpr std::string_view kSessionColumns =
+    "id, sensor, site, protocol, src_ip, src_port, dst_port, device_type, vendor, model, "
+    "started_us, last_seen_us, ended_us, events, login_attempts, logins_succeeded, commands, "
+    "exploits, downloads, uploads";
+
+SessionRecord session_from_row(const Statement& row) {
+  SessionRecord s;
+  s.id = row.column_text(0);
+  s.sensor = row.column_text(1);
+  s.site = row.column_text(2);
+  s.protocol = row.column_text(3);
+  s.src_ip = row.column_text(4);
+  s.src_port = static_cast<int>(row.column_int(5));
+  s.dst_port = static_cast<int>(row.column_int(6));
+  s.device_type = row.column_text(7);
+  s.vendor = row.column_text(8);
+  s.model = row.column_text(9);
+  s.started_us = row.column_int(10);
+  s.last_seen_us = row.column_int(11);
+  if (!row.column_is_null(12)) {
+    s.ended_us = row.column_int(12);
+  }
+  s.events = row.column_int(13);
+  s.login_attempts = row.column_int(14);
+  s.logins_succeeded = row.column_int(15);
+  s.commands = row.column_int(16);
+  s.exploits = row.column_int(17);
+  s.downloads = row.column_int(18);
+  s.uploads = row.column_int(19);
+  return s;
+}
+
+bool delivers_sample(const Event& event) {
+  return !event.sha256.empty() &&
+         (event.action == "file.upload" ||
+          (event.action == "file.download" && event.outcome == "success"));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(SqliteDatabase& db) {
+  if (Status status = db.migrate("catalog", kMigrations); !status) {
+    return Error{status.error()};
+  }
+  std::unique_ptr<SqliteCatalog> catalog(new SqliteCatalog(db));
+  struct Prepared {
+    Statement* target;
+    std::string sql;
+  };
+  std::array statements{
+      Prepared{&catalog->upsert_session_,
+               fmt::format("INSERT INTO sessions ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+                           " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+                           " ON CONFLICT(id) DO UPDATE SET"
+                           " started_us = min(started_us, excluded.started_us),"
+                           " last_seen_us = max(last_seen_us, excluded.last_seen_us),"
+                           " ended_us = coalesce(max(ended_us, excluded.ended_us), ended_us,"
+                           "                     excluded.ended_us),"
+                           " events = events + excluded.events,"
+                           " login_attempts = login_attempts + excluded.login_attempts,"
+                           " logins_succeeded = logins_succeeded + excluded.logins_succeeded,"
+                           " commands = commands + excluded.commands,"
+                           " exploits = exploits + excluded.exploits,"
+                           " downloads = downloads + excluded.downloads,"
+                           " uploads = uploads + excluded.uploads",
+                           kSessionColumns)},
+      Prepared{&catalog->upsert_sensor_,
+               "INSERT INTO sensors (id, site, first_seen_us, last_seen_us, events)"
+               " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET"
+               " site = excluded.site,"
+               " first_seen_us = min(first_seen_us, excluded.first_seen_us),"
+               " last_seen_us = max(last_seen_us, excluded.last_seen_us),"
+               " events = events + excluded.events"},
+      Prepared{&catalog->upsert_sample_,
+               "INSERT INTO samples (sha256, size, first_seen_us, last_seen_us, sightings)"
+               " VALUES (?1, ?2, ?3, ?3, 1) ON CONFLICT(sha256) DO UPDATE SET"
+               " size = coalesce(size, excluded.size),"
+               " first_seen_us = min(first_seen_us, excluded.first_seen_us),"
+               " last_seen_us = max(last_seen_us, excluded.last_seen_us),"
+               " sightings = sightings + 1"},
+      Prepared{&catalog->insert_sighting_,
+               "INSERT OR IGNORE INTO sample_sightings (event_id, sha256, session_id, ts_us, "
+               "action) VALUES (?1, ?2, ?3, ?4, ?5)"},
+      Prepared{&catalog->enqueue_job_,
+               "INSERT OR IGNORE INTO analysis_jobs (sha256, kind, created_us)"
+               " VALUES (?1, 'static', ?2)"},
+  };
+  for (Prepared& p : statements) {
+    auto statement = db.prepare(p.sql);
+    if (!statement) {
+      return Error{statement.error()};
+    }
+    *p.target = std::move(*statement);
+  }
+  return catalog;
+}
+
+Status SqliteCatalog::apply(std::span<const Event* const> fresh_events) {
+  std::map<std::string_view, SessionRecord> sessions;
+  std::map<std::string_view, SensorRecord> sensors;
+  for (const Event* event : fresh_events) {
+    auto [sensor, new_sensor] = sensors.try_emplace(event->sensor);
+    if (new_sensor) {
+      sensor->second = {event->sensor, event->site, event->ts_us, event->ts_us, 0};
+    }
+    sensor->second.first_seen_us = std::min(sensor->second.first_seen_us, event->ts_us);
+    sensor->second.last_seen_us = std::max(sensor->second.last_seen_us, event->ts_us);
+    ++sensor->second.events;
+
+    if (event->session_id.empty()) {
+      continue;
+    }
+    auto [it, inserted] = sessions.try_emplace(event->session_id);
+    SessionRecord& s = it->second;
+    if (inserted) {
+      s = {event->session_id, event->sensor,      event->site,   event->protocol,
+           event->src_ip,     event->src_port,    event->dst_port, event->device_type,
+           event->vendor,     event->model,       event->ts_us,  event->ts_us};
+    }
+    s.started_us = std::min(s.started_us, event->ts_us);
+    s.last_seen_us = std::max(s.last_seen_us, event->ts_us);
+    ++s.events;
+    const std::string& action = event->action;
+    if (action == "session.close") {
+      s.ended_us = std::max(s.ended_us.value_or(event->ts_us), event->ts_us);
+    } else if (action == "login.attempt") {
+      ++s.login_attempts;
+      s.logins_succeeded += event->outcome == "success" ? 1 : 0;
+    } else if (action == "command") {
+      ++s.commands;
+    } else if (action == "exploit") {
+      ++s.exploits;
+    } else if (action == "file.download") {
+      ++s.downloads;
+    } else if (action == "file.upload") {
+      ++s.uploads;
+    }
+  }
+
+  std::lock_guard lock(db_.mutex());
+  for (const auto& [id, s] : sessions) {
+    Statement& q = upsert_session_;
+    q.bind(1, s.id).bind(2, s.sensor).bind(3, s.site).bind(4, s.protocol).bind(5, s.src_ip);
+    q.bind(6, std::int64_t{s.src_port}).bind(7, std::int64_t{s.dst_port});
+    q.bind(8, s.device_type).bind(9, s.vendor).bind(10, s.model);
+    q.bind(11, s.started_us).bind(12, s.last_seen_us);
+    if (s.ended_us) {
+      q.bind(13, *s.ended_us);
+    }
+    q.bind(14, s.events).bind(15, s.login_attempts).bind(16, s.logins_succeeded);
+    q.bind(17, s.commands).bind(18, s.exploits).bind(19, s.downloads).bind(20, s.uploads);
+    if (Status status = q.run(); !status) {
+      return status;
+    }
+  }
+  for (const auto& [id, s] : sensors) {
+    upsert_sensor_.bind(1, s.id).bind(2, s.site).bind(3, s.first_seen_us);
+    upsert_sensor_.bind(4, s.last_seen_us).bind(5, s.events);
+    if (Status status = upsert_sensor_.run(); !status) {
+      return status;
+    }
+  }
+  for (const Event* event : fresh_events) {
+    if (!delivers_sample(*event)) {
+      continue;
+    }
+    upsert_sample_.bind(1, event->sha256).bind(3, event->ts_us);
+    if (event->file_size >= 0) {
+      upsert_sample_.bind(2, event->file_size);
+    }
+    insert_sighting_.bind(1, event->id).bind(2, event->sha256).bind(3, event->session_id);
+    insert_sighting_.bind(4, event->ts_us).bind(5, event->action);
+    enqueue_job_.bind(1, event->sha256).bind(2, event->ts_us);
+    for (Statement* q : {&upsert_sample_, &insert_sighting_, &enqueue_job_}) {
+      if (Status status = q->run(); !status) {
+        return status;
+      }
+    }
+  }
+  return {};
+}
+
+Result<std::vector<SessionRecord>> SqliteCatalog::select_sessions(std::string_view where_and_order,
+                                                                  std::string_view argument) {
+  std::lock_guard lock(db_.mutex());
+  auto statement =
+      db_.prepare(fmt::format("SELECT {} FROM sessions {}", kSessionColumns, where_and_order));
+  if (!statement) {
+    return Error{statement.error()};
+  }
+  if (!argument.empty()) {
+    statement->bind(1, argument);
+  }
+  std::vector<SessionRecord> out;
+  while (true) {
+    Result<bool> row = statement->step();
+    if (!row) {
+      return Error{row.error()};
+    }
+    if (!*row) {
+      return out;
+    }
+    out.push_back(session_from_row(*statement));
+  }
+}
+
+Result<std::optional<SessionRecord>> SqliteCatalog::session(std::string_view id) {
+  auto rows = select_sessions("WHERE id = ?1", id.empty() ? "-" : id);
+  if (!rows) {
+    return Error{rows.error()};
+  }
+  if (rows->empty()) {
+    return std::optional<SessionRecord>();
+  }
+  return std::optional<SessionRecord>(std::move(rows->front()));
+}
+
+Result<std::vector<SessionRecord>> SqliteCatalog::recent_sessions(std::size_t limit) {
+  return select_sessions(fmt::format("ORDER BY started_us DESC LIMIT {}", limit), {});
+}
+
+Result<std::vector<SensorRecord>> SqliteCatalog::sensors() {
+  std::lock_guard lock(db_.mutex());
+  auto statement = db_.prepare(
+      "SELECT id, site, first_seen_us, last_seen_us, events FROM sensors ORDER BY id");
+  if (!statement) {
+    return Error{statement.error()};
+  }
+  std::vector<SensorRecord> out;
+  while (true) {
+    Result<bool> row = statement->step();
+    if (!row) {
+      return Error{row.error()};
+    }
+    if (!*row) {
+      return out;
+    }
+    out.push_back({std::string(statement->column_text(0)), std::string(statement->column_text(1)),
+                   statement->column_int(2), statement->column_int(3), statement->column_int(4)});
+  }
+}
+
+Result<std::optional<SampleRecord>> SqliteCatalog::sample(std::string_view sha256) {
+  std::lock_guard lock(db_.mutex());
+  auto statement = db_.prepare(
+      "SELECT sha256, size, first_seen_us, last_seen_us, sightings FROM samples WHERE sha256 = ?1");
+  if (!statement) {
+    return Error{statement.error()};
+  }
+  statement->bind(1, sha256);
+  Result<bool> row = statement->step();
+  if (!row) {
+    return Error{row.error()};
+  }
+  if (!*row) {
+    return std::optional<SampleRecord>();
+  }
+  return std::optional<SampleRecord>(SampleRecord{
+      std::string(statement->column_text(0)),
+      statement->column_is_null(1) ? -1 : statement->column_int(1), statement->column_int(2),
+      statement->column_int(3), statement->column_int(4)});
+}
+
+Result<std::uint64_t> SqliteCatalog::queued_jobs() {
+  std::lock_guard lock(db_.mutex());
+  auto statement = db_.prepare("SELECT count(*) FROM analysis_jobs WHERE state = 'queued'");
+  if (!statement) {
+    return Error{statement.error()};
+  }
+  Result<bool> row = statement->step();
+  if (!row) {
+    return Error{row.error()};
+  }
+  return static_cast<std::uint64_t>(statement->column_int(0));
+}
+
+}  // namespace mitsu::store::sqlite

@@ -1,0 +1,35 @@
+#pragma once
+// Catalog on SQLite. Shares the database (and so the transaction) with SqliteEventStore in the
+// embedded deployment.
+
+#include "store/catalog.h"
+#include "store/sqlite/sqlite_database.h"
+
+namespace mitsu::store::sqlite {
+
+class SqliteCatalog : public Catalog {
+ public:
+  // Applies the "catalog" migrations.
+  static Result<std::unique_ptr<SqliteCatalog>> open(SqliteDatabase& db);
+
+  Status apply(std::span<const Event* const> fresh_events) override;
+  Result<std::optional<SessionRecord>> session(std::string_view id) override;
+  Result<std::vector<SessionRecord>> recent_sessions(std::size_t limit) override;
+  Result<std::vector<SensorRecord>> sensors() override;
+  Result<std::optional<SampleRecord>> sample(std::string_view sha256) override;
+  Result<std::uint64_t> queued_jobs() override;
+
+ private:
+  explicit SqliteCatalog(SqliteDatabase& db) : db_(db) {}
+  Result<std::vector<SessionRecord>> select_sessions(std::string_view where_and_order,
+                                                     std::string_view argument);
+
+  SqliteDatabase& db_;
+  Statement upsert_session_;
+  Statement upsert_sensor_;
+  Statement upsert_sample_;
+  Statement insert_sighting_;
+  Statement enqueue_job_;
+};
+
+}  // namespace mitsu::store::sqlite

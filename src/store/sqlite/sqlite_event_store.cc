@@ -1,0 +1,196 @@
+#include "store/sqlite/sqlite_event_store.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace mitsu::store::sqlite {
+namespace {
+
+constexpr std::array kMigrations{
+    Migration{1, R"sql(
+CREATE TABLE events (
+  seq         INTEGER PRIMARY KEY,  -- arrival order; rows are appended
+  id          TEXT NOT NULL UNIQUE, -- event.id (UUIDv7): the de-duplication key
+  ts_us       INTEGER NOT NULL,
+  action      TEXT NOT NULL,
+  sensor      TEXT NOT NULL,
+  site        TEXT NOT NULL,
+  session_id  TEXT,
+  protocol    TEXT,
+  src_ip      TEXT,
+  src_port    INTEGER,
+  dst_port    INTEGER,
+  device_type TEXT,
+  body        TEXT NOT NULL         -- the validated JSON event
+);
+CREATE INDEX events_ts ON events(ts_us);
+CREATE INDEX events_action_ts ON events(action, ts_us);
+CREATE INDEX events_session ON events(session_id) WHERE session_id IS NOT NULL;
+CREATE TABLE rejected_events (
+  seq         INTEGER PRIMARY KEY,
+  received_us INTEGER NOT NULL,
+  code        TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  raw         BLOB NOT NULL
+);
+)sql"},
+};
+
+constexpr std::string_view kColumns =
+    "id, ts_us, action, sensor, site, session_id, protocol, src_ip, src_port, dst_port, "
+    "device_type, body";
+
+// Columns not kept in the table (vendor, model, outcome, file fields) live in the body; a query
+// result carries the body for them.
+Event event_from_row(const Statement& row) {
+  Event event;
+  event.id = row.column_text(0);
+  event.ts_us = row.column_int(1);
+  event.action = row.column_text(2);
+  event.sensor = row.column_text(3);
+  event.site = row.column_text(4);
+  event.session_id = row.column_text(5);
+  event.protocol = row.column_text(6);
+  event.src_ip = row.column_text(7);
+  event.src_port = row.column_is_null(8) ? -1 : static_cast<int>(row.column_int(8));
+  event.dst_port = row.column_is_null(9) ? -1 : static_cast<int>(row.column_int(9));
+  event.device_type = row.column_text(10);
+  event.body = row.column_text(11);
+  return event;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::open(SqliteDatabase& db) {
+  if (Status status = db.migrate("events", kMigrations); !status) {
+    return Error{status.error()};
+  }
+  std::unique_ptr<SqliteEventStore> store(new SqliteEventStore(db));
+  auto insert = db.prepare(fmt::format(
+      "INSERT OR IGNORE INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+      kColumns));
+  auto quarantine = db.prepare(
+      "INSERT INTO rejected_events (received_us, code, reason, raw) VALUES (?1, ?2, ?3, ?4)");
+  if (!insert || !quarantine) {
+    return Error{insert ? quarantine.error() : insert.error()};
+  }
+  store->insert_ = std::move(*insert);
+  store->quarantine_ = std::move(*quarantine);
+  return store;
+}
+
+Result<InsertOutcome> SqliteEventStore::insert(std::span<const Event> events) {
+  std::lock_guard lock(db_.mutex());
+  InsertOutcome outcome;
+  outcome.fresh.reserve(events.size());
+  for (const Event& event : events) {
+    insert_.bind(1, event.id)
+        .bind(2, event.ts_us)
+        .bind(3, event.action)
+        .bind(4, event.sensor)
+        .bind(5, event.site)
+        .bind_optional(6, event.session_id)
+        .bind_optional(7, event.protocol)
+        .bind_optional(8, event.src_ip)
+        .bind_optional(11, event.device_type)
+        .bind(12, event.body);
+    if (event.src_port >= 0) {
+      insert_.bind(9, std::int64_t{event.src_port});
+    }
+    if (event.dst_port >= 0) {
+      insert_.bind(10, std::int64_t{event.dst_port});
+    }
+    if (Status status = insert_.run(); !status) {
+      return Error{status.error()};
+    }
+    bool fresh = sqlite3_changes(db_.handle()) == 1;
+    outcome.fresh.push_back(fresh);
+    ++(fresh ? outcome.inserted : outcome.duplicates);
+  }
+  return outcome;
+}
+
+Status SqliteEventStore::quarantine(std::string_view raw, const Rejection& why,
+                                    std::int64_t received_us) {
+  std::lock_guard lock(db_.mutex());
+  quarantine_.bind(1, received_us)
+      .bind(2, reject_code_name(why.code))
+      .bind(3, why.detail)
+      .bind(4, raw);
+  return quarantine_.run();
+}
+
+Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
+  std::string sql = fmt::format("SELECT {} FROM events WHERE 1", kColumns);
+  std::vector<std::string> texts;
+  auto text_filter = [&](const std::optional<std::string>& value, std::string_view column) {
+    if (value) {
+      texts.push_back(*value);
+      sql += fmt::format(" AND {} = ?{}", column, texts.size());
+    }
+  };
+  text_filter(query.action, "action");
+  text_filter(query.session_id, "session_id");
+  text_filter(query.src_ip, "src_ip");
+  text_filter(query.sensor, "sensor");
+  text_filter(query.site, "site");
+  text_filter(query.protocol, "protocol");
+  int next = static_cast<int>(texts.size());
+  if (query.since_us) {
+    sql += fmt::format(" AND ts_us >= ?{}", ++next);
+  }
+  if (query.until_us) {
+    sql += fmt::format(" AND ts_us < ?{}", ++next);
+  }
+  sql += fmt::format(" ORDER BY ts_us DESC, id DESC LIMIT {}", query.limit);
+
+  std::lock_guard lock(db_.mutex());
+  auto statement = db_.prepare(sql);
+  if (!statement) {
+    return Error{statement.error()};
+  }
+  int index = 0;
+  for (const std::string& text : texts) {
+    statement->bind(++index, text);
+  }
+  if (query.since_us) {
+    statement->bind(++index, *query.since_us);
+  }
+  if (query.until_us) {
+    statement->bind(++index, *query.until_us);
+  }
+  std::vector<Event> events;
+  while (true) {
+    Result<bool> row = statement->step();
+    if (!row) {
+      return Error{row.error()};
+    }
+    if (!*row) {
+      break;
+    }
+    events.push_back(event_from_row(*statement));
+  }
+  return events;
+}
+
+Result<std::uint64_t> SqliteEventStore::scalar(std::string_view sql) {
+  std::lock_guard lock(db_.mutex());
+  auto statement = db_.prepare(sql);
+  if (!statement) {
+    return Error{statement.error()};
+  }
+  Result<bool> row = statement->step();
+  if (!row) {
+    return Error{row.error()};
+  }
+  return static_cast<std::uint64_t>(statement->column_int(0));
+}
+
+Result<std::uint64_t> SqliteEventStore::count() { return scalar("SELECT count(*) FROM events"); }
+
+Result<std::uint64_t> SqliteEventStore::quarantined_count() {
+  return scalar("SELECT count(*) FROM rejected_events");
+}
+
+}  // namespace mitsu::store::sqlite
