@@ -81,14 +81,22 @@ struct ArtifactWriter::State {
   std::uint64_t size = 0;
   bool failed = false;
 
-  ~State() {
+  // A failed or abandoned write leaves nothing behind.
+  void discard() {
+    failed = true;
     if (fd >= 0) {
       ::close(fd);
+      fd = -1;
     }
     if (!tmp.empty()) {
       std::error_code ec;
       fs::remove(tmp, ec);
+      tmp.clear();
     }
+  }
+
+  ~State() {
+    discard();
     EVP_MD_CTX_free(hash);
   }
 };
@@ -103,7 +111,7 @@ Status ArtifactWriter::write(std::span<const std::byte> bytes) {
     return Error{"artifact writer is no longer usable"};
   }
   if (s.size + bytes.size() > s.store->options_.max_bytes) {
-    s.failed = true;
+    s.discard();
     return Error{fmt::format("artifact exceeds the size cap of {} bytes", s.store->max_bytes())};
   }
   EVP_DigestUpdate(s.hash, bytes.data(), bytes.size());
@@ -115,8 +123,9 @@ Status ArtifactWriter::write(std::span<const std::byte> bytes) {
       continue;
     }
     if (n < 0) {
-      s.failed = true;
-      return errno_error("write", s.tmp);
+      Error error = errno_error("write", s.tmp);
+      s.discard();
+      return error;
     }
     data += n;
     left -= static_cast<std::size_t>(n);
@@ -134,8 +143,9 @@ Result<PutResult> ArtifactWriter::commit(const Sighting& sighting) {
   unsigned int digest_size = 0;
   EVP_DigestFinal_ex(s.hash, digest, &digest_size);
   if (::fchmod(s.fd, kFileMode) != 0 || ::fdatasync(s.fd) != 0) {
-    s.failed = true;
-    return errno_error("sync", s.tmp);
+    Error error = errno_error("sync", s.tmp);
+    s.discard();
+    return error;
   }
   ::close(s.fd);
   s.fd = -1;

@@ -92,9 +92,10 @@ int events_command(const Config& config, const EventsOptions& options) {
     std::string where =
         event.src_ip.empty()
             ? event.sensor
-            : fmt::format(event.src_ip.find(':') == std::string::npos ? "{}:{} -> {}/{}"
-                                                                      : "[{}]:{} -> {}/{}",
-                          event.src_ip, event.src_port, event.protocol, event.dst_port);
+            : fmt::format("{}:{} -> {}/{}",
+                          event.src_ip.find(':') == std::string::npos ? event.src_ip
+                                                                      : "[" + event.src_ip + "]",
+                          event.src_port, event.protocol, event.dst_port);
     std::printf("%s  %-13s  %-40s  %-9s  %s\n", format_timestamp_us(event.ts_us).c_str(),
                 event.action.c_str(), where.c_str(), event.device_type.c_str(),
                 summary_of(event).c_str());

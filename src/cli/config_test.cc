@@ -1,0 +1,107 @@
+#include "cli/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "testing/temp_dir.h"
+
+namespace mitsu::cli {
+namespace {
+
+TEST(Config, DefaultsNeedNoFile) {
+  Config config;
+  config.resolve_paths();
+  EXPECT_EQ(config.spool.dir, std::filesystem::path("mitsu-data/spool"));
+  EXPECT_EQ(config.store_path, std::filesystem::path("mitsu-data/mitsu.db"));
+  EXPECT_EQ(config.spool.fsync, spool::FsyncPolicy::kAlways);
+}
+
+TEST(Config, ShippedExampleParses) {
+  auto config = load_config(std::string(MITSU_SOURCE_DIR) + "/etc/mitsu.example.toml");
+  ASSERT_TRUE(config.ok()) << config.error();
+}
+
+TEST(Config, ReadsEveryKey) {
+  auto config = parse_config(R"(
+data_dir = "/var/lib/mitsu"
+log_level = "debug"
+[sensor]
+id = "cam-01"
+site = "osaka"
+[spool]
+dir = "/spool"
+fsync = "interval"
+fsync_interval_ms = 50
+segment_bytes = "8MiB"
+[store]
+engine = "sqlite"
+path = "/db/m.db"
+synchronous = "normal"
+[artifacts]
+dir = "/art"
+max_bytes = 1048576
+[collector]
+batch_records = 777
+)",
+                             "test.toml");
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->data_dir, "/var/lib/mitsu");
+  EXPECT_EQ(config->sensor.sensor_id, "cam-01");
+  EXPECT_EQ(config->sensor.site, "osaka");
+  EXPECT_EQ(config->spool.fsync, spool::FsyncPolicy::kInterval);
+  EXPECT_EQ(config->spool.fsync_interval.count(), 50);
+  EXPECT_EQ(config->spool.segment_bytes, 8u << 20);
+  EXPECT_EQ(config->store_path, "/db/m.db");
+  EXPECT_EQ(config->sqlite.synchronous, "normal");
+  EXPECT_EQ(config->artifacts.max_bytes, 1048576u);
+  EXPECT_EQ(config->collector.batch_records, 777u);
+}
+
+struct BadConfig {
+  const char* text;
+  const char* expected;  // substring of the error
+};
+
+class ConfigErrors : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(ConfigErrors, NameFileLineAndKey) {
+  auto config = parse_config(GetParam().text, "site.toml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().find(GetParam().expected), std::string::npos) << config.error();
+  EXPECT_EQ(config.error().rfind("site.toml:", 0), 0u) << config.error();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfigErrors,
+    ::testing::Values(
+        BadConfig{"[spool]\nfsync = \"sometimes\"\n",
+                  "site.toml:2:9: spool.fsync: must be \"always\", \"interval\" or \"never\""},
+        BadConfig{"[spool]\nfsyncc = \"always\"\n", "site.toml:2:10: spool.fsyncc: unknown key"},
+        BadConfig{"[sensr]\nid = \"x\"\n", "sensr: unknown key"},
+        BadConfig{"[sensor]\nid = 5\n", "site.toml:2:6: sensor.id: expected a string"},
+        BadConfig{"[sensor]\nid = \"has space\"\n", "sensor.id: must match"},
+        BadConfig{"[collector]\nbatch_records = 0\n", "collector.batch_records: must be between"},
+        BadConfig{"[spool]\nsegment_bytes = \"lots\"\n", "spool.segment_bytes: expected a size"},
+        BadConfig{"[store]\nengine = \"clickhouse\"\n", "store.engine: only \"sqlite\""},
+        BadConfig{"sensor = 3\n", "sensor: expected a table"},
+        BadConfig{"[spool\nfsync = 1\n", "site.toml:1:"},  // TOML syntax error
+        BadConfig{"log_level = \"loud\"\n", "log_level: must be"}));
+
+TEST(Config, MissingFileIsAClearError) {
+  auto config = load_config("/nonexistent/mitsu.toml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().find("/nonexistent/mitsu.toml"), std::string::npos);
+}
+
+TEST(Config, Sizes) {
+  EXPECT_EQ(parse_size("64MiB"), 64u << 20);
+  EXPECT_EQ(parse_size("1GB"), 1'000'000'000u);
+  EXPECT_EQ(parse_size("4096"), 4096u);
+  EXPECT_FALSE(parse_size("MiB"));
+  EXPECT_FALSE(parse_size("12 MiB"));
+  EXPECT_FALSE(parse_size("99999999999999999999"));
+}
+
+}  // namespace
+}  // namespace mitsu::cli

@@ -1,0 +1,163 @@
+#include "collector/collector.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "store/sqlite/embedded_store.h"
+#include "testing/synthetic_events.h"
+#include "testing/temp_dir.h"
+
+namespace mitsu::collector {
+namespace {
+
+std::vector<std::string> synthetic(std::size_t n) {
+  mitsu::testing::SyntheticEvents source;
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(source.next());
+  }
+  return out;
+}
+
+// Delegates to the real store; fails inserts while `fail` is set.
+class FlakyEventStore : public store::EventStore {
+ public:
+  explicit FlakyEventStore(store::EventStore& real) : real_(real) {}
+  bool fail = false;
+
+  Result<store::InsertOutcome> insert(std::span<const Event> events) override {
+    if (fail) {
+      return Error{"disk full (simulated)"};
+    }
+    return real_.insert(events);
+  }
+  Status quarantine(std::string_view raw, const Rejection& why, std::int64_t at) override {
+    return real_.quarantine(raw, why, at);
+  }
+  Result<std::vector<Event>> query(const store::EventQuery& q) override { return real_.query(q); }
+  Result<std::uint64_t> count() override { return real_.count(); }
+  Result<std::uint64_t> quarantined_count() override { return real_.quarantined_count(); }
+
+ private:
+  store::EventStore& real_;
+};
+
+class CollectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+
+  void reopen() {
+    collector_.reset();
+    spool_.reset();
+    store_ = {};
+    auto spool = spool::Spool::open({dir_ / "spool"});
+    ASSERT_TRUE(spool.ok()) << spool.error();
+    spool_ = std::move(*spool);
+    auto store = store::sqlite::open_embedded_store(dir_ / "mitsu.db");
+    ASSERT_TRUE(store.ok()) << store.error();
+    store_ = std::move(*store);
+    flaky_ = std::make_unique<FlakyEventStore>(*store_.events);
+    CollectorOptions options;
+    options.batch_records = 100;
+    collector_ = std::make_unique<Collector>(*spool_, *flaky_, *store_.catalog, *store_.db,
+                                             options);
+  }
+
+  mitsu::testing::TempDir dir_{"collector-test"};
+  std::unique_ptr<spool::Spool> spool_;
+  store::sqlite::EmbeddedStore store_;
+  std::unique_ptr<FlakyEventStore> flaky_;
+  std::unique_ptr<Collector> collector_;
+};
+
+TEST_F(CollectorTest, DeliversEverythingAndAcknowledges) {
+  auto events = synthetic(1234);
+  ASSERT_TRUE(spool_->append_batch(events));
+  auto moved = collector_->drain();
+  ASSERT_TRUE(moved.ok()) << moved.error();
+  EXPECT_EQ(*moved, 1234u);
+  EXPECT_EQ(*store_.events->count(), 1234u);
+  EXPECT_FALSE(spool_->has_unread());
+  EXPECT_EQ(collector_->stats().stored, 1234u);
+}
+
+TEST_F(CollectorTest, ReplayedBatchIsStoredOnce) {
+  auto events = synthetic(300);
+  ASSERT_TRUE(spool_->append_batch(events));
+  ASSERT_TRUE(spool_->append_batch(events));  // a sensor re-sends after a lost ack
+  ASSERT_TRUE(collector_->drain().ok());
+  EXPECT_EQ(*store_.events->count(), 300u);
+  EXPECT_EQ(collector_->stats().stored, 300u);
+  EXPECT_EQ(collector_->stats().duplicates, 300u);
+}
+
+TEST_F(CollectorTest, CrashBetweenCommitAndAckReplaysWithoutDuplicates) {
+  auto events = synthetic(250);
+  ASSERT_TRUE(spool_->append_batch(events));
+  // Commit everything to the store by hand, but never acknowledge: the crash window.
+  auto batch = spool_->read(1000);
+  ASSERT_EQ(batch->records.size(), 250u);
+  EventParser parser;
+  std::vector<Event> parsed(250);
+  for (std::size_t i = 0; i < 250; ++i) {
+    Rejection why;
+    ASSERT_TRUE(parser.parse(batch->records[i], parsed[i], why));
+  }
+  ASSERT_TRUE(store_.db->run([&]() -> Status {
+    auto outcome = store_.events->insert(parsed);
+    return outcome ? Status{} : Status{Error{outcome.error()}};
+  }));
+  reopen();
+  EXPECT_EQ(spool_->recovery().pending_records, 250u);
+  ASSERT_TRUE(collector_->drain().ok());
+  EXPECT_EQ(*store_.events->count(), 250u);
+  EXPECT_EQ(collector_->stats().duplicates, 250u);
+}
+
+TEST_F(CollectorTest, FailedCommitIsNotAcknowledgedAndIsRetried) {
+  auto events = synthetic(150);
+  ASSERT_TRUE(spool_->append_batch(events));
+  flaky_->fail = true;
+  auto failed = collector_->drain();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().find("disk full"), std::string::npos);
+  EXPECT_EQ(*store_.events->count(), 0u);
+  EXPECT_EQ(spool_->acknowledged().offset, spool::kSegmentHeaderBytes);
+  flaky_->fail = false;
+  ASSERT_TRUE(collector_->drain().ok());
+  EXPECT_EQ(*store_.events->count(), 150u);
+}
+
+TEST_F(CollectorTest, InvalidEventsAreQuarantinedWithReasonAndCounted) {
+  auto events = synthetic(10);
+  events.insert(events.begin() + 3, "{\"not\":\"an event\"}");
+  events.insert(events.begin() + 7, "garbage");
+  ASSERT_TRUE(spool_->append_batch(events));
+  ASSERT_TRUE(collector_->drain().ok());
+  EXPECT_EQ(*store_.events->count(), 10u);
+  EXPECT_EQ(*store_.events->quarantined_count(), 2u);
+  EXPECT_EQ(collector_->stats().rejected, 2u);
+  EXPECT_EQ(collector_->stats().rejected_by_code[static_cast<int>(RejectCode::kMalformedJson)], 1u);
+  EXPECT_EQ(collector_->stats().rejected_by_code[static_cast<int>(RejectCode::kMissingField)], 1u);
+}
+
+TEST_F(CollectorTest, KeepsUpWithConcurrentAppends) {
+  auto events = synthetic(3000);
+  std::thread producer([&] {
+    for (std::size_t i = 0; i < events.size(); i += 50) {
+      ASSERT_TRUE(spool_->append_batch(std::span(events).subspan(i, 50)));
+    }
+  });
+  std::uint64_t moved = 0;
+  while (moved < events.size()) {
+    auto once = collector_->drain_once();
+    ASSERT_TRUE(once.ok()) << once.error();
+    moved += *once;
+  }
+  producer.join();
+  EXPECT_EQ(*store_.events->count(), 3000u);
+}
+
+}  // namespace
+}  // namespace mitsu::collector

@@ -1,0 +1,179 @@
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "core/event_parser.h"
+#include "store/sqlite/embedded_store.h"
+#include "testing/synthetic_events.h"
+#include "testing/temp_dir.h"
+
+namespace mitsu::store::sqlite {
+namespace {
+
+std::vector<Event> synthetic(std::size_t n, std::uint64_t seed = 1) {
+  mitsu::testing::SyntheticOptions options;
+  options.seed = seed;
+  mitsu::testing::SyntheticEvents source(options);
+  EventParser parser;
+  std::vector<Event> events(n);
+  for (Event& e : events) {
+    Rejection why;
+    EXPECT_TRUE(parser.parse(source.next(), e, why)) << why.to_string();
+  }
+  return events;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = open_embedded_store(dir_ / "mitsu.db");
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    store_ = std::move(*opened);
+  }
+
+  Result<InsertOutcome> insert(const std::vector<Event>& events) {
+    Result<InsertOutcome> outcome = Error{"not run"};
+    Status status = store_.db->run([&]() -> Status {
+      outcome = store_.events->insert(events);
+      if (!outcome) {
+        return Error{outcome.error()};
+      }
+      std::vector<const Event*> fresh;
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        if (outcome->fresh[i]) {
+          fresh.push_back(&events[i]);
+        }
+      }
+      return store_.catalog->apply(fresh);
+    });
+    EXPECT_TRUE(status) << status.error();
+    return outcome;
+  }
+
+  mitsu::testing::TempDir dir_{"store-test"};
+  EmbeddedStore store_;
+};
+
+TEST_F(StoreTest, InsertsOnceAndCountsDuplicates) {
+  auto events = synthetic(500);
+  auto first = insert(events);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->inserted, 500u);
+  auto second = insert(events);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->inserted, 0u);
+  EXPECT_EQ(second->duplicates, 500u);
+  EXPECT_EQ(*store_.events->count(), 500u);
+}
+
+TEST_F(StoreTest, CatalogCountsEachEventOnceEvenWhenReplayed) {
+  auto events = synthetic(300);
+  ASSERT_TRUE(insert(events));
+  ASSERT_TRUE(insert(events));  // replay
+  const Event& open = events.front();
+  ASSERT_EQ(open.action, "session.open");
+  auto session = store_.catalog->session(open.session_id);
+  ASSERT_TRUE(session.ok());
+  ASSERT_TRUE(session->has_value());
+  std::int64_t expected = 0, logins = 0;
+  for (const Event& e : events) {
+    if (e.session_id == open.session_id) {
+      ++expected;
+      logins += e.action == "login.attempt";
+    }
+  }
+  EXPECT_EQ((*session)->events, expected);
+  EXPECT_EQ((*session)->login_attempts, logins);
+  EXPECT_EQ((*session)->src_ip, open.src_ip);
+  EXPECT_EQ((*session)->device_type, open.device_type);
+  EXPECT_TRUE((*session)->ended_us.has_value());
+  auto sensors = store_.catalog->sensors();
+  ASSERT_EQ(sensors->size(), 1u);
+  EXPECT_EQ(sensors->front().events, 300);
+}
+
+TEST_F(StoreTest, DeliveredSamplesAreQueuedForAnalysisOnce) {
+  auto events = synthetic(2000);
+  ASSERT_TRUE(insert(events));
+  std::set<std::string> hashes;
+  std::map<std::string, int> sightings;
+  for (const Event& e : events) {
+    if (e.action == "file.download" && e.outcome == "success") {
+      hashes.insert(e.sha256);
+      ++sightings[e.sha256];
+    }
+  }
+  ASSERT_FALSE(hashes.empty());
+  EXPECT_EQ(*store_.catalog->queued_jobs(), hashes.size());
+  auto sample = store_.catalog->sample(*hashes.begin());
+  ASSERT_TRUE(sample.ok() && sample->has_value());
+  EXPECT_EQ((*sample)->sightings, sightings[*hashes.begin()]);
+}
+
+TEST_F(StoreTest, QueriesFilterAndOrderNewestFirst) {
+  auto events = synthetic(1000);
+  ASSERT_TRUE(insert(events));
+  EventQuery query;
+  query.action = "login.attempt";
+  query.limit = 5;
+  auto logins = store_.events->query(query);
+  ASSERT_TRUE(logins.ok());
+  ASSERT_EQ(logins->size(), 5u);
+  for (std::size_t i = 0; i < logins->size(); ++i) {
+    EXPECT_EQ((*logins)[i].action, "login.attempt");
+    if (i > 0) {
+      EXPECT_GE((*logins)[i - 1].ts_us, (*logins)[i].ts_us);
+    }
+  }
+  EventQuery by_session;
+  by_session.session_id = events[0].session_id;
+  by_session.limit = 1000;
+  auto session_events = store_.events->query(by_session);
+  EXPECT_EQ(session_events->back().action, "session.open");
+  EventQuery window;
+  window.since_us = events[10].ts_us;
+  window.until_us = events[20].ts_us;
+  window.limit = 1000;
+  EXPECT_EQ(store_.events->query(window)->size(), 10u);
+  EventQuery by_ip;
+  by_ip.src_ip = events[0].src_ip;
+  by_ip.limit = 1000;
+  for (const Event& e : *store_.events->query(by_ip)) {
+    EXPECT_EQ(e.src_ip, events[0].src_ip);
+  }
+}
+
+TEST_F(StoreTest, QuarantinesRejectedEvents) {
+  ASSERT_TRUE(store_.events->quarantine("not json", {RejectCode::kMalformedJson, "x"}, 1));
+  EXPECT_EQ(*store_.events->quarantined_count(), 1u);
+}
+
+TEST_F(StoreTest, MigrationsAreVersionedAndReopenCleanly) {
+  auto events = synthetic(10);
+  ASSERT_TRUE(insert(events));
+  store_ = {};
+  auto reopened = open_embedded_store(dir_ / "mitsu.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.error();
+  EXPECT_EQ(*reopened->events->count(), 10u);
+  ASSERT_TRUE(reopened->db->exec("UPDATE schema_migrations SET version = 99 WHERE "
+                                 "component = 'events'"));
+  reopened = {Error{"closed"}};
+  auto newer = open_embedded_store(dir_ / "mitsu.db");
+  ASSERT_FALSE(newer.ok());
+  EXPECT_NE(newer.error().find("newer than this build"), std::string::npos) << newer.error();
+}
+
+TEST_F(StoreTest, FailedUnitOfWorkStoresNothing) {
+  auto events = synthetic(50);
+  Status status = store_.db->run([&]() -> Status {
+    auto outcome = store_.events->insert(events);
+    EXPECT_TRUE(outcome.ok());
+    return Error{"catalog failed"};
+  });
+  EXPECT_FALSE(status);
+  EXPECT_EQ(*store_.events->count(), 0u);
+}
+
+}  // namespace
+}  // namespace mitsu::store::sqlite

@@ -1,0 +1,153 @@
+#include "testing/subprocess.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace mitsu::testing {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string temp_path(const char* what) {
+  std::string pattern = "/tmp/mitsu-proc-" + std::string(what) + "-XXXXXX";
+  int fd = ::mkstemp(pattern.data());
+  if (fd < 0) {
+    throw std::runtime_error("mkstemp failed");
+  }
+  ::close(fd);
+  return pattern;
+}
+
+[[noreturn]] void exec(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  ::_exit(127);
+}
+
+void decode_status(int status, ProcessResult& result) {
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+}
+
+}  // namespace
+
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_text) {
+  std::string in_path = temp_path("in");
+  std::string out_path = temp_path("out");
+  std::string err_path = temp_path("err");
+  std::ofstream(in_path, std::ios::binary) << stdin_text;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int in = ::open(in_path.c_str(), O_RDONLY);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_TRUNC);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_TRUNC);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    exec(argv);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ProcessResult result;
+  decode_status(status, result);
+  result.out = slurp(out_path);
+  result.err = slurp(err_path);
+  for (const std::string& path : {in_path, out_path, err_path}) {
+    ::unlink(path.c_str());
+  }
+  return result;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
+  err_path_ = temp_path("err");
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::close(pipe_fds[0]);
+    ::dup2(pipe_fds[1], 1);
+    int err = ::open(err_path_.c_str(), O_WRONLY | O_TRUNC);
+    ::dup2(err, 2);
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    exec(argv);
+  }
+  ::close(pipe_fds[1]);
+  out_ = ::fdopen(pipe_fds[0], "r");
+}
+
+ChildProcess::~ChildProcess() {
+  if (!waited_) {
+    send_signal(SIGKILL);
+    wait();
+  }
+  if (out_ != nullptr) {
+    std::fclose(out_);
+  }
+  ::unlink(err_path_.c_str());
+}
+
+bool ChildProcess::read_line(std::string& line) {
+  char* buffer = nullptr;
+  std::size_t size = 0;
+  ssize_t n = ::getline(&buffer, &size, out_);
+  if (n < 0) {
+    std::free(buffer);
+    return false;
+  }
+  line.assign(buffer, static_cast<std::size_t>(n));
+  std::free(buffer);
+  if (!line.empty() && line.back() == '\n') {
+    line.pop_back();
+  }
+  return true;
+}
+
+void ChildProcess::send_signal(int signal) {
+  if (!waited_) {
+    ::kill(pid_, signal);
+  }
+}
+
+ProcessResult ChildProcess::wait() {
+  ProcessResult result;
+  if (waited_) {
+    return result;
+  }
+  std::string line;
+  while (read_line(line)) {
+    result.out += line + "\n";
+  }
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  waited_ = true;
+  decode_status(status, result);
+  result.err = slurp(err_path_);
+  return result;
+}
+
+}  // namespace mitsu::testing
