@@ -113,9 +113,8 @@ int main(int argc, char** argv) {
     if (collector.stats().stored != count) {
       die(fmt::format("stored {} of {} events", collector.stats().stored, count));
     }
-    fmt::print("  spool: {} fsyncs, {} segments created, {} removed\n",
-               (*spool)->stats().fsyncs, (*spool)->stats().segments_created,
-               (*spool)->stats().segments_removed);
+    fmt::print("  spool: {} fsyncs, {} segments created, {} removed\n", (*spool)->stats().fsyncs,
+               (*spool)->stats().segments_created, (*spool)->stats().segments_removed);
   }
   double mitsu_seconds = seconds_since(start);
   double mitsu_rate = count / mitsu_seconds;

@@ -38,9 +38,8 @@ class CliTest : public ::testing::Test {
     return run_process(args, stdin_text);
   }
 
-  testing::TempDir data_{"cli-test-" + std::string(::testing::UnitTest::GetInstance()
-                                                        ->current_test_info()
-                                                        ->name())};
+  testing::TempDir data_{
+      "cli-test-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())};
 };
 
 TEST_F(CliTest, VersionNamesFormats) {
@@ -82,8 +81,8 @@ TEST_F(CliTest, IngestThenQuery) {
       << logins.out;
   EXPECT_NE(logins.out.find("203.0.113.45:51234 -> telnet/23"), std::string::npos);
 
-  ProcessResult window = mitsu({"events", "--json", "--since", "2026-11-01T00:00:01",
-                                "--until", "2026-11-01T00:00:03"});
+  ProcessResult window = mitsu(
+      {"events", "--json", "--since", "2026-11-01T00:00:01", "--until", "2026-11-01T00:00:03"});
   EXPECT_EQ(count_lines(window.out), 3) << window.out;  // command, exploit, download
 
   ProcessResult by_ip = mitsu({"events", "--json", "--src-ip", "203.0.113.45", "-n", "3"});
@@ -125,8 +124,7 @@ TEST_F(CliTest, RunDeliversTheSpoolAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(once.exit_code, 0) << once.err;
   EXPECT_NE(once.err.find("0 events read"), std::string::npos) << once.err;
 
-  testing::ChildProcess run(
-      {MITSU_EXE, "--data-dir", data_.path().string(), "run"});
+  testing::ChildProcess run({MITSU_EXE, "--data-dir", data_.path().string(), "run"});
   // While run holds the spool, another writer is refused with a clear reason.
   ProcessResult refused;
   for (int i = 0; i < 100; ++i) {

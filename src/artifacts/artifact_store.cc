@@ -149,8 +149,7 @@ Result<PutResult> ArtifactWriter::commit(const Sighting& sighting) {
   }
   ::close(s.fd);
   s.fd = -1;
-  Result<PutResult> result =
-      s.store->finish(s.tmp, to_hex(digest, digest_size), s.size, sighting);
+  Result<PutResult> result = s.store->finish(s.tmp, to_hex(digest, digest_size), s.size, sighting);
   s.tmp.clear();  // renamed away or removed by finish()
   return result;
 }
@@ -162,8 +161,8 @@ Result<std::unique_ptr<ArtifactStore>> ArtifactStore::open(ArtifactStoreOptions 
   std::error_code ec;
   fs::create_directories(options.dir / "tmp", ec);
   if (ec) {
-    return Error{fmt::format("create artifact directory {}: {}", options.dir.string(),
-                             ec.message())};
+    return Error{
+        fmt::format("create artifact directory {}: {}", options.dir.string(), ec.message())};
   }
   // Temp files left by a crash never became artifacts.
   for (const auto& entry : fs::directory_iterator(options.dir / "tmp", ec)) {
@@ -303,8 +302,8 @@ std::vector<Sighting> ArtifactStore::sightings(std::string_view sha256) {
     if (!row || !*row) {
       return out;
     }
-    out.push_back({std::string(q->column_text(0)), q->column_int(1),
-                   std::string(q->column_text(2))});
+    out.push_back(
+        {std::string(q->column_text(0)), q->column_int(1), std::string(q->column_text(2))});
   }
 }
 

@@ -78,7 +78,9 @@ TEST_F(ArtifactStoreTest, SameBytesTwiceKeepOneFileAndCountBothSightings) {
 
 TEST_F(ArtifactStoreTest, NeverSetsAnExecBit) {
   auto store = open();
-  std::string elf = "\x7f" "ELF fake binary";
+  std::string elf =
+      "\x7f"
+      "ELF fake binary";
   auto put = store->put(bytes_of(elf), {});
   ASSERT_TRUE(put.ok());
   struct stat st {};
@@ -113,9 +115,7 @@ TEST_F(ArtifactStoreTest, AbandonedWriteNeverBecomesAnArtifact) {
 }
 
 TEST_F(ArtifactStoreTest, TempFilesLeftByACrashAreCleanedOnOpen) {
-  {
-    auto store = open();
-  }
+  { auto store = open(); }
   std::ofstream(dir_.path() / "tmp" / "0123.part") << "partial";
   auto store = open();
   EXPECT_TRUE(fs::is_empty(dir_.path() / "tmp"));

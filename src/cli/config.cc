@@ -1,13 +1,13 @@
 #include "cli/config.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <fstream>
 #include <functional>
 #include <map>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace mitsu::cli {
 namespace {
@@ -24,8 +24,8 @@ class Reader {
 
   [[noreturn]] void fail(const toml::node& node, std::string_view key, std::string_view message) {
     const toml::source_region& where = node.source();
-    throw ConfigError{fmt::format("{}:{}:{}: {}: {}", source_, where.begin.line,
-                                  where.begin.column, key, message)};
+    throw ConfigError{fmt::format("{}:{}:{}: {}: {}", source_, where.begin.line, where.begin.column,
+                                  key, message)};
   }
 
   std::string string(const toml::node& node, std::string_view key) {
@@ -65,8 +65,8 @@ class Reader {
   void table(const toml::table& table, std::string_view prefix,
              const std::map<std::string, Handler>& handlers) {
     for (const auto& [key, node] : table) {
-      std::string name = prefix.empty() ? std::string(key.str())
-                                        : fmt::format("{}.{}", prefix, key.str());
+      std::string name =
+          prefix.empty() ? std::string(key.str()) : fmt::format("{}.{}", prefix, key.str());
       auto handler = handlers.find(std::string(key.str()));
       if (handler == handlers.end()) {
         std::string known;
@@ -100,9 +100,11 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
   auto identifier = [&r](std::string& out) -> H {
     return [&r, &out](const toml::node& node, const std::string& key) {
       std::string value = r.string(node, key);
-      bool ok = !value.empty() && value.size() <= 64 && std::isalnum(static_cast<unsigned char>(value[0]));
+      bool ok = !value.empty() && value.size() <= 64 &&
+                std::isalnum(static_cast<unsigned char>(value[0]));
       for (char ch : value) {
-        ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-');
+        ok = ok &&
+             (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-');
       }
       if (!ok) {
         r.fail(node, key, "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -111,74 +113,73 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
     };
   };
   auto path = [&r](fs::path& out) -> H {
-    return [&r, &out](const toml::node& node, const std::string& key) { out = r.string(node, key); };
+    return
+        [&r, &out](const toml::node& node, const std::string& key) { out = r.string(node, key); };
   };
 
-  r.table(root, "",
-          {
-              {"data_dir", path(c.data_dir)},
-              {"log_level",
-               [&](const toml::node& node, const std::string& key) {
-                 c.log_level = r.string(node, key);
-                 static const std::set<std::string> kLevels{"trace", "debug", "info",
-                                                            "warn",  "error", "off"};
-                 if (!kLevels.contains(c.log_level)) {
-                   r.fail(node, key, "must be trace, debug, info, warn, error or off");
-                 }
-               }},
-              {"sensor", sub({{"id", identifier(c.sensor.sensor_id)},
-                              {"site", identifier(c.sensor.site)}})},
-              {"spool",
-               sub({{"dir", path(c.spool.dir)},
-                    {"fsync",
-                     [&](const toml::node& node, const std::string& key) {
-                       auto policy = spool::parse_fsync_policy(r.string(node, key));
-                       if (!policy) {
-                         r.fail(node, key, "must be \"always\", \"interval\" or \"never\"");
-                       }
-                       c.spool.fsync = *policy;
-                     }},
-                    {"fsync_interval_ms",
-                     [&](const toml::node& node, const std::string& key) {
-                       c.spool.fsync_interval =
-                           std::chrono::milliseconds(r.integer(node, key, 1, 60'000));
-                     }},
-                    {"segment_bytes",
-                     [&](const toml::node& node, const std::string& key) {
-                       c.spool.segment_bytes = r.size(node, key);
-                       if (c.spool.segment_bytes < 4096) {
-                         r.fail(node, key, "must be at least 4KiB");
-                       }
-                     }}})},
-              {"store",
-               sub({{"engine",
-                     [&](const toml::node& node, const std::string& key) {
-                       c.store_engine = r.string(node, key);
-                       if (c.store_engine != "sqlite") {
-                         r.fail(node, key, "only \"sqlite\" is available in this build");
-                       }
-                     }},
-                    {"path", path(c.store_path)},
-                    {"synchronous",
-                     [&](const toml::node& node, const std::string& key) {
-                       c.sqlite.synchronous = r.string(node, key);
-                       if (c.sqlite.synchronous != "full" && c.sqlite.synchronous != "normal") {
-                         r.fail(node, key, "must be \"full\" or \"normal\"");
-                       }
-                     }}})},
-              {"artifacts",
-               sub({{"dir", path(c.artifacts.dir)},
-                    {"max_bytes",
-                     [&](const toml::node& node, const std::string& key) {
-                       c.artifacts.max_bytes = r.size(node, key);
-                     }}})},
-              {"collector",
-               sub({{"batch_records",
-                     [&](const toml::node& node, const std::string& key) {
-                       c.collector.batch_records =
-                           static_cast<std::size_t>(r.integer(node, key, 1, 1'000'000));
-                     }}})},
-          });
+  r.table(
+      root, "",
+      {
+          {"data_dir", path(c.data_dir)},
+          {"log_level",
+           [&](const toml::node& node, const std::string& key) {
+             c.log_level = r.string(node, key);
+             static const std::set<std::string> kLevels{"trace", "debug", "info",
+                                                        "warn",  "error", "off"};
+             if (!kLevels.contains(c.log_level)) {
+               r.fail(node, key, "must be trace, debug, info, warn, error or off");
+             }
+           }},
+          {"sensor",
+           sub({{"id", identifier(c.sensor.sensor_id)}, {"site", identifier(c.sensor.site)}})},
+          {"spool", sub({{"dir", path(c.spool.dir)},
+                         {"fsync",
+                          [&](const toml::node& node, const std::string& key) {
+                            auto policy = spool::parse_fsync_policy(r.string(node, key));
+                            if (!policy) {
+                              r.fail(node, key, "must be \"always\", \"interval\" or \"never\"");
+                            }
+                            c.spool.fsync = *policy;
+                          }},
+                         {"fsync_interval_ms",
+                          [&](const toml::node& node, const std::string& key) {
+                            c.spool.fsync_interval =
+                                std::chrono::milliseconds(r.integer(node, key, 1, 60'000));
+                          }},
+                         {"segment_bytes",
+                          [&](const toml::node& node, const std::string& key) {
+                            c.spool.segment_bytes = r.size(node, key);
+                            if (c.spool.segment_bytes < 4096) {
+                              r.fail(node, key, "must be at least 4KiB");
+                            }
+                          }}})},
+          {"store", sub({{"engine",
+                          [&](const toml::node& node, const std::string& key) {
+                            c.store_engine = r.string(node, key);
+                            if (c.store_engine != "sqlite") {
+                              r.fail(node, key, "only \"sqlite\" is available in this build");
+                            }
+                          }},
+                         {"path", path(c.store_path)},
+                         {"synchronous",
+                          [&](const toml::node& node, const std::string& key) {
+                            c.sqlite.synchronous = r.string(node, key);
+                            if (c.sqlite.synchronous != "full" &&
+                                c.sqlite.synchronous != "normal") {
+                              r.fail(node, key, "must be \"full\" or \"normal\"");
+                            }
+                          }}})},
+          {"artifacts", sub({{"dir", path(c.artifacts.dir)},
+                             {"max_bytes",
+                              [&](const toml::node& node, const std::string& key) {
+                                c.artifacts.max_bytes = r.size(node, key);
+                              }}})},
+          {"collector", sub({{"batch_records",
+                              [&](const toml::node& node, const std::string& key) {
+                                c.collector.batch_records =
+                                    static_cast<std::size_t>(r.integer(node, key, 1, 1'000'000));
+                              }}})},
+      });
 }
 
 }  // namespace
@@ -210,8 +211,8 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   }
   std::string_view unit = text.substr(digits);
   static const std::map<std::string_view, std::uint64_t> kUnits{
-      {"", 1},           {"B", 1},          {"KiB", 1ULL << 10}, {"MiB", 1ULL << 20},
-      {"GiB", 1ULL << 30}, {"KB", 1000},    {"MB", 1000'000},    {"GB", 1000'000'000}};
+      {"", 1},      {"B", 1},         {"KiB", 1ULL << 10}, {"MiB", 1ULL << 20}, {"GiB", 1ULL << 30},
+      {"KB", 1000}, {"MB", 1000'000}, {"GB", 1000'000'000}};
   auto it = kUnits.find(unit);
   if (it == kUnits.end() || value > UINT64_MAX / it->second) {
     return std::nullopt;

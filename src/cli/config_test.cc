@@ -59,6 +59,7 @@ batch_records = 777
 }
 
 struct BadConfig {
+  const char* name;
   const char* text;
   const char* expected;  // substring of the error
 };
@@ -75,18 +76,23 @@ TEST_P(ConfigErrors, NameFileLineAndKey) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, ConfigErrors,
     ::testing::Values(
-        BadConfig{"[spool]\nfsync = \"sometimes\"\n",
+        BadConfig{"UnknownFsyncPolicy", "[spool]\nfsync = \"sometimes\"\n",
                   "site.toml:2:9: spool.fsync: must be \"always\", \"interval\" or \"never\""},
-        BadConfig{"[spool]\nfsyncc = \"always\"\n", "site.toml:2:10: spool.fsyncc: unknown key"},
-        BadConfig{"[sensr]\nid = \"x\"\n", "sensr: unknown key"},
-        BadConfig{"[sensor]\nid = 5\n", "site.toml:2:6: sensor.id: expected a string"},
-        BadConfig{"[sensor]\nid = \"has space\"\n", "sensor.id: must match"},
-        BadConfig{"[collector]\nbatch_records = 0\n", "collector.batch_records: must be between"},
-        BadConfig{"[spool]\nsegment_bytes = \"lots\"\n", "spool.segment_bytes: expected a size"},
-        BadConfig{"[store]\nengine = \"clickhouse\"\n", "store.engine: only \"sqlite\""},
-        BadConfig{"sensor = 3\n", "sensor: expected a table"},
-        BadConfig{"[spool\nfsync = 1\n", "site.toml:1:"},  // TOML syntax error
-        BadConfig{"log_level = \"loud\"\n", "log_level: must be"}));
+        BadConfig{"MisspelledKey", "[spool]\nfsyncc = \"always\"\n",
+                  "site.toml:2:10: spool.fsyncc: unknown key"},
+        BadConfig{"UnknownTable", "[sensr]\nid = \"x\"\n", "sensr: unknown key"},
+        BadConfig{"WrongType", "[sensor]\nid = 5\n", "site.toml:2:6: sensor.id: expected a string"},
+        BadConfig{"BadIdentifier", "[sensor]\nid = \"has space\"\n", "sensor.id: must match"},
+        BadConfig{"OutOfRange", "[collector]\nbatch_records = 0\n",
+                  "collector.batch_records: must be between"},
+        BadConfig{"BadSize", "[spool]\nsegment_bytes = \"lots\"\n",
+                  "spool.segment_bytes: expected a size"},
+        BadConfig{"UnavailableEngine", "[store]\nengine = \"clickhouse\"\n",
+                  "store.engine: only \"sqlite\""},
+        BadConfig{"ScalarForTable", "sensor = 3\n", "sensor: expected a table"},
+        BadConfig{"SyntaxError", "[spool\nfsync = 1\n", "site.toml:1:"},  // TOML syntax error
+        BadConfig{"BadLogLevel", "log_level = \"loud\"\n", "log_level: must be"}),
+    [](const ::testing::TestParamInfo<BadConfig>& info) { return std::string(info.param.name); });
 
 TEST(Config, MissingFileIsAClearError) {
   auto config = load_config("/nonexistent/mitsu.toml");

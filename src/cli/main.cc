@@ -11,7 +11,8 @@
 
 namespace {
 
-constexpr const char* kFooter = R"(Configuration: --config FILE, else $MITSU_CONFIG, else built-in defaults
+constexpr const char* kFooter =
+    R"(Configuration: --config FILE, else $MITSU_CONFIG, else built-in defaults
 (data under ./mitsu-data). etc/mitsu.example.toml documents every key.
 
 Exit status: 0 success, 1 failure, 2 usage error, 3 ingest stored the good lines but
@@ -21,9 +22,10 @@ rejected some (each is reported on stderr with its line number and reason).)";
 
 int main(int argc, char** argv) {
   using namespace mitsu::cli;
-  CLI::App app{"Mitsu: IoT threat-intelligence platform (honeypot sensors, malware analysis, "
-               "statistics)",
-               "mitsu"};
+  CLI::App app{
+      "Mitsu: IoT threat-intelligence platform (honeypot sensors, malware analysis, "
+      "statistics)",
+      "mitsu"};
   app.footer(kFooter);
   app.require_subcommand(1);
 
@@ -47,8 +49,7 @@ int main(int argc, char** argv) {
   IngestOptions ingest;
   auto* ingest_cmd = app.add_subcommand(
       "ingest", "Validate JSON-lines events (docs/events.md) and deliver them via the spool");
-  ingest_cmd->add_option("input", ingest.input, "Events file, or - for standard input")
-      ->required();
+  ingest_cmd->add_option("input", ingest.input, "Events file, or - for standard input")->required();
   ingest_cmd->add_flag("--progress", ingest.progress,
                        "Print 'accepted N' on stdout after each batch the spool has accepted");
   ingest_cmd->add_option("--batch", ingest.batch, "Events per spool append")

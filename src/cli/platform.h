@@ -14,9 +14,9 @@ namespace mitsu::cli {
 struct Platform {
   Config config;
   store::sqlite::EmbeddedStore store;
-  std::unique_ptr<spool::Spool> spool;  // only when opened with the spool
+  std::unique_ptr<spool::Spool> spool;                  // only when opened with the spool
   std::unique_ptr<artifacts::ArtifactStore> artifacts;  // only when opened with the spool
-  std::unique_ptr<collector::Collector> collector;  // only when opened with the spool
+  std::unique_ptr<collector::Collector> collector;      // only when opened with the spool
 
   // Query-only commands skip the spool, so they work while `mitsu run` holds it.
   static Result<std::unique_ptr<Platform>> open(Config config, bool with_spool);

@@ -13,12 +13,14 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-void request_stop(int) { g_stop = true; }
+void request_stop(int) {
+  g_stop = true;
+}
 
 void log_collector_stats(const collector::Collector& collector) {
   const collector::CollectorStats& s = collector.stats();
-  spdlog::info("collector: {} events read, {} stored, {} duplicates, {} rejected", s.read,
-               s.stored, s.duplicates, s.rejected);
+  spdlog::info("collector: {} events read, {} stored, {} duplicates, {} rejected", s.read, s.stored,
+               s.duplicates, s.rejected);
 }
 
 }  // namespace

@@ -60,8 +60,8 @@ class CollectorTest : public ::testing::Test {
     flaky_ = std::make_unique<FlakyEventStore>(*store_.events);
     CollectorOptions options;
     options.batch_records = 100;
-    collector_ = std::make_unique<Collector>(*spool_, *flaky_, *store_.catalog, *store_.db,
-                                             options);
+    collector_ =
+        std::make_unique<Collector>(*spool_, *flaky_, *store_.catalog, *store_.db, options);
   }
 
   mitsu::testing::TempDir dir_{"collector-test"};

@@ -1,7 +1,8 @@
 #include "core/clock.h"
 
-#include <chrono>
 #include <fmt/format.h>
+
+#include <chrono>
 
 namespace mitsu {
 namespace {

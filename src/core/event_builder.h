@@ -24,7 +24,7 @@ struct Persona {
 
 struct SessionInfo {
   std::string session_id;  // a UUIDv7 made when the connection was accepted
-  std::string protocol;  // telnet, ssh, http, …
+  std::string protocol;    // telnet, ssh, http, …
   std::string transport = "tcp";
   std::string src_ip;
   int src_port = 0;

@@ -89,9 +89,15 @@ std::string FieldRule::ecs_name() const {
   return name;
 }
 
-std::span<const FieldRule> common_event_fields() { return kCommon; }
-std::span<const FieldRule> session_event_fields() { return kSessionScope; }
-std::span<const EventKind> event_kinds() { return kKinds; }
+std::span<const FieldRule> common_event_fields() {
+  return kCommon;
+}
+std::span<const FieldRule> session_event_fields() {
+  return kSessionScope;
+}
+std::span<const EventKind> event_kinds() {
+  return kKinds;
+}
 
 const EventKind* find_event_kind(std::string_view action) {
   for (const EventKind& kind : kKinds) {

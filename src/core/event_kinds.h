@@ -10,21 +10,21 @@ namespace mitsu {
 
 enum class EventScope {
   kSession,  // happens inside one attacker session: needs source/destination/session/persona
-  kSensor,  // about the sensor itself
+  kSensor,   // about the sensor itself
 };
 
 enum class FieldType {
   kString,  // any JSON string, may be empty
   kNonEmptyString,
   kIdentifier,  // [A-Za-z0-9][A-Za-z0-9._-]{0,63}
-  kToken,  // [a-z0-9][a-z0-9_-]{0,31}
-  kUuid,  // canonical lower-case UUID text
-  kPort,  // integer 0..65535
+  kToken,       // [a-z0-9][a-z0-9_-]{0,31}
+  kUuid,        // canonical lower-case UUID text
+  kPort,        // integer 0..65535
   kNonNegativeInt,
-  kSha256,  // 64 lower-case hex digits
-  kOutcome,  // "success" or "failure"
+  kSha256,     // 64 lower-case hex digits
+  kOutcome,    // "success" or "failure"
   kTransport,  // "tcp" or "udp"
-  kIp,  // IPv4 or IPv6 address text
+  kIp,         // IPv4 or IPv6 address text
   kStringOrStringArray,
 };
 

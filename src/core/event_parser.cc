@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
-
 #include <simdjson.h>
 
 #include "core/clock.h"
@@ -209,7 +208,8 @@ struct EventParser::Impl {
       bool required = rule.presence == Presence::kRequired ||
                       (rule.presence == Presence::kRequiredOnSuccess && success);
       if (required) {
-        why = {RejectCode::kMissingField, fmt::format("missing required field '{}'", rule.ecs_name())};
+        why = {RejectCode::kMissingField,
+               fmt::format("missing required field '{}'", rule.ecs_name())};
         return false;
       }
       return true;

@@ -118,12 +118,12 @@ TEST_F(EventParserTest, RejectsWrongTypesWithFieldName) {
     const char* pointer;
     json value;
   };
-  for (const Case& c : {Case{"/source/port", 70000}, Case{"/source/port", "23"},
-                        Case{"/source/ip", "999.1.1.1"}, Case{"/source/ip", "evil.example"},
-                        Case{"/destination/port", -1}, Case{"/event/id", 42},
-                        Case{"/observer/name", "bad name"}, Case{"/network/protocol", "TELNET"},
-                        Case{"/network/transport", "sctp"}, Case{"/mitsu/session/id", "nope"},
-                        Case{"/user/name", 7}, Case{"/event/outcome", "maybe"}}) {
+  for (const Case& c :
+       {Case{"/source/port", 70000}, Case{"/source/port", "23"}, Case{"/source/ip", "999.1.1.1"},
+        Case{"/source/ip", "evil.example"}, Case{"/destination/port", -1}, Case{"/event/id", 42},
+        Case{"/observer/name", "bad name"}, Case{"/network/protocol", "TELNET"},
+        Case{"/network/transport", "sctp"}, Case{"/mitsu/session/id", "nope"},
+        Case{"/user/name", 7}, Case{"/event/outcome", "maybe"}}) {
     json e = valid("login.attempt");
     e[json::json_pointer(c.pointer)] = c.value;
     ASSERT_FALSE(parse(e)) << c.pointer << " = " << c.value.dump();

@@ -20,9 +20,10 @@ TEST(Uuid, RoundTripsCanonicalText) {
 }
 
 TEST(Uuid, RejectsNonCanonicalText) {
-  for (const char* bad : {"01A19467-E800-717B-ACE4-E6DFF85176A6",  // upper case
-                          "01a19467e800717bace4e6dff85176a6", "01a19467-e800-717b-ace4-e6dff85176a",
-                          "01a19467-e800-717b-ace4_e6dff85176a6", "zza19467-e800-717b-ace4-e6dff85176a6"}) {
+  for (const char* bad :
+       {"01A19467-E800-717B-ACE4-E6DFF85176A6",  // upper case
+        "01a19467e800717bace4e6dff85176a6", "01a19467-e800-717b-ace4-e6dff85176a",
+        "01a19467-e800-717b-ace4_e6dff85176a6", "zza19467-e800-717b-ace4-e6dff85176a6"}) {
     EXPECT_FALSE(Uuid::parse(bad).has_value()) << bad;
   }
 }
@@ -52,10 +53,12 @@ TEST(Uuid, UniqueAcrossThreadsAndGenerators) {
   Uuid7Generator b;
   std::vector<std::string> out_a, out_b;
   std::thread ta([&] {
-    for (int i = 0; i < 20'000; ++i) out_a.push_back(a.next().to_string());
+    for (int i = 0; i < 20'000; ++i)
+      out_a.push_back(a.next().to_string());
   });
   std::thread tb([&] {
-    for (int i = 0; i < 20'000; ++i) out_b.push_back(b.next().to_string());
+    for (int i = 0; i < 20'000; ++i)
+      out_b.push_back(b.next().to_string());
   });
   ta.join();
   tb.join();

@@ -17,13 +17,13 @@ inline constexpr std::uint32_t kMaxRecordBytes = 16U << 20;
 enum class DecodeStatus {
   kOk,
   kNeedMore,  // the bytes end inside a record: at a file's end this is a torn tail
-  kCorrupt,  // length out of range or checksum mismatch
+  kCorrupt,   // length out of range or checksum mismatch
 };
 
 struct DecodedRecord {
   DecodeStatus status = DecodeStatus::kNeedMore;
-  std::size_t consumed = 0;  // bytes of this record, header included (kOk only)
-  std::size_t needed = 0;  // kNeedMore with a readable header: the whole record's size
+  std::size_t consumed = 0;            // bytes of this record, header included (kOk only)
+  std::size_t needed = 0;              // kNeedMore with a readable header: the whole record's size
   std::span<const std::byte> payload;  // view into the input (kOk only)
 };
 

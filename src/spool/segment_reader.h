@@ -48,7 +48,7 @@ class SegmentReader {
   std::uint64_t last_good_end_;
   std::vector<std::byte> buffer_;
   std::uint64_t buffer_offset_ = 0;  // file offset of buffer_[0]
-  std::size_t buffer_size_ = 0;  // valid bytes in buffer_
+  std::size_t buffer_size_ = 0;      // valid bytes in buffer_
   std::vector<DamagedRegion> damaged_;
   int io_error_ = 0;
 };

@@ -227,8 +227,8 @@ Status Spool::recover() {
     ::fstat(fd, &st);
     auto size = static_cast<std::uint64_t>(st.st_size);
     char header[kSegmentHeaderBytes] = {};
-    if (size >= kSegmentHeaderBytes && ::pread(fd, header, sizeof header, 0) !=
-                                           static_cast<ssize_t>(sizeof header)) {
+    if (size >= kSegmentHeaderBytes &&
+        ::pread(fd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) {
       ::close(fd);
       return errno_error("read", path);
     }
@@ -238,8 +238,8 @@ Status Spool::recover() {
           fmt::format("segment {} has an incomplete header ({} bytes): reset", segment, size));
       recovery_.discarded_bytes += size;
       std::string fresh = segment_header();
-      if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, fresh.data(), fresh.size(), 0) !=
-                                         static_cast<ssize_t>(fresh.size())) {
+      if (::ftruncate(fd, 0) != 0 ||
+          ::pwrite(fd, fresh.data(), fresh.size(), 0) != static_cast<ssize_t>(fresh.size())) {
         ::close(fd);
         return errno_error("reset segment", path);
       }
@@ -358,7 +358,9 @@ Status Spool::sync() {
   return unsynced_ ? sync_locked() : Status{};
 }
 
-Status Spool::append(std::string_view payload) { return append_batch(std::span(&payload, 1)); }
+Status Spool::append(std::string_view payload) {
+  return append_batch(std::span(&payload, 1));
+}
 
 Status Spool::append_batch(std::span<const std::string> payloads) {
   std::vector<std::string_view> views(payloads.begin(), payloads.end());
@@ -387,8 +389,8 @@ Status Spool::append_batch(std::span<const std::string_view> payloads) {
   if (Status status = write_all(write_fd_, encode_buffer_); !status) {
     // Cut what a short write left so no torn record sits before the next append.
     (void)::ftruncate(write_fd_, static_cast<off_t>(write_end_));
-    return Error{fmt::format("append to {}: {}", segment_path(write_segment_).string(),
-                             status.error())};
+    return Error{
+        fmt::format("append to {}: {}", segment_path(write_segment_).string(), status.error())};
   }
   write_end_ += encode_buffer_.size();
   stats_.appended_records += payloads.size();

@@ -20,9 +20,9 @@
 namespace mitsu::spool {
 
 enum class FsyncPolicy {
-  kAlways,  // fdatasync before append returns: survives power loss
+  kAlways,    // fdatasync before append returns: survives power loss
   kInterval,  // fdatasync at most every fsync_interval (and on sync()/close)
-  kNever,  // leave it to the kernel: survives a process crash, not power loss
+  kNever,     // leave it to the kernel: survives a process crash, not power loss
 };
 
 std::optional<FsyncPolicy> parse_fsync_policy(std::string_view text);
@@ -43,7 +43,7 @@ struct Position {
 };
 
 struct RecoveryReport {
-  std::size_t segments = 0;  // segment files kept
+  std::size_t segments = 0;           // segment files kept
   std::uint64_t pending_records = 0;  // intact records not yet acknowledged
   std::uint64_t discarded_bytes = 0;  // torn tail cut or damaged bytes that will be skipped
   std::vector<std::string> problems;  // one human-readable line per finding

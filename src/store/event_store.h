@@ -40,7 +40,8 @@ class EventStore {
   // Stores events not stored before (by event.id). Runs inside the caller's unit of work.
   virtual Result<InsertOutcome> insert(std::span<const Event> events) = 0;
   // Keeps an event that failed validation, with the reason, so nothing is dropped silently.
-  virtual Status quarantine(std::string_view raw, const Rejection& why, std::int64_t received_us) = 0;
+  virtual Status quarantine(std::string_view raw, const Rejection& why,
+                            std::int64_t received_us) = 0;
 
   // Newest first.
   virtual Result<std::vector<Event>> query(const EventQuery& query) = 0;

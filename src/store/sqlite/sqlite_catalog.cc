@@ -112,9 +112,8 @@ SessionRecord session_from_row(const Statement& row) {
 }
 
 bool delivers_sample(const Event& event) {
-  return !event.sha256.empty() &&
-         (event.action == "file.upload" ||
-          (event.action == "file.download" && event.outcome == "success"));
+  return !event.sha256.empty() && (event.action == "file.upload" ||
+                                   (event.action == "file.download" && event.outcome == "success"));
 }
 
 }  // namespace
@@ -194,9 +193,9 @@ Status SqliteCatalog::apply(std::span<const Event* const> fresh_events) {
     auto [it, inserted] = sessions.try_emplace(event->session_id);
     SessionRecord& s = it->second;
     if (inserted) {
-      s = {event->session_id, event->sensor,      event->site,   event->protocol,
-           event->src_ip,     event->src_port,    event->dst_port, event->device_type,
-           event->vendor,     event->model,       event->ts_us,  event->ts_us};
+      s = {event->session_id, event->sensor,   event->site,     event->protocol,
+           event->src_ip,     event->src_port, event->dst_port, event->device_type,
+           event->vendor,     event->model,    event->ts_us,    event->ts_us};
     }
     s.started_us = std::min(s.started_us, event->ts_us);
     s.last_seen_us = std::max(s.last_seen_us, event->ts_us);
@@ -302,8 +301,8 @@ Result<std::vector<SessionRecord>> SqliteCatalog::recent_sessions(std::size_t li
 
 Result<std::vector<SensorRecord>> SqliteCatalog::sensors() {
   std::lock_guard lock(db_.mutex());
-  auto statement = db_.prepare(
-      "SELECT id, site, first_seen_us, last_seen_us, events FROM sensors ORDER BY id");
+  auto statement =
+      db_.prepare("SELECT id, site, first_seen_us, last_seen_us, events FROM sensors ORDER BY id");
   if (!statement) {
     return Error{statement.error()};
   }
@@ -336,10 +335,10 @@ Result<std::optional<SampleRecord>> SqliteCatalog::sample(std::string_view sha25
   if (!*row) {
     return std::optional<SampleRecord>();
   }
-  return std::optional<SampleRecord>(SampleRecord{
-      std::string(statement->column_text(0)),
-      statement->column_is_null(1) ? -1 : statement->column_int(1), statement->column_int(2),
-      statement->column_int(3), statement->column_int(4)});
+  return std::optional<SampleRecord>(
+      SampleRecord{std::string(statement->column_text(0)),
+                   statement->column_is_null(1) ? -1 : statement->column_int(1),
+                   statement->column_int(2), statement->column_int(3), statement->column_int(4)});
 }
 
 Result<std::uint64_t> SqliteCatalog::queued_jobs() {

@@ -11,7 +11,9 @@ Error sqlite_error(sqlite3* db, std::string_view what) {
 
 }  // namespace
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement::Statement(Statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)), stmt_(std::exchange(other.stmt_, nullptr)) {}
@@ -83,7 +85,9 @@ std::string_view Statement::column_text(int index) const {
   return {text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
 
 bool Statement::column_is_null(int index) const {
   return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
@@ -100,16 +104,17 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::filesyst
     std::filesystem::create_directories(path.parent_path(), ec);
   }
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   std::unique_ptr<SqliteDatabase> database(new SqliteDatabase(db, path));
   if (rc != SQLITE_OK) {
     return Error{fmt::format("open database {}: {}", path.string(), sqlite3_errmsg(db))};
   }
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   std::string pragmas = fmt::format(
-      "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous={}; PRAGMA foreign_keys=ON;"
+      "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous={}; PRAGMA "
+      "foreign_keys=ON;"
       "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2048;",
       options.synchronous);
   if (Status status = database->exec(pragmas); !status) {
@@ -118,7 +123,9 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::filesyst
   return database;
 }
 
-SqliteDatabase::~SqliteDatabase() { sqlite3_close_v2(db_); }
+SqliteDatabase::~SqliteDatabase() {
+  sqlite3_close_v2(db_);
+}
 
 Status SqliteDatabase::exec(std::string_view sql) {
   std::lock_guard lock(mutex_);
@@ -160,15 +167,15 @@ Status SqliteDatabase::run(const std::function<Status()>& body) {
 
 Status SqliteDatabase::migrate(std::string_view component, std::span<const Migration> migrations) {
   std::lock_guard lock(mutex_);
-  if (Status status = exec(
-          "CREATE TABLE IF NOT EXISTS schema_migrations ("
-          " component TEXT NOT NULL, version INTEGER NOT NULL, applied_us INTEGER NOT NULL,"
-          " PRIMARY KEY (component, version))");
+  if (Status status =
+          exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+               " component TEXT NOT NULL, version INTEGER NOT NULL, applied_us INTEGER NOT NULL,"
+               " PRIMARY KEY (component, version))");
       !status) {
     return status;
   }
-  auto current = prepare(
-      "SELECT coalesce(max(version), 0) FROM schema_migrations WHERE component = ?1");
+  auto current =
+      prepare("SELECT coalesce(max(version), 0) FROM schema_migrations WHERE component = ?1");
   if (!current) {
     return Error{current.error()};
   }

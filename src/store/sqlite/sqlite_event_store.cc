@@ -67,9 +67,10 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::open(SqliteDatabase&
     return Error{status.error()};
   }
   std::unique_ptr<SqliteEventStore> store(new SqliteEventStore(db));
-  auto insert = db.prepare(fmt::format(
-      "INSERT OR IGNORE INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-      kColumns));
+  auto insert =
+      db.prepare(fmt::format("INSERT OR IGNORE INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                             "?7, ?8, ?9, ?10, ?11, ?12)",
+                             kColumns));
   auto quarantine = db.prepare(
       "INSERT INTO rejected_events (received_us, code, reason, raw) VALUES (?1, ?2, ?3, ?4)");
   if (!insert || !quarantine) {
@@ -187,7 +188,9 @@ Result<std::uint64_t> SqliteEventStore::scalar(std::string_view sql) {
   return static_cast<std::uint64_t>(statement->column_int(0));
 }
 
-Result<std::uint64_t> SqliteEventStore::count() { return scalar("SELECT count(*) FROM events"); }
+Result<std::uint64_t> SqliteEventStore::count() {
+  return scalar("SELECT count(*) FROM events");
+}
 
 Result<std::uint64_t> SqliteEventStore::quarantined_count() {
   return scalar("SELECT count(*) FROM rejected_events");
