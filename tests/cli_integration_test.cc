@@ -65,6 +65,12 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_NE(r.err.find("--since"), std::string::npos) << r.err;
 }
 
+TEST_F(CliTest, QueryingAnEmptyDataDirectorySaysSo) {
+  ProcessResult r = mitsu({"events"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no store at"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, IngestThenQuery) {
   ProcessResult ingest = mitsu({"ingest", kExamples});
   ASSERT_EQ(ingest.exit_code, 0) << ingest.err;

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -74,6 +75,13 @@ int events_command(const Config& config, const EventsOptions& options) {
     }
   }
 
+  Config resolved = config;
+  resolved.resolve_paths();
+  if (!std::filesystem::exists(resolved.store_path)) {
+    spdlog::error("no store at {}: nothing has been ingested there yet (see --data-dir)",
+                  resolved.store_path.string());
+    return kExitFailure;
+  }
   auto platform = Platform::open(config, /*with_spool=*/false);
   if (!platform) {
     spdlog::error("{}", platform.error());
