@@ -123,25 +123,25 @@ TEST_F(CliTest, ConfigErrorsNameFileLineAndKey) {
 }
 
 TEST_F(CliTest, RunDeliversTheSpoolAndStopsCleanlyOnSigterm) {
-  // Put events in the spool without delivering them: ingest is killed before its drain...
-  // simpler and deterministic: ingest, then check that `run --once` finds nothing to do.
+  // After an ingest the spool is delivered: `run --once` finds nothing left to do.
   ASSERT_EQ(mitsu({"ingest", kExamples}).exit_code, 0);
   ProcessResult once = mitsu({"run", "--once"});
   EXPECT_EQ(once.exit_code, 0) << once.err;
   EXPECT_NE(once.err.find("0 events read"), std::string::npos) << once.err;
 
   testing::ChildProcess run({MITSU_EXE, "--data-dir", data_.path().string(), "run"});
-  // While run holds the spool, another writer is refused with a clear reason.
-  ProcessResult refused;
-  for (int i = 0; i < 100; ++i) {
-    refused = mitsu({"ingest", kExamples});
-    if (refused.exit_code == 1) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Wait until run holds the spool (its pid is in the lock file), then a second writer is
+  // refused with a clear reason.
+  std::string lock = (data_ / "spool/lock").string();
+  for (int i = 0; i < 200 && read_text(lock) != std::to_string(run.pid()) + "\n"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
+  ASSERT_EQ(read_text(lock), std::to_string(run.pid()) + "\n");
+  ProcessResult refused = mitsu({"ingest", kExamples});
   EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_NE(refused.err.find("in use by another process"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("in use by another process (pid " + std::to_string(run.pid())),
+            std::string::npos)
+      << refused.err;
   // Queries do not need the spool.
   EXPECT_EQ(count_lines(mitsu({"events", "--json"}).out), 8);
 
