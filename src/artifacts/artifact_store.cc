@@ -19,6 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using store::sqlite::Migration;
 using store::sqlite::SqliteDatabase;
+using store::sqlite::Statement;
 
 // Read-only for owner and group, and never an exec bit: a captured sample must not be runnable
 // by accident.
@@ -274,17 +275,16 @@ std::optional<ArtifactInfo> ArtifactStore::info(std::string_view sha256) {
   auto q = db.prepare(
       "SELECT sha256, size, first_seen_us, last_seen_us, sightings FROM artifacts"
       " WHERE sha256 = ?1");
-  if (!q) {
-    return std::nullopt;
+  std::optional<ArtifactInfo> info;
+  if (q) {
+    q->bind(1, sha256);
+    (void)q->each_row([&](const Statement& row) {
+      info = ArtifactInfo{std::string(row.column_text(0)),
+                          static_cast<std::uint64_t>(row.column_int(1)), row.column_int(2),
+                          row.column_int(3), static_cast<std::uint64_t>(row.column_int(4))};
+    });
   }
-  q->bind(1, sha256);
-  Result<bool> row = q->step();
-  if (!row || !*row) {
-    return std::nullopt;
-  }
-  return ArtifactInfo{std::string(q->column_text(0)), static_cast<std::uint64_t>(q->column_int(1)),
-                      q->column_int(2), q->column_int(3),
-                      static_cast<std::uint64_t>(q->column_int(4))};
+  return info;
 }
 
 std::vector<Sighting> ArtifactStore::sightings(std::string_view sha256) {
@@ -293,18 +293,14 @@ std::vector<Sighting> ArtifactStore::sightings(std::string_view sha256) {
   std::vector<Sighting> out;
   auto q = db.prepare(
       "SELECT session_id, ts_us, source FROM artifact_sightings WHERE sha256 = ?1 ORDER BY seq");
-  if (!q) {
-    return out;
+  if (q) {
+    q->bind(1, sha256);
+    (void)q->each_row([&](const Statement& row) {
+      out.push_back(
+          {std::string(row.column_text(0)), row.column_int(1), std::string(row.column_text(2))});
+    });
   }
-  q->bind(1, sha256);
-  while (true) {
-    Result<bool> row = q->step();
-    if (!row || !*row) {
-      return out;
-    }
-    out.push_back(
-        {std::string(q->column_text(0)), q->column_int(1), std::string(q->column_text(2))});
-  }
+  return out;
 }
 
 }  // namespace mitsu::artifacts

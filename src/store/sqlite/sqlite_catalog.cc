@@ -260,32 +260,28 @@ Status SqliteCatalog::apply(std::span<const Event* const> fresh_events) {
   return {};
 }
 
-Result<std::vector<SessionRecord>> SqliteCatalog::select_sessions(std::string_view where_and_order,
-                                                                  std::string_view argument) {
+Result<std::vector<SessionRecord>> SqliteCatalog::select_sessions(
+    std::string_view where_and_order, std::optional<std::string_view> argument) {
   std::lock_guard lock(db_.mutex());
   auto statement =
       db_.prepare(fmt::format("SELECT {} FROM sessions {}", kSessionColumns, where_and_order));
   if (!statement) {
     return Error{statement.error()};
   }
-  if (!argument.empty()) {
-    statement->bind(1, argument);
+  if (argument) {
+    statement->bind(1, *argument);
   }
   std::vector<SessionRecord> out;
-  while (true) {
-    Result<bool> row = statement->step();
-    if (!row) {
-      return Error{row.error()};
-    }
-    if (!*row) {
-      return out;
-    }
-    out.push_back(session_from_row(*statement));
+  if (Status status =
+          statement->each_row([&](const Statement& row) { out.push_back(session_from_row(row)); });
+      !status) {
+    return Error{status.error()};
   }
+  return out;
 }
 
 Result<std::optional<SessionRecord>> SqliteCatalog::session(std::string_view id) {
-  auto rows = select_sessions("WHERE id = ?1", id.empty() ? "-" : id);
+  auto rows = select_sessions("WHERE id = ?1", id);
   if (!rows) {
     return Error{rows.error()};
   }
@@ -296,7 +292,7 @@ Result<std::optional<SessionRecord>> SqliteCatalog::session(std::string_view id)
 }
 
 Result<std::vector<SessionRecord>> SqliteCatalog::recent_sessions(std::size_t limit) {
-  return select_sessions(fmt::format("ORDER BY started_us DESC LIMIT {}", limit), {});
+  return select_sessions(fmt::format("ORDER BY started_us DESC LIMIT {}", limit), std::nullopt);
 }
 
 Result<std::vector<SensorRecord>> SqliteCatalog::sensors() {
@@ -307,17 +303,14 @@ Result<std::vector<SensorRecord>> SqliteCatalog::sensors() {
     return Error{statement.error()};
   }
   std::vector<SensorRecord> out;
-  while (true) {
-    Result<bool> row = statement->step();
-    if (!row) {
-      return Error{row.error()};
-    }
-    if (!*row) {
-      return out;
-    }
-    out.push_back({std::string(statement->column_text(0)), std::string(statement->column_text(1)),
-                   statement->column_int(2), statement->column_int(3), statement->column_int(4)});
+  if (Status status = statement->each_row([&](const Statement& row) {
+        out.push_back({std::string(row.column_text(0)), std::string(row.column_text(1)),
+                       row.column_int(2), row.column_int(3), row.column_int(4)});
+      });
+      !status) {
+    return Error{status.error()};
   }
+  return out;
 }
 
 Result<std::optional<SampleRecord>> SqliteCatalog::sample(std::string_view sha256) {
@@ -328,30 +321,24 @@ Result<std::optional<SampleRecord>> SqliteCatalog::sample(std::string_view sha25
     return Error{statement.error()};
   }
   statement->bind(1, sha256);
-  Result<bool> row = statement->step();
-  if (!row) {
-    return Error{row.error()};
+  std::optional<SampleRecord> sample;
+  if (Status status = statement->each_row([&](const Statement& row) {
+        sample = SampleRecord{std::string(row.column_text(0)),
+                              row.column_is_null(1) ? -1 : row.column_int(1), row.column_int(2),
+                              row.column_int(3), row.column_int(4)};
+      });
+      !status) {
+    return Error{status.error()};
   }
-  if (!*row) {
-    return std::optional<SampleRecord>();
-  }
-  return std::optional<SampleRecord>(
-      SampleRecord{std::string(statement->column_text(0)),
-                   statement->column_is_null(1) ? -1 : statement->column_int(1),
-                   statement->column_int(2), statement->column_int(3), statement->column_int(4)});
+  return sample;
 }
 
 Result<std::uint64_t> SqliteCatalog::queued_jobs() {
-  std::lock_guard lock(db_.mutex());
-  auto statement = db_.prepare("SELECT count(*) FROM analysis_jobs WHERE state = 'queued'");
-  if (!statement) {
-    return Error{statement.error()};
+  auto count = db_.query_int("SELECT count(*) FROM analysis_jobs WHERE state = 'queued'");
+  if (!count) {
+    return Error{count.error()};
   }
-  Result<bool> row = statement->step();
-  if (!row) {
-    return Error{row.error()};
-  }
-  return static_cast<std::uint64_t>(statement->column_int(0));
+  return static_cast<std::uint64_t>(*count);
 }
 
 }  // namespace mitsu::store::sqlite

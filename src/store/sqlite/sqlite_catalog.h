@@ -22,7 +22,7 @@ class SqliteCatalog : public Catalog {
  private:
   explicit SqliteCatalog(SqliteDatabase& db) : db_(db) {}
   Result<std::vector<SessionRecord>> select_sessions(std::string_view where_and_order,
-                                                     std::string_view argument);
+                                                     std::optional<std::string_view> argument);
 
   SqliteDatabase& db_;
   Statement upsert_session_;

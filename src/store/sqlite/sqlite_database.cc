@@ -72,6 +72,20 @@ Status Statement::run() {
   return {};
 }
 
+Status Statement::each_row(const std::function<void(const Statement&)>& on_row) {
+  while (true) {
+    Result<bool> row = step();
+    if (!row) {
+      return Error{row.error()};
+    }
+    if (!*row) {
+      reset();
+      return {};
+    }
+    on_row(*this);
+  }
+}
+
 void Statement::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
@@ -148,6 +162,20 @@ Result<Statement> SqliteDatabase::prepare(std::string_view sql) {
   return Statement(db_, stmt);
 }
 
+Result<std::int64_t> SqliteDatabase::query_int(std::string_view sql) {
+  std::lock_guard lock(mutex_);
+  auto statement = prepare(sql);
+  if (!statement) {
+    return Error{statement.error()};
+  }
+  std::int64_t value = 0;
+  if (Status status = statement->each_row([&](const Statement& row) { value = row.column_int(0); });
+      !status) {
+    return Error{status.error()};
+  }
+  return value;
+}
+
 Status SqliteDatabase::run(const std::function<Status()>& body) {
   std::lock_guard lock(mutex_);
   if (Status status = exec("BEGIN IMMEDIATE"); !status) {
@@ -174,18 +202,17 @@ Status SqliteDatabase::migrate(std::string_view component, std::span<const Migra
       !status) {
     return status;
   }
+  std::int64_t version = 0;
   auto current =
       prepare("SELECT coalesce(max(version), 0) FROM schema_migrations WHERE component = ?1");
   if (!current) {
     return Error{current.error()};
   }
   current->bind(1, component);
-  Result<bool> row = current->step();
-  if (!row) {
-    return Error{row.error()};
+  if (Status status = current->each_row([&](const Statement& row) { version = row.column_int(0); });
+      !status) {
+    return status;
   }
-  std::int64_t version = current->column_int(0);
-  current->reset();
   std::int64_t newest = migrations.empty() ? 0 : migrations.back().version;
   if (version > newest) {
     return Error{fmt::format(

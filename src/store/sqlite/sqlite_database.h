@@ -36,6 +36,8 @@ class Statement {
   // true: a row is ready; false: done. Errors become an Error.
   Result<bool> step();
   Status run();  // step to completion, then reset
+  // Calls on_row for every result row, then resets.
+  Status each_row(const std::function<void(const Statement&)>& on_row);
   void reset();
 
   std::string_view column_text(int index) const;
@@ -66,6 +68,8 @@ class SqliteDatabase : public UnitOfWork {
 
   Status exec(std::string_view sql);
   Result<Statement> prepare(std::string_view sql);
+  // The first column of the first row of a query that binds nothing (count(*) and the like).
+  Result<std::int64_t> query_int(std::string_view sql);
   // Applies the migrations of `component` above its recorded version, each in a transaction.
   Status migrate(std::string_view component, std::span<const Migration> migrations);
   // BEGIN IMMEDIATE; body; COMMIT — or ROLLBACK when the body fails.

@@ -162,30 +162,20 @@ Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
     statement->bind(++index, *query.until_us);
   }
   std::vector<Event> events;
-  while (true) {
-    Result<bool> row = statement->step();
-    if (!row) {
-      return Error{row.error()};
-    }
-    if (!*row) {
-      break;
-    }
-    events.push_back(event_from_row(*statement));
+  if (Status status =
+          statement->each_row([&](const Statement& row) { events.push_back(event_from_row(row)); });
+      !status) {
+    return Error{status.error()};
   }
   return events;
 }
 
 Result<std::uint64_t> SqliteEventStore::scalar(std::string_view sql) {
-  std::lock_guard lock(db_.mutex());
-  auto statement = db_.prepare(sql);
-  if (!statement) {
-    return Error{statement.error()};
+  auto value = db_.query_int(sql);
+  if (!value) {
+    return Error{value.error()};
   }
-  Result<bool> row = statement->step();
-  if (!row) {
-    return Error{row.error()};
-  }
-  return static_cast<std::uint64_t>(statement->column_int(0));
+  return static_cast<std::uint64_t>(*value);
 }
 
 Result<std::uint64_t> SqliteEventStore::count() {
