@@ -17,10 +17,17 @@ void request_stop(int) {
   g_stop = true;
 }
 
-void log_collector_stats(const collector::Collector& collector) {
+// Delivers everything left in the spool, then reports what the collector did.
+int drain_and_report(collector::Collector& collector) {
+  auto moved = collector.drain();
+  if (!moved) {
+    spdlog::error("collector: {}", moved.error());
+    return kExitFailure;
+  }
   const collector::CollectorStats& s = collector.stats();
   spdlog::info("collector: {} events read, {} stored, {} duplicates, {} rejected", s.read, s.stored,
                s.duplicates, s.rejected);
+  return kExitOk;
 }
 
 }  // namespace
@@ -39,13 +46,7 @@ int run_command(const Config& config, const RunOptions& options) {
                p.config.artifacts.dir.string());
 
   if (options.once) {
-    auto moved = p.collector->drain();
-    if (!moved) {
-      spdlog::error("collector: {}", moved.error());
-      return kExitFailure;
-    }
-    log_collector_stats(*p.collector);
-    return kExitOk;
+    return drain_and_report(*p.collector);
   }
 
   std::signal(SIGINT, request_stop);
@@ -68,13 +69,7 @@ int run_command(const Config& config, const RunOptions& options) {
     }
   }
   spdlog::info("stopping: delivering what is left in the spool");
-  auto moved = p.collector->drain();
-  if (!moved) {
-    spdlog::error("collector: {}", moved.error());
-    return kExitFailure;
-  }
-  log_collector_stats(*p.collector);
-  return kExitOk;
+  return drain_and_report(*p.collector);
 }
 
 }  // namespace mitsu::cli
