@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "collector/collector.h"
+#include "collector/collector_thread.h"
 #include "core/event_parser.h"
 #include "spool/spool.h"
 #include "store/sqlite/embedded_store.h"
@@ -94,21 +95,17 @@ int main(int argc, char** argv) {
       die(store.error());
     }
     mitsu::collector::Collector collector(**spool, *store->events, *store->catalog, *store->db);
+    // The collector delivers on its own thread while events are appended, as in `mitsu run`.
+    mitsu::collector::CollectorThread delivery(collector);
     constexpr std::size_t kAppendBatch = 1000;
     for (std::size_t i = 0; i < events.size(); i += kAppendBatch) {
       std::size_t n = std::min(kAppendBatch, events.size() - i);
       if (mitsu::Status s = (*spool)->append_batch(std::span(events).subspan(i, n)); !s) {
         die(s.error());
       }
-      if ((i / kAppendBatch) % 20 == 19) {  // the collector keeps up as it would live
-        if (auto moved = collector.drain_once(); !moved) {
-          die(moved.error());
-        }
-      }
     }
-    auto moved = collector.drain();
-    if (!moved) {
-      die(moved.error());
+    if (mitsu::Status s = delivery.finish(); !s) {
+      die(s.error());
     }
     if (collector.stats().stored != count) {
       die(fmt::format("stored {} of {} events", collector.stats().stored, count));

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/platform.h"
+#include "collector/collector_thread.h"
 #include "core/event_parser.h"
 
 namespace mitsu::cli {
@@ -31,10 +32,12 @@ int ingest_command(const Config& config, const IngestOptions& options) {
   }
   Platform& p = **platform;
 
+  // Delivery runs beside validation, so reading the input never waits for the store.
+  collector::CollectorThread delivery(*p.collector);
   EventParser parser;
   Event event;
   std::vector<std::string> batch;
-  std::uint64_t lines = 0, accepted = 0, rejected = 0, delivered = 0;
+  std::uint64_t lines = 0, accepted = 0, rejected = 0;
   auto flush = [&]() -> bool {
     if (batch.empty()) {
       return true;
@@ -49,16 +52,7 @@ int ingest_command(const Config& config, const IngestOptions& options) {
       std::printf("accepted %llu\n", static_cast<unsigned long long>(accepted));
       std::fflush(stdout);
     }
-    // Deliver in store-sized transactions, so the spool stays small on a long input.
-    if (accepted - delivered >= p.config.collector.batch_records) {
-      auto moved = p.collector->drain();
-      if (!moved) {
-        spdlog::error("collector: {}", moved.error());
-        return false;
-      }
-      delivered = accepted;
-    }
-    return true;
+    return !delivery.failed();
   };
 
   std::string line;
@@ -76,15 +70,15 @@ int ingest_command(const Config& config, const IngestOptions& options) {
     }
     batch.push_back(std::move(line));
     if (batch.size() >= options.batch && !flush()) {
-      return kExitFailure;
+      break;
     }
   }
-  if (!flush()) {
+  bool appended = flush();
+  if (Status delivered = delivery.finish(); !delivered) {
+    spdlog::error("collector: {}", delivered.error());
     return kExitFailure;
   }
-  auto moved = p.collector->drain();
-  if (!moved) {
-    spdlog::error("collector: {}", moved.error());
+  if (!appended) {
     return kExitFailure;
   }
   const collector::CollectorStats& s = p.collector->stats();

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/platform.h"
+#include "collector/collector_thread.h"
 
 namespace mitsu::cli {
 namespace {
@@ -52,23 +53,20 @@ int run_command(const Config& config, const RunOptions& options) {
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
   spdlog::info("running; stop with Ctrl-C or SIGTERM");
-  // Sensors, analysis workers and the dashboard join this loop as those parts land; today the
+  // Sensors, analysis workers and the dashboard join here as those parts land; today the
   // all-in-one process delivers whatever reaches the spool into the store.
+  collector::CollectorThread delivery(*p.collector, collector::CollectorThread::OnError::kRetry);
   while (!g_stop) {
-    auto moved = p.collector->drain_once();
-    if (!moved) {
-      spdlog::error("collector: {} (retrying)", moved.error());
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-      continue;
-    }
-    if (Status synced = p.spool->sync(); !synced) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (Status synced = p.spool->sync(); !synced) {  // the "interval" fsync policy's timer
       spdlog::error("spool: {}", synced.error());
-    }
-    if (*moved == 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }
   spdlog::info("stopping: delivering what is left in the spool");
+  if (Status delivered = delivery.finish(); !delivered) {
+    spdlog::error("collector: {}", delivered.error());
+    return kExitFailure;
+  }
   return drain_and_report(*p.collector);
 }
 

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "collector/collector_thread.h"
 #include "store/sqlite/embedded_store.h"
 #include "testing/synthetic_events.h"
 #include "testing/temp_dir.h"
@@ -157,6 +158,42 @@ TEST_F(CollectorTest, KeepsUpWithConcurrentAppends) {
   }
   producer.join();
   EXPECT_EQ(*store_.events->count(), 3000u);
+}
+
+TEST_F(CollectorTest, ThreadDeliversWhileProducersAppendAndFinishesEverything) {
+  auto events = synthetic(2500);
+  {
+    CollectorThread delivery(*collector_);
+    for (std::size_t i = 0; i < events.size(); i += 100) {
+      ASSERT_TRUE(spool_->append_batch(std::span(events).subspan(i, 100)));
+    }
+    ASSERT_TRUE(delivery.finish());
+  }
+  EXPECT_EQ(*store_.events->count(), 2500u);
+  EXPECT_FALSE(spool_->has_unread());
+}
+
+TEST_F(CollectorTest, ThreadStopsAtTheFirstFailureAndReportsIt) {
+  flaky_->fail = true;
+  CollectorThread delivery(*collector_);
+  ASSERT_TRUE(spool_->append_batch(synthetic(10)));
+  for (int i = 0; i < 500 && !delivery.failed(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(delivery.failed());
+  Status status = delivery.finish();
+  EXPECT_FALSE(status);
+  EXPECT_NE(status.error().find("disk full"), std::string::npos);
+  EXPECT_EQ(*store_.events->count(), 0u);
+}
+
+TEST_F(CollectorTest, RetryingThreadReportsAPersistentFailureWhenAskedToFinish) {
+  flaky_->fail = true;
+  CollectorThread delivery(*collector_, CollectorThread::OnError::kRetry);
+  ASSERT_TRUE(spool_->append_batch(synthetic(10)));
+  Status status = delivery.finish();
+  EXPECT_FALSE(status);
+  EXPECT_EQ(spool_->acknowledged().offset, spool::kSegmentHeaderBytes) << "nothing acknowledged";
 }
 
 }  // namespace
