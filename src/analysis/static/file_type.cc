@@ -1,0 +1,88 @@
+#include "analysis/static/file_type.h"
+
+#include <magic.h>
+
+#include <stdexcept>
+#include <string_view>
+
+namespace mitsu::analysis {
+namespace {
+
+magic_t open_magic(int flags) {
+  magic_t handle = magic_open(flags | MAGIC_NO_CHECK_COMPRESS);
+  if (handle == nullptr || magic_load(handle, nullptr) != 0) {
+    throw std::runtime_error("libmagic: cannot load the magic database");  // start-up only
+  }
+  return handle;
+}
+
+bool starts_with(std::span<const std::byte> data, std::string_view prefix, std::size_t at = 0) {
+  return data.size() >= at + prefix.size() &&
+         std::string_view(reinterpret_cast<const char*>(data.data()) + at, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+std::string_view file_category_name(FileCategory category) {
+  switch (category) {
+    case FileCategory::kElf:
+      return "elf";
+    case FileCategory::kScript:
+      return "script";
+    case FileCategory::kArchive:
+      return "archive";
+    case FileCategory::kOther:
+      return "other";
+  }
+  return "other";
+}
+
+struct FileTypeDetector::Handles {
+  magic_t description = open_magic(MAGIC_NONE);
+  magic_t mime = open_magic(MAGIC_MIME_TYPE);
+  ~Handles() {
+    magic_close(description);
+    magic_close(mime);
+  }
+};
+
+FileTypeDetector::FileTypeDetector() : handles_(std::make_unique<Handles>()) {}
+FileTypeDetector::~FileTypeDetector() = default;
+
+FileType FileTypeDetector::detect(std::span<const std::byte> data) {
+  FileType type;
+  if (const char* text = magic_buffer(handles_->description, data.data(), data.size())) {
+    type.description = text;
+  }
+  if (const char* text = magic_buffer(handles_->mime, data.data(), data.size())) {
+    type.mime = text;
+  }
+  // Our own checks first: the category must not depend on the magic database's version.
+  if (starts_with(data,
+                  "\x7f"
+                  "ELF")) {
+    type.category = FileCategory::kElf;
+  } else if (starts_with(data, "#!") || type.mime == "text/x-shellscript") {
+    type.category = FileCategory::kScript;
+  } else if (starts_with(data, "\x1f\x8b") || starts_with(data, "PK\x03\x04") ||
+             starts_with(data, "BZh") ||
+             starts_with(data,
+                         "\xfd"
+                         "7zXZ") ||
+             starts_with(data, "7z\xbc\xaf\x27\x1c") || starts_with(data, "ustar", 257)) {
+    type.category = FileCategory::kArchive;
+  } else if (type.mime.starts_with("text/")) {
+    // Droppers often arrive without a #! line: a text file of shell commands is a script.
+    std::string_view text(reinterpret_cast<const char*>(data.data()),
+                          std::min<std::size_t>(data.size(), 4096));
+    for (std::string_view marker : {"wget ", "curl ", "tftp ", "busybox", "chmod ", "/bin/sh"}) {
+      if (text.find(marker) != std::string_view::npos) {
+        type.category = FileCategory::kScript;
+        break;
+      }
+    }
+  }
+  return type;
+}
+
+}  // namespace mitsu::analysis

