@@ -12,8 +12,10 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # malware analysis
+  libfuzzy-dev libtlsh-dev libmagic-dev libyara-dev
   # tools used at run time and by tests/benchmarks
-  sqlite3 procps
+  sqlite3 procps binutils yara ssdeep busybox
 )
 
 missing=()

@@ -1,0 +1,13 @@
+rule hajime
+{
+  meta:
+    family = "Hajime"
+    confidence = 75
+    description = "Hajime: P2P worm that leaves a 'white hat' message"
+  strings:
+    $msg = "Just a white hat, securing some systems" nocase
+    $atk = ".i.mipseb" nocase
+    $dir = "/.nttpd" nocase
+  condition:
+    (uint32(0) == 0x464c457f and 1 of them) or $msg
+}

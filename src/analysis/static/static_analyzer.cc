@@ -1,0 +1,91 @@
+#include "analysis/static/static_analyzer.h"
+
+namespace mitsu::analysis {
+
+StaticAnalyzer::StaticAnalyzer(std::shared_ptr<const FamilyClassifier> rules)
+    : rules_(std::move(rules)) {}
+
+Result<StaticVerdict> StaticAnalyzer::analyze(std::span<const std::byte> sample) {
+  StaticVerdict v;
+  v.size = sample.size();
+  v.hashes = compute_hashes(sample);
+  v.file_type = file_types_.detect(sample);
+  v.elf = read_elf(sample);
+  v.strings = analyze_strings(sample);
+  auto family = rules_->classify(sample);
+  if (!family) {
+    return Error{family.error()};
+  }
+  v.family = std::move(*family);
+  v.target = classify_target(v.elf, v.strings);
+  return v;
+}
+
+nlohmann::json StaticVerdict::to_json() const {
+  using nlohmann::json;
+  json out;
+  out["analyzer"] = {{"name", "static"}, {"version", kStaticAnalyzerVersion}};
+  out["size"] = size;
+  out["hashes"] = {{"md5", hashes.md5},
+                   {"sha1", hashes.sha1},
+                   {"sha256", hashes.sha256},
+                   {"ssdeep", hashes.ssdeep},
+                   {"tlsh", hashes.tlsh}};
+  out["file_type"] = {{"description", file_type.description},
+                      {"mime", file_type.mime},
+                      {"category", file_category_name(file_type.category)}};
+  if (elf.is_elf) {
+    out["elf"] = {{"class", elf.elf_class},
+                  {"endianness", elf.big_endian ? "big" : "little"},
+                  {"machine", elf.machine},
+                  {"machine_name", elf.machine_name},
+                  {"arch", elf.arch},
+                  {"abi", elf.abi},
+                  {"flags", elf.flags},
+                  {"os_abi", elf.os_abi_name},
+                  {"type", elf.type_name},
+                  {"entry", elf.entry},
+                  {"linkage", elf.linkage},
+                  {"interpreter", elf.interpreter},
+                  {"stripped", elf.stripped},
+                  {"program_headers", elf.program_headers},
+                  {"section_headers", elf.section_headers},
+                  {"sections", elf.section_names},
+                  {"packer", elf.packer},
+                  {"packer_evidence", elf.packer_evidence},
+                  {"anomalies", elf.anomalies}};
+  }
+  out["entropy"] = elf.entropy;
+  json strings_json = json::array();
+  for (std::size_t i = 0; i < strings.strings.size() && i < kVerdictStrings; ++i) {
+    const ExtractedString& s = strings.strings[i];
+    json item = {{"offset", s.offset}, {"text", s.text}};
+    if (s.utf16) {
+      item["utf16"] = true;
+    }
+    if (s.xor_key != 0) {
+      item["xor_key"] = s.xor_key;
+    }
+    strings_json.push_back(std::move(item));
+  }
+  out["strings"] = {{"count", strings.strings.size()},
+                    {"xor_keys", strings.xor_keys},
+                    {"sample", std::move(strings_json)}};
+  out["iocs"] = {{"urls", strings.iocs.urls},
+                 {"endpoints", strings.iocs.endpoints},
+                 {"domains", strings.iocs.domains},
+                 {"commands", strings.iocs.commands}};
+  json matches = json::array();
+  for (const RuleMatch& m : family.matches) {
+    matches.push_back({{"rule", m.rule},
+                       {"family", m.family},
+                       {"variant_of", m.variant_of},
+                       {"confidence", m.confidence}});
+  }
+  out["family"] = {
+      {"name", family.family}, {"confidence", family.confidence}, {"matches", matches}};
+  out["target"] = {{"class", target.target}, {"score", target.score}, {"reasons", target.reasons}};
+  return out;
+}
+
+}  // namespace mitsu::analysis

@@ -1,0 +1,46 @@
+#pragma once
+// The static triage pipeline for one sample: identification hashes, file type, ELF headers,
+// strings and IOCs, YARA family, IoT-vs-PC target. Produces a versioned verdict.
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <span>
+
+#include "analysis/static/elf_info.h"
+#include "analysis/static/family_classifier.h"
+#include "analysis/static/file_type.h"
+#include "analysis/static/hashes.h"
+#include "analysis/static/strings.h"
+#include "analysis/static/target_class.h"
+
+namespace mitsu::analysis {
+
+// Bumped whenever the verdict's content or meaning changes; verdicts are stored per version.
+inline constexpr int kStaticAnalyzerVersion = 1;
+// Verdicts list at most this many strings (IOCs are listed in full).
+inline constexpr std::size_t kVerdictStrings = 200;
+
+struct StaticVerdict {
+  std::uint64_t size = 0;
+  Hashes hashes;
+  FileType file_type;
+  ElfInfo elf;
+  StringsReport strings;
+  FamilyVerdict family;
+  TargetClass target;
+
+  nlohmann::json to_json() const;
+};
+
+// Not thread-safe (libmagic): one per worker thread; the compiled rules may be shared.
+class StaticAnalyzer {
+ public:
+  explicit StaticAnalyzer(std::shared_ptr<const FamilyClassifier> rules);
+  Result<StaticVerdict> analyze(std::span<const std::byte> sample);
+
+ private:
+  std::shared_ptr<const FamilyClassifier> rules_;
+  FileTypeDetector file_types_;
+};
+
+}  // namespace mitsu::analysis
