@@ -71,6 +71,8 @@ class ArtifactStore {
   Result<ArtifactWriter> begin();
   Result<PutResult> put(std::span<const std::byte> bytes, const Sighting& sighting);
 
+  // The stored bytes of an artifact (for analysis; the store itself never executes anything).
+  Result<std::vector<std::byte>> read(std::string_view sha256) const;
   std::optional<ArtifactInfo> info(std::string_view sha256);
   std::vector<Sighting> sightings(std::string_view sha256);
   // Where the file for a hash lives (it may not exist).

@@ -54,6 +54,29 @@ struct SampleRecord {
   std::int64_t sightings = 0;
 };
 
+// A hash some other source already knew (a feed dump, a list), imported by the operator.
+struct KnownHash {
+  std::string hash;  // lower-case hex: MD5, SHA-1 or SHA-256
+  std::string source;
+  std::string signature;  // the source's family name, when it gives one
+  std::optional<std::int64_t> first_seen_us;
+};
+
+struct AnalysisJob {
+  std::int64_t id = 0;
+  std::string sha256;
+  std::string kind;           // "static" now; "sandbox" later
+  std::int64_t attempts = 0;  // including this one
+};
+
+// What "known" meant when a sample was first analysed.
+struct KnownCheck {
+  bool known = false;
+  std::string source;  // the first source that knew it, if any
+  std::int64_t checked_us = 0;
+  std::string checked_against;  // e.g. "3 imported sources (120034 hashes)"
+};
+
 class Catalog {
  public:
   virtual ~Catalog() = default;
@@ -67,6 +90,27 @@ class Catalog {
   virtual Result<std::vector<SensorRecord>> sensors() = 0;
   virtual Result<std::optional<SampleRecord>> sample(std::string_view sha256) = 0;
   virtual Result<std::uint64_t> queued_jobs() = 0;
+
+  // Known-hash corpus.
+  virtual Result<std::size_t> import_known_hashes(std::span<const KnownHash> hashes) = 0;
+  virtual Result<std::optional<KnownHash>> find_known(std::span<const std::string> hashes) = 0;
+  virtual Result<std::string> known_sources_summary() = 0;
+
+  // Analysis queue. A job is leased: a worker that dies mid-job loses its lease and the job is
+  // taken again, so it is never lost; verdicts are keyed by (sample, analyzer version), so a
+  // retried job replaces its verdict instead of adding a second one.
+  virtual Result<std::optional<AnalysisJob>> take_job(std::int64_t now_us,
+                                                      std::int64_t lease_us) = 0;
+  virtual Status finish_job(const AnalysisJob& job, int analyzer_version,
+                            const std::string& verdict_json, const KnownCheck& known) = 0;
+  // Gives up on a job for good (the sample is missing, or it failed too often).
+  virtual Status fail_job(const AnalysisJob& job, std::string_view error) = 0;
+  // Queues every sample again (after a rules update); returns how many.
+  virtual Result<std::size_t> requeue_all(std::string_view kind) = 0;
+  // The newest verdict of a sample, as stored.
+  virtual Result<std::optional<std::string>> verdict(std::string_view sha256) = 0;
+  // The known-at-first-sight record of a sample, once analysed.
+  virtual Result<std::optional<KnownCheck>> first_sight(std::string_view sha256) = 0;
 };
 
 // Runs a body atomically across the event store and the catalog. The embedded engine shares one

@@ -5,6 +5,8 @@
 #include <array>
 #include <map>
 
+#include "core/clock.h"
+
 namespace mitsu::store::sqlite {
 namespace {
 
@@ -76,6 +78,21 @@ CREATE TABLE verdicts (
   body             TEXT NOT NULL,
   PRIMARY KEY (sha256, analyzer_version)
 );
+)sql"},
+    Migration{2, R"sql(
+CREATE TABLE known_hashes (
+  hash          TEXT PRIMARY KEY,  -- lower-case hex: MD5, SHA-1 or SHA-256
+  source        TEXT NOT NULL,
+  signature     TEXT,
+  first_seen_us INTEGER,
+  imported_us   INTEGER NOT NULL
+);
+ALTER TABLE analysis_jobs ADD COLUMN error TEXT;
+-- Known or never seen: decided once, at the sample's first analysis, and kept with its evidence.
+ALTER TABLE samples ADD COLUMN known_at_first_sight INTEGER;
+ALTER TABLE samples ADD COLUMN known_source TEXT;
+ALTER TABLE samples ADD COLUMN checked_us INTEGER;
+ALTER TABLE samples ADD COLUMN checked_against TEXT;
 )sql"},
 };
 
@@ -339,6 +356,205 @@ Result<std::uint64_t> SqliteCatalog::queued_jobs() {
     return Error{count.error()};
   }
   return static_cast<std::uint64_t>(*count);
+}
+
+Result<std::size_t> SqliteCatalog::import_known_hashes(std::span<const KnownHash> hashes) {
+  std::size_t added = 0;
+  std::int64_t now = now_unix_us();
+  Status status = db_.run([&]() -> Status {
+    auto insert = db_.prepare(
+        "INSERT OR IGNORE INTO known_hashes (hash, source, signature, first_seen_us, imported_us)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!insert) {
+      return Error{insert.error()};
+    }
+    for (const KnownHash& h : hashes) {
+      insert->bind(1, h.hash).bind(2, h.source).bind_optional(3, h.signature).bind(5, now);
+      if (h.first_seen_us) {
+        insert->bind(4, *h.first_seen_us);
+      }
+      if (Status s = insert->run(); !s) {
+        return s;
+      }
+      added += static_cast<std::size_t>(sqlite3_changes(db_.handle()));
+    }
+    return {};
+  });
+  if (!status) {
+    return Error{status.error()};
+  }
+  return added;
+}
+
+Result<std::optional<KnownHash>> SqliteCatalog::find_known(std::span<const std::string> hashes) {
+  std::lock_guard lock(db_.mutex());
+  auto find = db_.prepare(
+      "SELECT hash, source, signature, first_seen_us FROM known_hashes WHERE hash = ?1");
+  if (!find) {
+    return Error{find.error()};
+  }
+  for (const std::string& hash : hashes) {
+    if (hash.empty()) {
+      continue;
+    }
+    std::optional<KnownHash> found;
+    find->bind(1, hash);
+    if (Status s = find->each_row([&](const Statement& row) {
+          found = KnownHash{std::string(row.column_text(0)), std::string(row.column_text(1)),
+                            std::string(row.column_text(2)),
+                            row.column_is_null(3) ? std::nullopt
+                                                  : std::optional<std::int64_t>(row.column_int(3))};
+        });
+        !s) {
+      return Error{s.error()};
+    }
+    if (found) {
+      return found;
+    }
+  }
+  return std::optional<KnownHash>();
+}
+
+Result<std::string> SqliteCatalog::known_sources_summary() {
+  std::lock_guard lock(db_.mutex());
+  auto q = db_.prepare("SELECT count(DISTINCT source), count(*) FROM known_hashes");
+  if (!q) {
+    return Error{q.error()};
+  }
+  std::string summary;
+  if (Status s = q->each_row([&](const Statement& row) {
+        summary = fmt::format("{} imported sources ({} hashes) and Mitsu's own history",
+                              row.column_int(0), row.column_int(1));
+      });
+      !s) {
+    return Error{s.error()};
+  }
+  return summary;
+}
+
+Result<std::optional<AnalysisJob>> SqliteCatalog::take_job(std::int64_t now_us,
+                                                           std::int64_t lease_us) {
+  std::optional<AnalysisJob> job;
+  Status status = db_.run([&]() -> Status {
+    auto take = db_.prepare(
+        "UPDATE analysis_jobs SET state = 'running', attempts = attempts + 1,"
+        " lease_until_us = ?1 + ?2"
+        " WHERE id = (SELECT id FROM analysis_jobs WHERE state = 'queued'"
+        "             OR (state = 'running' AND lease_until_us < ?1) ORDER BY id LIMIT 1)"
+        " RETURNING id, sha256, kind, attempts");
+    if (!take) {
+      return Error{take.error()};
+    }
+    take->bind(1, now_us).bind(2, lease_us);
+    return take->each_row([&](const Statement& row) {
+      job = AnalysisJob{row.column_int(0), std::string(row.column_text(1)),
+                        std::string(row.column_text(2)), row.column_int(3)};
+    });
+  });
+  if (!status) {
+    return Error{status.error()};
+  }
+  return job;
+}
+
+Status SqliteCatalog::finish_job(const AnalysisJob& job, int analyzer_version,
+                                 const std::string& verdict_json, const KnownCheck& known) {
+  return db_.run([&]() -> Status {
+    auto verdict = db_.prepare(
+        "INSERT OR REPLACE INTO verdicts (sha256, analyzer_version, created_us, body)"
+        " VALUES (?1, ?2, ?3, ?4)");
+    auto done = db_.prepare(
+        "UPDATE analysis_jobs SET state = 'done', lease_until_us = NULL, error = NULL"
+        " WHERE id = ?1");
+    // Only the first analysis decides "known at first sight"; re-analysis keeps it.
+    auto sighted = db_.prepare(
+        "UPDATE samples SET known_at_first_sight = ?2, known_source = ?3, checked_us = ?4,"
+        " checked_against = ?5 WHERE sha256 = ?1 AND known_at_first_sight IS NULL");
+    if (!verdict || !done || !sighted) {
+      return Error{"catalog: cannot prepare finish_job statements"};
+    }
+    verdict->bind(1, job.sha256).bind(2, std::int64_t{analyzer_version});
+    verdict->bind(3, known.checked_us).bind(4, verdict_json);
+    done->bind(1, job.id);
+    sighted->bind(1, job.sha256).bind(2, std::int64_t{known.known ? 1 : 0});
+    sighted->bind_optional(3, known.source).bind(4, known.checked_us);
+    sighted->bind(5, known.checked_against);
+    for (Statement* q : {&*verdict, &*done, &*sighted}) {
+      if (Status s = q->run(); !s) {
+        return s;
+      }
+    }
+    return {};
+  });
+}
+
+Status SqliteCatalog::fail_job(const AnalysisJob& job, std::string_view error) {
+  std::lock_guard lock(db_.mutex());
+  auto fail = db_.prepare(
+      "UPDATE analysis_jobs SET state = 'failed', lease_until_us = NULL, error = ?2"
+      " WHERE id = ?1");
+  if (!fail) {
+    return Error{fail.error()};
+  }
+  fail->bind(1, job.id).bind(2, error);
+  return fail->run();
+}
+
+Result<std::size_t> SqliteCatalog::requeue_all(std::string_view kind) {
+  std::size_t queued = 0;
+  Status status = db_.run([&]() -> Status {
+    auto requeue = db_.prepare(
+        "INSERT INTO analysis_jobs (sha256, kind, created_us)"
+        " SELECT sha256, ?1, ?2 FROM samples WHERE true"
+        " ON CONFLICT (sha256, kind) DO UPDATE SET state = 'queued', attempts = 0,"
+        " lease_until_us = NULL, error = NULL");
+    if (!requeue) {
+      return Error{requeue.error()};
+    }
+    requeue->bind(1, kind).bind(2, now_unix_us());
+    Status s = requeue->run();
+    queued = static_cast<std::size_t>(sqlite3_changes(db_.handle()));
+    return s;
+  });
+  if (!status) {
+    return Error{status.error()};
+  }
+  return queued;
+}
+
+Result<std::optional<std::string>> SqliteCatalog::verdict(std::string_view sha256) {
+  std::lock_guard lock(db_.mutex());
+  auto q = db_.prepare(
+      "SELECT body FROM verdicts WHERE sha256 = ?1 ORDER BY analyzer_version DESC LIMIT 1");
+  if (!q) {
+    return Error{q.error()};
+  }
+  q->bind(1, sha256);
+  std::optional<std::string> body;
+  if (Status s = q->each_row([&](const Statement& row) { body = row.column_text(0); }); !s) {
+    return Error{s.error()};
+  }
+  return body;
+}
+
+Result<std::optional<KnownCheck>> SqliteCatalog::first_sight(std::string_view sha256) {
+  std::lock_guard lock(db_.mutex());
+  auto q = db_.prepare(
+      "SELECT known_at_first_sight, known_source, checked_us, checked_against FROM samples"
+      " WHERE sha256 = ?1 AND known_at_first_sight IS NOT NULL");
+  if (!q) {
+    return Error{q.error()};
+  }
+  q->bind(1, sha256);
+  std::optional<KnownCheck> check;
+  if (Status s = q->each_row([&](const Statement& row) {
+        check = KnownCheck{row.column_int(0) != 0, std::string(row.column_text(1)),
+                           row.column_int(2), std::string(row.column_text(3))};
+      });
+      !s) {
+    return Error{s.error()};
+  }
+  return check;
 }
 
 }  // namespace mitsu::store::sqlite

@@ -18,6 +18,16 @@ class SqliteCatalog : public Catalog {
   Result<std::vector<SensorRecord>> sensors() override;
   Result<std::optional<SampleRecord>> sample(std::string_view sha256) override;
   Result<std::uint64_t> queued_jobs() override;
+  Result<std::size_t> import_known_hashes(std::span<const KnownHash> hashes) override;
+  Result<std::optional<KnownHash>> find_known(std::span<const std::string> hashes) override;
+  Result<std::string> known_sources_summary() override;
+  Result<std::optional<AnalysisJob>> take_job(std::int64_t now_us, std::int64_t lease_us) override;
+  Status finish_job(const AnalysisJob& job, int analyzer_version, const std::string& verdict_json,
+                    const KnownCheck& known) override;
+  Status fail_job(const AnalysisJob& job, std::string_view error) override;
+  Result<std::size_t> requeue_all(std::string_view kind) override;
+  Result<std::optional<std::string>> verdict(std::string_view sha256) override;
+  Result<std::optional<KnownCheck>> first_sight(std::string_view sha256) override;
 
  private:
   explicit SqliteCatalog(SqliteDatabase& db) : db_(db) {}

@@ -1,0 +1,92 @@
+#include "analysis/analysis_worker.h"
+
+#include <fmt/format.h>
+
+#include "core/clock.h"
+
+namespace mitsu::analysis {
+
+AnalysisWorker::AnalysisWorker(store::Catalog& catalog, artifacts::ArtifactStore& artifacts,
+                               std::shared_ptr<const FamilyClassifier> rules,
+                               AnalysisWorkerOptions options)
+    : catalog_(catalog), artifacts_(artifacts), analyzer_(std::move(rules)), options_(options) {}
+
+Result<bool> AnalysisWorker::run_once() {
+  std::int64_t now = now_unix_us();
+  auto taken = catalog_.take_job(
+      now, std::chrono::duration_cast<std::chrono::microseconds>(options_.lease).count());
+  if (!taken) {
+    return Error{taken.error()};
+  }
+  if (!taken->has_value()) {
+    return false;
+  }
+  const store::AnalysisJob& job = **taken;
+  auto give_up = [&](const std::string& why) -> Result<bool> {
+    if (Status s = catalog_.fail_job(job, why); !s) {
+      return Error{s.error()};
+    }
+    return true;
+  };
+  if (job.attempts > options_.max_attempts) {
+    return give_up(fmt::format("gave up after {} attempts", job.attempts - 1));
+  }
+  auto bytes = artifacts_.read(job.sha256);
+  if (!bytes) {
+    return give_up(fmt::format("sample not in the artifact store: {}", bytes.error()));
+  }
+  auto verdict = analyzer_.analyze(*bytes);
+  if (!verdict) {
+    return give_up(verdict.error());
+  }
+  if (verdict->hashes.sha256 != job.sha256) {
+    return give_up("stored file does not match its SHA-256: artifact store damaged");
+  }
+
+  // Known or never seen is decided at first sight and kept; re-analysis reports the original.
+  store::KnownCheck check;
+  auto first = catalog_.first_sight(job.sha256);
+  if (!first) {
+    return Error{first.error()};
+  }
+  if (first->has_value()) {
+    check = **first;
+  } else {
+    std::vector<std::string> hashes{verdict->hashes.sha256, verdict->hashes.md5,
+                                    verdict->hashes.sha1};
+    auto known = catalog_.find_known(hashes);
+    auto against = catalog_.known_sources_summary();
+    if (!known || !against) {
+      return Error{known ? against.error() : known.error()};
+    }
+    check.known = known->has_value();
+    check.source = check.known ? (*known)->source : "";
+    check.checked_us = now;
+    check.checked_against = *against;
+  }
+  nlohmann::json json = verdict->to_json();
+  json["known"] = {{"known", check.known},
+                   {"source", check.source},
+                   {"checked_at", format_timestamp_us(check.checked_us)},
+                   {"checked_against", check.checked_against}};
+  if (Status s = catalog_.finish_job(job, kStaticAnalyzerVersion, json.dump(), check); !s) {
+    return Error{s.error()};
+  }
+  return true;
+}
+
+Result<std::size_t> AnalysisWorker::run_until_idle() {
+  std::size_t jobs = 0;
+  while (true) {
+    auto ran = run_once();
+    if (!ran) {
+      return Error{ran.error()};
+    }
+    if (!*ran) {
+      return jobs;
+    }
+    ++jobs;
+  }
+}
+
+}  // namespace mitsu::analysis

@@ -1,0 +1,36 @@
+#pragma once
+// Takes analysis jobs from the catalog's durable queue, reads each sample from the artifact
+// store, runs static triage and stores a versioned verdict with its known/never-seen check.
+
+#include <chrono>
+#include <memory>
+
+#include "analysis/static/static_analyzer.h"
+#include "artifacts/artifact_store.h"
+#include "store/catalog.h"
+
+namespace mitsu::analysis {
+
+struct AnalysisWorkerOptions {
+  std::chrono::seconds lease{300};  // a job not finished by then is taken again
+  int max_attempts = 3;             // a sample that crashes the worker this often is given up on
+};
+
+class AnalysisWorker {
+ public:
+  AnalysisWorker(store::Catalog& catalog, artifacts::ArtifactStore& artifacts,
+                 std::shared_ptr<const FamilyClassifier> rules, AnalysisWorkerOptions options = {});
+
+  // Takes one job and finishes it; false when the queue is empty.
+  Result<bool> run_once();
+  // Runs jobs until none is left; returns how many it took.
+  Result<std::size_t> run_until_idle();
+
+ private:
+  store::Catalog& catalog_;
+  artifacts::ArtifactStore& artifacts_;
+  StaticAnalyzer analyzer_;
+  AnalysisWorkerOptions options_;
+};
+
+}  // namespace mitsu::analysis
