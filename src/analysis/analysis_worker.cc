@@ -11,7 +11,7 @@ AnalysisWorker::AnalysisWorker(store::Catalog& catalog, artifacts::ArtifactStore
                                AnalysisWorkerOptions options)
     : catalog_(catalog), artifacts_(artifacts), analyzer_(std::move(rules)), options_(options) {}
 
-Result<bool> AnalysisWorker::run_once() {
+Result<JobOutcome> AnalysisWorker::run_once() {
   std::int64_t now = now_unix_us();
   auto taken = catalog_.take_job(
       now, std::chrono::duration_cast<std::chrono::microseconds>(options_.lease).count());
@@ -19,14 +19,14 @@ Result<bool> AnalysisWorker::run_once() {
     return Error{taken.error()};
   }
   if (!taken->has_value()) {
-    return false;
+    return JobOutcome::kIdle;
   }
   const store::AnalysisJob& job = **taken;
-  auto give_up = [&](const std::string& why) -> Result<bool> {
+  auto give_up = [&](const std::string& why) -> Result<JobOutcome> {
     if (Status s = catalog_.fail_job(job, why); !s) {
       return Error{s.error()};
     }
-    return true;
+    return JobOutcome::kFailed;
   };
   if (job.attempts > options_.max_attempts) {
     return give_up(fmt::format("gave up after {} attempts", job.attempts - 1));
@@ -72,20 +72,26 @@ Result<bool> AnalysisWorker::run_once() {
   if (Status s = catalog_.finish_job(job, kStaticAnalyzerVersion, json.dump(), check); !s) {
     return Error{s.error()};
   }
-  return true;
+  return JobOutcome::kAnalysed;
 }
 
-Result<std::size_t> AnalysisWorker::run_until_idle() {
-  std::size_t jobs = 0;
+Result<WorkerTally> AnalysisWorker::run_until_idle() {
+  WorkerTally tally;
   while (true) {
     auto ran = run_once();
     if (!ran) {
       return Error{ran.error()};
     }
-    if (!*ran) {
-      return jobs;
+    switch (*ran) {
+      case JobOutcome::kIdle:
+        return tally;
+      case JobOutcome::kAnalysed:
+        ++tally.analysed;
+        break;
+      case JobOutcome::kFailed:
+        ++tally.failed;
+        break;
     }
-    ++jobs;
   }
 }
 

@@ -16,15 +16,26 @@ struct AnalysisWorkerOptions {
   int max_attempts = 3;             // a sample that crashes the worker this often is given up on
 };
 
+enum class JobOutcome {
+  kIdle,      // the queue was empty
+  kAnalysed,  // a verdict was stored
+  kFailed,    // the job was given up on, with the reason stored
+};
+
+struct WorkerTally {
+  std::size_t analysed = 0;
+  std::size_t failed = 0;
+};
+
 class AnalysisWorker {
  public:
   AnalysisWorker(store::Catalog& catalog, artifacts::ArtifactStore& artifacts,
                  std::shared_ptr<const FamilyClassifier> rules, AnalysisWorkerOptions options = {});
 
-  // Takes one job and finishes it; false when the queue is empty.
-  Result<bool> run_once();
-  // Runs jobs until none is left; returns how many it took.
-  Result<std::size_t> run_until_idle();
+  // Takes one job and finishes it.
+  Result<JobOutcome> run_once();
+  // Runs jobs until none is left.
+  Result<WorkerTally> run_until_idle();
 
  private:
   store::Catalog& catalog_;

@@ -79,7 +79,7 @@ TEST_F(AnalysisWorkerTest, EveryCapturedSampleGetsAVerdictWithoutAnyoneAsking) {
   EXPECT_EQ(*store_.catalog->queued_jobs(), 1u);
   auto ran = worker().run_until_idle();
   ASSERT_TRUE(ran.ok()) << ran.error();
-  EXPECT_EQ(*ran, 1u);
+  EXPECT_EQ(ran->analysed, 1u);
   EXPECT_EQ(*store_.catalog->queued_jobs(), 0u);
   auto verdict = store_.catalog->verdict(sha256);
   ASSERT_TRUE(verdict.ok() && verdict->has_value());
@@ -112,7 +112,7 @@ TEST_F(AnalysisWorkerTest, AJobTakenByACrashedWorkerIsRetakenAndGivesOneVerdict)
   ASSERT_TRUE(crashed.ok() && crashed->has_value());
   auto ran = worker().run_until_idle();
   ASSERT_TRUE(ran.ok()) << ran.error();
-  EXPECT_EQ(*ran, 1u);
+  EXPECT_EQ(ran->analysed, 1u);
   EXPECT_EQ(verdict_rows(sha256), 1);
   EXPECT_EQ(*store_.db->query_int("SELECT attempts FROM analysis_jobs"), 2);
 }
@@ -127,7 +127,9 @@ TEST_F(AnalysisWorkerTest, ALeasedJobIsNotTakenTwice) {
 
 TEST_F(AnalysisWorkerTest, MissingSampleFailsTheJobWithAReason) {
   capture(mirai_, /*store_file=*/false);
-  ASSERT_TRUE(worker().run_until_idle().ok());
+  auto ran = worker().run_until_idle();
+  ASSERT_TRUE(ran.ok());
+  EXPECT_EQ(ran->failed, 1u);
   EXPECT_EQ(*store_.db->query_int("SELECT count(*) FROM analysis_jobs WHERE state = 'failed'"
                                   " AND error LIKE 'sample not in the artifact store%'"),
             1);
@@ -140,7 +142,7 @@ TEST_F(AnalysisWorkerTest, ReanalysisReplacesTheVerdictAndKeepsFirstSight) {
   std::vector<store::KnownHash> known{{sha256, "later-feed", "", std::nullopt}};
   ASSERT_TRUE(store_.catalog->import_known_hashes(known).ok());
   EXPECT_EQ(*store_.catalog->requeue_all("static"), 1u);
-  ASSERT_EQ(*worker().run_until_idle(), 1u);
+  ASSERT_EQ(worker().run_until_idle()->analysed, 1u);
   EXPECT_EQ(verdict_rows(sha256), 1);
   EXPECT_FALSE((*store_.catalog->first_sight(sha256))->known);
 }

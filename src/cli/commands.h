@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/config.h"
 
@@ -33,6 +34,21 @@ struct EventsOptions {
   bool json = false;
 };
 int events_command(const Config& config, const EventsOptions& options);
+
+struct AnalyzeOptions {
+  std::vector<std::string> paths;       // files or directories (walked recursively)
+  std::vector<std::string> rules_dirs;  // on top of the configured ones
+  bool json = false;
+};
+int analyze_command(const Config& config, const AnalyzeOptions& options);
+
+struct KnownImportOptions {
+  std::vector<std::string> files;
+  std::string source;  // defaults to the file name
+};
+int known_import_command(const Config& config, const KnownImportOptions& options);
+
+int reanalyze_command(const Config& config);
 
 int version_command();
 

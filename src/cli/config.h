@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "analysis/analysis_worker.h"
 #include "artifacts/artifact_store.h"
 #include "collector/collector.h"
 #include "core/event_builder.h"
@@ -25,6 +27,9 @@ struct Config {
   store::sqlite::SqliteOptions sqlite;
   artifacts::ArtifactStoreOptions artifacts;  // dir defaults to <data_dir>/artifacts
   collector::CollectorOptions collector;
+  // YARA rule directories added to the shipped rules/yara.
+  std::vector<std::filesystem::path> rules_dirs;
+  analysis::AnalysisWorkerOptions analysis;
 
   // Fills the paths left empty from data_dir.
   void resolve_paths();

@@ -69,6 +69,27 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10'000'000));
   events_cmd->add_flag("--json", events.json, "Print the events as JSON lines");
 
+  AnalyzeOptions analyze;
+  auto* analyze_cmd = app.add_subcommand(
+      "analyze", "Static triage of files or directories: hashes, ELF, strings/IOCs, family");
+  analyze_cmd->add_option("paths", analyze.paths, "Files or directories")->required();
+  analyze_cmd->add_option("--rules", analyze.rules_dirs,
+                          "Extra YARA rule directory (repeatable), on top of rules/yara");
+  analyze_cmd->add_flag("--json", analyze.json, "Print one verdict per line as JSON");
+
+  auto* known_cmd =
+      app.add_subcommand("known", "The known-hash corpus that decides known vs never seen");
+  known_cmd->require_subcommand(1);
+  KnownImportOptions known_import;
+  auto* known_import_cmd = known_cmd->add_subcommand(
+      "import", "Import a MalwareBazaar CSV dump or a list of MD5/SHA-1/SHA-256 hashes");
+  known_import_cmd->add_option("files", known_import.files, "Files to import")->required();
+  known_import_cmd->add_option("--source", known_import.source,
+                               "Name recorded with the hashes (default: the file name)");
+
+  auto* reanalyze_cmd = app.add_subcommand(
+      "reanalyze", "Queue every captured sample again (after a rules update) and analyse them");
+
   auto* version_cmd = app.add_subcommand("version", "Print versions of Mitsu and its formats");
 
   try {
@@ -108,6 +129,15 @@ int main(int argc, char** argv) {
   }
   if (ingest_cmd->parsed()) {
     return ingest_command(config, ingest);
+  }
+  if (analyze_cmd->parsed()) {
+    return analyze_command(config, analyze);
+  }
+  if (known_import_cmd->parsed()) {
+    return known_import_command(config, known_import);
+  }
+  if (reanalyze_cmd->parsed()) {
+    return reanalyze_command(config);
   }
   return events_command(config, events);
 }

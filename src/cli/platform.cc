@@ -29,15 +29,35 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
     spdlog::info("spool recovery: {} unacknowledged events to deliver, {} bytes discarded",
                  recovery.pending_records, recovery.discarded_bytes);
   }
-  auto artifacts = artifacts::ArtifactStore::open(config.artifacts);
-  if (!artifacts) {
-    return Error{artifacts.error()};
+  if (Status status = platform->open_artifacts(); !status) {
+    return Error{status.error()};
   }
-  platform->artifacts = std::move(*artifacts);
   platform->collector = std::make_unique<collector::Collector>(
       *platform->spool, *platform->store.events, *platform->store.catalog, *platform->store.db,
       config.collector);
   return platform;
+}
+
+Status Platform::open_artifacts() {
+  if (artifacts) {
+    return {};
+  }
+  auto opened = artifacts::ArtifactStore::open(config.artifacts);
+  if (!opened) {
+    return Error{opened.error()};
+  }
+  artifacts = std::move(*opened);
+  return {};
+}
+
+Result<std::shared_ptr<const analysis::FamilyClassifier>> load_rules(const Config& config) {
+  std::vector<std::filesystem::path> dirs{MITSU_DEFAULT_RULES_DIR};
+  dirs.insert(dirs.end(), config.rules_dirs.begin(), config.rules_dirs.end());
+  auto rules = analysis::FamilyClassifier::load(dirs);
+  if (!rules) {
+    return Error{rules.error()};
+  }
+  return std::shared_ptr<const analysis::FamilyClassifier>(std::move(*rules));
 }
 
 }  // namespace mitsu::cli

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "analysis/static/family_classifier.h"
 #include "artifacts/artifact_store.h"
 #include "cli/config.h"
 #include "collector/collector.h"
@@ -15,11 +16,16 @@ struct Platform {
   Config config;
   store::sqlite::EmbeddedStore store;
   std::unique_ptr<spool::Spool> spool;                  // only when opened with the spool
-  std::unique_ptr<artifacts::ArtifactStore> artifacts;  // only when opened with the spool
+  std::unique_ptr<artifacts::ArtifactStore> artifacts;  // with the spool, or open_artifacts()
   std::unique_ptr<collector::Collector> collector;      // only when opened with the spool
 
   // Query-only commands skip the spool, so they work while `mitsu run` holds it.
   static Result<std::unique_ptr<Platform>> open(Config config, bool with_spool);
+  // The artifact store without the spool (analysis commands).
+  Status open_artifacts();
 };
+
+// The shipped YARA rules (rules/yara) plus the configured directories.
+Result<std::shared_ptr<const analysis::FamilyClassifier>> load_rules(const Config& config);
 
 }  // namespace mitsu::cli

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <thread>
 
+#include "analysis/analysis_worker.h"
 #include "cli/commands.h"
 #include "cli/platform.h"
 #include "collector/collector_thread.h"
@@ -46,8 +47,23 @@ int run_command(const Config& config, const RunOptions& options) {
                spool::fsync_policy_name(p.config.spool.fsync), p.config.store_path.string(),
                p.config.artifacts.dir.string());
 
+  auto rules = load_rules(p.config);
+  if (!rules) {
+    spdlog::error("{}", rules.error());
+    return kExitFailure;
+  }
+  spdlog::info("analysis: {} rule files", (*rules)->rule_files());
+  analysis::AnalysisWorker analysis(*p.store.catalog, *p.artifacts, *rules, p.config.analysis);
+
   if (options.once) {
-    return drain_and_report(*p.collector);
+    int delivered = drain_and_report(*p.collector);
+    auto analysed = analysis.run_until_idle();
+    if (!analysed) {
+      spdlog::error("analysis: {}", analysed.error());
+      return kExitFailure;
+    }
+    spdlog::info("analysis: {} samples analysed, {} failed", analysed->analysed, analysed->failed);
+    return delivered;
   }
 
   std::signal(SIGINT, request_stop);
@@ -56,12 +72,25 @@ int run_command(const Config& config, const RunOptions& options) {
   // Sensors, analysis workers and the dashboard join here as those parts land; today the
   // all-in-one process delivers whatever reaches the spool into the store.
   collector::CollectorThread delivery(*p.collector, collector::CollectorThread::OnError::kRetry);
+  // Every captured sample is analysed as soon as it is queued, with nobody asking.
+  std::thread analysis_thread([&] {
+    while (!g_stop) {
+      auto ran = analysis.run_once();
+      if (!ran) {
+        spdlog::error("analysis: {} (retrying)", ran.error());
+      }
+      if (!ran || *ran == analysis::JobOutcome::kIdle) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      }
+    }
+  });
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (Status synced = p.spool->sync(); !synced) {  // the "interval" fsync policy's timer
       spdlog::error("spool: {}", synced.error());
     }
   }
+  analysis_thread.join();
   spdlog::info("stopping: delivering what is left in the spool");
   if (Status delivered = delivery.finish(); !delivered) {
     spdlog::error("collector: {}", delivered.error());

@@ -1,0 +1,84 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "analysis/analysis_worker.h"
+#include "analysis/known/known_hash_list.h"
+#include "cli/commands.h"
+#include "cli/platform.h"
+
+namespace mitsu::cli {
+
+int known_import_command(const Config& config, const KnownImportOptions& options) {
+  auto platform = Platform::open(config, /*with_spool=*/false);
+  if (!platform) {
+    spdlog::error("{}", platform.error());
+    return kExitFailure;
+  }
+  int status = kExitOk;
+  for (const std::string& file : options.files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      spdlog::error("{}: cannot open for reading", file);
+      status = kExitFailure;
+      continue;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string source =
+        options.source.empty() ? std::filesystem::path(file).filename().string() : options.source;
+    analysis::KnownHashList list = analysis::parse_known_hashes(text.str(), source);
+    for (std::size_t i = 0; i < list.problems.size() && i < 20; ++i) {
+      std::fprintf(stderr, "%s:%s\n", file.c_str(), list.problems[i].c_str());
+    }
+    auto added = (*platform)->store.catalog->import_known_hashes(list.hashes);
+    if (!added) {
+      spdlog::error("{}: {}", file, added.error());
+      return kExitFailure;
+    }
+    std::fprintf(stderr, "%s: %s, %zu hashes (%zu new), %zu lines skipped\n", file.c_str(),
+                 list.format.c_str(), list.hashes.size(), *added, list.problems.size());
+    if (!list.problems.empty()) {
+      status = kExitRejected;
+    }
+  }
+  return status;
+}
+
+int reanalyze_command(const Config& config) {
+  auto platform = Platform::open(config, /*with_spool=*/false);
+  if (!platform) {
+    spdlog::error("{}", platform.error());
+    return kExitFailure;
+  }
+  Platform& p = **platform;
+  auto rules = load_rules(p.config);
+  if (!rules) {
+    spdlog::error("{}", rules.error());
+    return kExitFailure;
+  }
+  if (Status s = p.open_artifacts(); !s) {
+    spdlog::error("{}", s.error());
+    return kExitFailure;
+  }
+  auto queued = p.store.catalog->requeue_all("static");
+  if (!queued) {
+    spdlog::error("{}", queued.error());
+    return kExitFailure;
+  }
+  spdlog::info("queued {} samples for static analysis", *queued);
+  analysis::AnalysisWorker worker(*p.store.catalog, *p.artifacts, *rules, p.config.analysis);
+  auto done = worker.run_until_idle();
+  if (!done) {
+    spdlog::error("{}", done.error());
+    return kExitFailure;
+  }
+  std::fprintf(stderr, "re-analysed %zu samples, %zu failed\n", done->analysed, done->failed);
+  return kExitOk;
+}
+
+}  // namespace mitsu::cli

@@ -1,0 +1,160 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "analysis/static/static_analyzer.h"
+#include "cli/commands.h"
+#include "cli/platform.h"
+#include "core/clock.h"
+
+namespace mitsu::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> expand(const std::vector<std::string>& paths, bool& missing) {
+  std::vector<fs::path> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
+        if (entry.is_regular_file()) {
+          files.push_back(entry.path());
+        }
+      }
+    } else if (fs::is_regular_file(path, ec)) {
+      files.emplace_back(path);
+    } else {
+      spdlog::error("{}: no such file or directory", path);
+      missing = true;
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+Result<std::vector<std::byte>> read_sample(const fs::path& path, std::uint64_t cap) {
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  if (ec) {
+    return Error{fmt::format("{}: {}", path.string(), ec.message())};
+  }
+  if (size > cap) {
+    return Error{
+        fmt::format("{}: {} bytes, larger than the {} byte cap", path.string(), size, cap)};
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::byte> bytes(size);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
+    return Error{fmt::format("{}: read failed", path.string())};
+  }
+  return bytes;
+}
+
+}  // namespace
+
+int analyze_command(const Config& config, const AnalyzeOptions& options) {
+  Config with_rules = config;
+  with_rules.rules_dirs.insert(with_rules.rules_dirs.end(), options.rules_dirs.begin(),
+                               options.rules_dirs.end());
+  auto rules = load_rules(with_rules);
+  if (!rules) {
+    spdlog::error("{}", rules.error());
+    return kExitFailure;
+  }
+  bool missing = false;
+  std::vector<fs::path> files = expand(options.paths, missing);
+
+  // The known-hash corpus lives in the store; analysing files works without one.
+  Config resolved = config;
+  resolved.resolve_paths();
+  std::unique_ptr<Platform> platform;
+  if (fs::exists(resolved.store_path)) {
+    auto opened = Platform::open(config, /*with_spool=*/false);
+    if (!opened) {
+      spdlog::error("{}", opened.error());
+      return kExitFailure;
+    }
+    platform = std::move(*opened);
+  }
+
+  analysis::StaticAnalyzer analyzer(*rules);
+  bool progress = !options.json && ::isatty(STDERR_FILENO) != 0;
+  std::map<std::string, int> families, targets;
+  int failed = 0;
+  if (!options.json) {
+    std::printf("%-12s  %9s  %-7s  %-11s  %-22s  %-7s  %-5s  %s\n", "SHA256", "SIZE", "TYPE",
+                "ARCH", "FAMILY", "TARGET", "KNOWN", "FILE / NOTES");
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (progress) {
+      std::fprintf(stderr, "\ranalysing %zu/%zu", i + 1, files.size());
+    }
+    auto bytes = read_sample(files[i], config.artifacts.max_bytes);
+    auto verdict =
+        bytes ? analyzer.analyze(*bytes) : Result<analysis::StaticVerdict>(Error{bytes.error()});
+    if (!verdict) {
+      ++failed;
+      spdlog::error("{}", verdict.error());
+      continue;
+    }
+    std::string known = "-";
+    if (platform) {
+      std::vector<std::string> hashes{verdict->hashes.sha256, verdict->hashes.md5,
+                                      verdict->hashes.sha1};
+      auto found = platform->store.catalog->find_known(hashes);
+      known = found && found->has_value() ? "yes" : "no";
+    }
+    ++families[verdict->family.family];
+    ++targets[verdict->target.target];
+    if (options.json) {
+      nlohmann::json json = verdict->to_json();
+      json["path"] = files[i].string();
+      if (known != "-") {
+        json["known"] = {{"known", known == "yes"},
+                         {"checked_at", format_timestamp_us(now_unix_us())}};
+      }
+      std::printf("%s\n", json.dump().c_str());
+      continue;
+    }
+    std::string family =
+        verdict->family.family == analysis::kUnclassified
+            ? std::string(analysis::kUnclassified)
+            : fmt::format("{} ({})", verdict->family.family, verdict->family.confidence);
+    std::string notes = files[i].string();
+    if (!verdict->elf.packer.empty()) {
+      notes += " [packed: " + verdict->elf.packer + "]";
+    }
+    if (!verdict->elf.anomalies.empty()) {
+      notes += fmt::format(" [{} anomalies]", verdict->elf.anomalies.size());
+    }
+    std::printf("%-12.12s  %9llu  %-7s  %-11s  %-22s  %-7s  %-5s  %s\n",
+                verdict->hashes.sha256.c_str(), static_cast<unsigned long long>(verdict->size),
+                std::string(analysis::file_category_name(verdict->file_type.category)).c_str(),
+                verdict->elf.is_elf ? verdict->elf.arch.c_str() : "-", family.c_str(),
+                verdict->target.target.c_str(), known.c_str(), notes.c_str());
+  }
+  if (progress) {
+    std::fprintf(stderr, "\n");
+  }
+  if (!options.json) {
+    std::string summary;
+    for (const auto& [name, count] : families) {
+      summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", name, count);
+    }
+    std::fprintf(stderr,
+                 "%zu files analysed, %d failed; families: %s; targets: iot %d, pc %d, "
+                 "unknown %d\n",
+                 files.size() - static_cast<std::size_t>(failed), failed,
+                 summary.empty() ? "none" : summary.c_str(), targets["iot"], targets["pc"],
+                 targets["unknown"]);
+  }
+  return failed > 0 || missing ? kExitFailure : kExitOk;
+}
+
+}  // namespace mitsu::cli
