@@ -118,7 +118,7 @@ class Spool {
   std::uint64_t write_end_ = 0;
   std::uint64_t first_segment_ = 0;
   bool unsynced_ = false;
-  std::chrono::steady_clock::time_point last_sync_;
+  std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
   std::string encode_buffer_;
   SpoolStats stats_;
 
