@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "analysis/cluster/tlsh_index.h"
 #include "analysis/static/static_analyzer.h"
 #include "cli/commands.h"
 #include "cli/platform.h"
@@ -86,6 +87,12 @@ int analyze_command(const Config& config, const AnalyzeOptions& options) {
   analysis::StaticAnalyzer analyzer(*rules);
   bool progress = !options.json && ::isatty(STDERR_FILENO) != 0;
   std::map<std::string, int> families, targets;
+  analysis::TlshIndex index;
+  struct Indexed {
+    std::string path;
+    std::string family;
+  };
+  std::vector<Indexed> indexed;  // by index position
   int failed = 0;
   if (!options.json) {
     std::printf("%-12s  %9s  %-7s  %-11s  %-22s  %-7s  %-5s  %s\n", "SHA256", "SIZE", "TYPE",
@@ -109,6 +116,9 @@ int analyze_command(const Config& config, const AnalyzeOptions& options) {
                                       verdict->hashes.sha1};
       auto found = platform->store.catalog->find_known(hashes);
       known = found && found->has_value() ? "yes" : "no";
+    }
+    if (options.cluster && index.add(verdict->hashes.tlsh)) {
+      indexed.push_back({files[i].string(), verdict->family.family});
     }
     ++families[verdict->family.family];
     ++targets[verdict->target.target];
@@ -141,6 +151,43 @@ int analyze_command(const Config& config, const AnalyzeOptions& options) {
   }
   if (progress) {
     std::fprintf(stderr, "\n");
+  }
+  if (options.cluster) {
+    nlohmann::json clusters = nlohmann::json::array();
+    for (const auto& members : index.clusters(options.cluster_distance)) {
+      nlohmann::json cluster = nlohmann::json::array();
+      for (std::size_t m : members) {
+        nlohmann::json relatives = nlohmann::json::array();
+        for (const analysis::Neighbour& n : index.nearest(m, 3, options.cluster_distance)) {
+          relatives.push_back({{"path", indexed[n.index].path},
+                               {"family", indexed[n.index].family},
+                               {"distance", n.distance}});
+        }
+        cluster.push_back(
+            {{"path", indexed[m].path}, {"family", indexed[m].family}, {"relatives", relatives}});
+      }
+      clusters.push_back(std::move(cluster));
+    }
+    if (options.json) {
+      std::printf("%s\n", nlohmann::json{{"clusters", clusters}}.dump().c_str());
+    } else {
+      std::printf("\n%zu clusters (TLSH distance <= %d; files too small for TLSH are left out)\n",
+                  clusters.size(), options.cluster_distance);
+      for (std::size_t c = 0; c < clusters.size(); ++c) {
+        for (const auto& member : clusters[c]) {
+          std::string closest =
+              member["relatives"].empty()
+                  ? "-"
+                  : fmt::format("{} ({}, distance {})",
+                                member["relatives"][0]["path"].get<std::string>(),
+                                member["relatives"][0]["family"].get<std::string>(),
+                                member["relatives"][0]["distance"].get<int>());
+          std::printf("  #%-3zu %-40s %-14s closest: %s\n", c + 1,
+                      member["path"].get<std::string>().c_str(),
+                      member["family"].get<std::string>().c_str(), closest.c_str());
+        }
+      }
+    }
   }
   if (!options.json) {
     std::string summary;

@@ -39,6 +39,8 @@ struct AnalyzeOptions {
   std::vector<std::string> paths;       // files or directories (walked recursively)
   std::vector<std::string> rules_dirs;  // on top of the configured ones
   bool json = false;
+  bool cluster = false;  // group the files into variant clusters by TLSH distance
+  int cluster_distance = 100;
 };
 int analyze_command(const Config& config, const AnalyzeOptions& options);
 

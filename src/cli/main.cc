@@ -76,6 +76,13 @@ int main(int argc, char** argv) {
   analyze_cmd->add_option("--rules", analyze.rules_dirs,
                           "Extra YARA rule directory (repeatable), on top of rules/yara");
   analyze_cmd->add_flag("--json", analyze.json, "Print one verdict per line as JSON");
+  analyze_cmd->add_flag("--cluster", analyze.cluster,
+                        "Group the files into variant clusters by TLSH distance, with each "
+                        "file's closest relatives");
+  analyze_cmd
+      ->add_option("--cluster-distance", analyze.cluster_distance,
+                   "Largest TLSH distance that links two files into a cluster")
+      ->check(CLI::Range(1, 1000));
 
   auto* known_cmd =
       app.add_subcommand("known", "The known-hash corpus that decides known vs never seen");
