@@ -236,20 +236,21 @@ std::vector<ExtractedString> extract_strings(std::span<const std::byte> data,
 }
 
 std::vector<std::uint8_t> find_xor_keys(std::span<const std::byte> data) {
+  // XOR with one key keeps the XOR of neighbouring bytes, so candidates are found in one pass
+  // by that key-independent delta, whatever the key; only they are checked in full.
+  static const auto by_delta = [] {
+    std::array<std::vector<std::string_view>, 256> table;
+    for (std::string_view marker : kXorMarkers) {
+      table[static_cast<std::uint8_t>(marker[0] ^ marker[1])].push_back(marker);
+    }
+    return table;
+  }();
   std::array<int, 256> hits{};
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(data.data());
-  for (std::string_view marker : kXorMarkers) {
-    if (data.size() < marker.size()) {
-      continue;
-    }
-    // XOR with one key keeps the XOR of neighbouring bytes: match that first, key-independently.
-    auto delta = static_cast<std::uint8_t>(marker[0] ^ marker[1]);
-    for (std::size_t i = 0; i + marker.size() <= data.size(); ++i) {
-      if ((bytes[i] ^ bytes[i + 1]) != delta) {
-        continue;
-      }
+  for (std::size_t i = 0; i + 1 < data.size(); ++i) {
+    for (std::string_view marker : by_delta[bytes[i] ^ bytes[i + 1]]) {
       auto key = static_cast<std::uint8_t>(bytes[i] ^ static_cast<std::uint8_t>(marker[0]));
-      if (key == 0) {
+      if (key == 0 || i + marker.size() > data.size()) {
         continue;
       }
       bool match = true;
