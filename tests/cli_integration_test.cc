@@ -163,8 +163,8 @@ std::string write_bytes(const std::filesystem::path& path, const std::vector<std
 
 std::vector<std::byte> mirai_like() {
   return testing::fake_elf(
-      {},
-      testing::string_table({"/dev/watchdog", "/proc/net/tcp", "/bin/busybox", "xc3511"}, 0x22));
+      {}, testing::string_table(
+              {"/dev/watchdog", "/proc/net/tcp", "/bin/busybox", "root", "xc3511"}, 0x22));
 }
 
 TEST_F(CliTest, AnalyzeTriagesFilesAndDirectories) {
@@ -186,6 +186,12 @@ TEST_F(CliTest, AnalyzeTriagesFilesAndDirectories) {
   ASSERT_EQ(json.exit_code, 0);
   ASSERT_EQ(count_lines(json.out), 2);
   EXPECT_NE(json.out.find("\"arch\":\"arm\""), std::string::npos);
+
+  std::string watchlist = (data_ / "acme.toml").string();
+  std::ofstream(watchlist) << "vendor = \"Acme\"\ndefault_credentials = [[\"root\", \"xc3511\"]]\n";
+  ProcessResult watched = mitsu({"analyze", "--watchlist", watchlist, samples.string()});
+  EXPECT_NE(watched.out.find("[TARGETS OUR PRODUCTS: root/xc3511]"), std::string::npos)
+      << watched.out;
 
   ProcessResult missing = mitsu({"analyze", "/nonexistent/sample"});
   EXPECT_EQ(missing.exit_code, 1);

@@ -8,8 +8,12 @@ namespace mitsu::analysis {
 
 AnalysisWorker::AnalysisWorker(store::Catalog& catalog, artifacts::ArtifactStore& artifacts,
                                std::shared_ptr<const FamilyClassifier> rules,
-                               AnalysisWorkerOptions options)
-    : catalog_(catalog), artifacts_(artifacts), analyzer_(std::move(rules)), options_(options) {}
+                               AnalysisWorkerOptions options,
+                               std::shared_ptr<const VendorProfile> watchlist)
+    : catalog_(catalog),
+      artifacts_(artifacts),
+      analyzer_(std::move(rules), std::move(watchlist)),
+      options_(options) {}
 
 Result<JobOutcome> AnalysisWorker::run_once() {
   std::int64_t now = now_unix_us();

@@ -30,7 +30,8 @@ struct WorkerTally {
 class AnalysisWorker {
  public:
   AnalysisWorker(store::Catalog& catalog, artifacts::ArtifactStore& artifacts,
-                 std::shared_ptr<const FamilyClassifier> rules, AnalysisWorkerOptions options = {});
+                 std::shared_ptr<const FamilyClassifier> rules, AnalysisWorkerOptions options = {},
+                 std::shared_ptr<const VendorProfile> watchlist = nullptr);
 
   // Takes one job and finishes it.
   Result<JobOutcome> run_once();

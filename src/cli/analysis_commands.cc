@@ -71,7 +71,13 @@ int reanalyze_command(const Config& config) {
     return kExitFailure;
   }
   spdlog::info("queued {} samples for static analysis", *queued);
-  analysis::AnalysisWorker worker(*p.store.catalog, *p.artifacts, *rules, p.config.analysis);
+  auto watchlist = load_watchlist(p.config);
+  if (!watchlist) {
+    spdlog::error("{}", watchlist.error());
+    return kExitFailure;
+  }
+  analysis::AnalysisWorker worker(*p.store.catalog, *p.artifacts, *rules, p.config.analysis,
+                                  *watchlist);
   auto done = worker.run_until_idle();
   if (!done) {
     spdlog::error("{}", done.error());

@@ -63,9 +63,13 @@ int analyze_command(const Config& config, const AnalyzeOptions& options) {
   Config with_rules = config;
   with_rules.rules_dirs.insert(with_rules.rules_dirs.end(), options.rules_dirs.begin(),
                                options.rules_dirs.end());
+  if (!options.watchlist.empty()) {
+    with_rules.watchlist = options.watchlist;
+  }
   auto rules = load_rules(with_rules);
-  if (!rules) {
-    spdlog::error("{}", rules.error());
+  auto watchlist = load_watchlist(with_rules);
+  if (!rules || !watchlist) {
+    spdlog::error("{}", rules ? watchlist.error() : rules.error());
     return kExitFailure;
   }
   bool missing = false;
@@ -84,7 +88,7 @@ int analyze_command(const Config& config, const AnalyzeOptions& options) {
     platform = std::move(*opened);
   }
 
-  analysis::StaticAnalyzer analyzer(*rules);
+  analysis::StaticAnalyzer analyzer(*rules, *watchlist);
   bool progress = !options.json && ::isatty(STDERR_FILENO) != 0;
   std::map<std::string, int> families, targets;
   analysis::TlshIndex index;
@@ -139,6 +143,9 @@ int analyze_command(const Config& config, const AnalyzeOptions& options) {
     std::string notes = files[i].string();
     if (!verdict->elf.packer.empty()) {
       notes += " [packed: " + verdict->elf.packer + "]";
+    }
+    if (verdict->watchlist && verdict->watchlist->targets_our_products) {
+      notes += fmt::format(" [TARGETS OUR PRODUCTS: {}]", verdict->watchlist->hits[0].term);
     }
     if (!verdict->elf.anomalies.empty()) {
       notes += fmt::format(" [{} anomalies]", verdict->elf.anomalies.size());

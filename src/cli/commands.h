@@ -38,6 +38,7 @@ int events_command(const Config& config, const EventsOptions& options);
 struct AnalyzeOptions {
   std::vector<std::string> paths;       // files or directories (walked recursively)
   std::vector<std::string> rules_dirs;  // on top of the configured ones
+  std::string watchlist;                // vendor profile, overriding the configured one
   bool json = false;
   bool cluster = false;  // group the files into variant clusters by TLSH distance
   int cluster_distance = 100;

@@ -174,6 +174,27 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                               [&](const toml::node& node, const std::string& key) {
                                 c.artifacts.max_bytes = r.size(node, key);
                               }}})},
+          {"analysis", sub({{"rules_dirs",
+                             [&](const toml::node& node, const std::string& key) {
+                               const toml::array* dirs = node.as_array();
+                               if (dirs == nullptr) {
+                                 r.fail(node, key, "expected an array of directory names");
+                               }
+                               for (const toml::node& dir : *dirs) {
+                                 c.rules_dirs.emplace_back(r.string(dir, key));
+                               }
+                             }},
+                            {"watchlist", path(c.watchlist)},
+                            {"lease_seconds",
+                             [&](const toml::node& node, const std::string& key) {
+                               c.analysis.lease =
+                                   std::chrono::seconds(r.integer(node, key, 1, 86400));
+                             }},
+                            {"max_attempts",
+                             [&](const toml::node& node, const std::string& key) {
+                               c.analysis.max_attempts =
+                                   static_cast<int>(r.integer(node, key, 1, 100));
+                             }}})},
           {"collector", sub({{"batch_records",
                               [&](const toml::node& node, const std::string& key) {
                                 c.collector.batch_records =

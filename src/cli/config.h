@@ -30,6 +30,7 @@ struct Config {
   // YARA rule directories added to the shipped rules/yara.
   std::vector<std::filesystem::path> rules_dirs;
   analysis::AnalysisWorkerOptions analysis;
+  std::filesystem::path watchlist;  // vendor profile; empty: no watchlist
 
   // Fills the paths left empty from data_dir.
   void resolve_paths();

@@ -41,6 +41,11 @@ synchronous = "normal"
 [artifacts]
 dir = "/art"
 max_bytes = 1048576
+[analysis]
+rules_dirs = ["/rules/ours"]
+watchlist = "/etc/acme.toml"
+lease_seconds = 60
+max_attempts = 5
 [collector]
 batch_records = 777
 )",
@@ -56,6 +61,11 @@ batch_records = 777
   EXPECT_EQ(config->sqlite.synchronous, "normal");
   EXPECT_EQ(config->artifacts.max_bytes, 1048576u);
   EXPECT_EQ(config->collector.batch_records, 777u);
+  ASSERT_EQ(config->rules_dirs.size(), 1u);
+  EXPECT_EQ(config->rules_dirs[0], "/rules/ours");
+  EXPECT_EQ(config->watchlist, "/etc/acme.toml");
+  EXPECT_EQ(config->analysis.lease.count(), 60);
+  EXPECT_EQ(config->analysis.max_attempts, 5);
 }
 
 struct BadConfig {

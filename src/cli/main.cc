@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
   analyze_cmd->add_option("paths", analyze.paths, "Files or directories")->required();
   analyze_cmd->add_option("--rules", analyze.rules_dirs,
                           "Extra YARA rule directory (repeatable), on top of rules/yara");
+  analyze_cmd
+      ->add_option("--watchlist", analyze.watchlist,
+                   "Vendor profile (TOML): mark samples that target these products")
+      ->check(CLI::ExistingFile);
   analyze_cmd->add_flag("--json", analyze.json, "Print one verdict per line as JSON");
   analyze_cmd->add_flag("--cluster", analyze.cluster,
                         "Group the files into variant clusters by TLSH distance, with each "

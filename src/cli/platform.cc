@@ -60,4 +60,15 @@ Result<std::shared_ptr<const analysis::FamilyClassifier>> load_rules(const Confi
   return std::shared_ptr<const analysis::FamilyClassifier>(std::move(*rules));
 }
 
+Result<std::shared_ptr<const analysis::VendorProfile>> load_watchlist(const Config& config) {
+  if (config.watchlist.empty()) {
+    return std::shared_ptr<const analysis::VendorProfile>();
+  }
+  auto profile = analysis::load_vendor_profile(config.watchlist);
+  if (!profile) {
+    return Error{profile.error()};
+  }
+  return std::make_shared<const analysis::VendorProfile>(std::move(*profile));
+}
+
 }  // namespace mitsu::cli

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "analysis/static/family_classifier.h"
+#include "analysis/static/vendor_watchlist.h"
 #include "artifacts/artifact_store.h"
 #include "cli/config.h"
 #include "collector/collector.h"
@@ -27,5 +28,7 @@ struct Platform {
 
 // The shipped YARA rules (rules/yara) plus the configured directories.
 Result<std::shared_ptr<const analysis::FamilyClassifier>> load_rules(const Config& config);
+// The configured vendor watchlist, or nullptr when none is configured.
+Result<std::shared_ptr<const analysis::VendorProfile>> load_watchlist(const Config& config);
 
 }  // namespace mitsu::cli

@@ -53,7 +53,13 @@ int run_command(const Config& config, const RunOptions& options) {
     return kExitFailure;
   }
   spdlog::info("analysis: {} rule files", (*rules)->rule_files());
-  analysis::AnalysisWorker analysis(*p.store.catalog, *p.artifacts, *rules, p.config.analysis);
+  auto watchlist = load_watchlist(p.config);
+  if (!watchlist) {
+    spdlog::error("{}", watchlist.error());
+    return kExitFailure;
+  }
+  analysis::AnalysisWorker analysis(*p.store.catalog, *p.artifacts, *rules, p.config.analysis,
+                                    *watchlist);
 
   if (options.once) {
     int delivered = drain_and_report(*p.collector);

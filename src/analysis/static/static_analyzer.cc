@@ -2,8 +2,9 @@
 
 namespace mitsu::analysis {
 
-StaticAnalyzer::StaticAnalyzer(std::shared_ptr<const FamilyClassifier> rules)
-    : rules_(std::move(rules)) {}
+StaticAnalyzer::StaticAnalyzer(std::shared_ptr<const FamilyClassifier> rules,
+                               std::shared_ptr<const VendorProfile> watchlist)
+    : rules_(std::move(rules)), watchlist_(std::move(watchlist)) {}
 
 Result<StaticVerdict> StaticAnalyzer::analyze(std::span<const std::byte> sample) {
   StaticVerdict v;
@@ -18,6 +19,9 @@ Result<StaticVerdict> StaticAnalyzer::analyze(std::span<const std::byte> sample)
   }
   v.family = std::move(*family);
   v.target = classify_target(v.elf, v.strings);
+  if (watchlist_) {
+    v.watchlist = match_watchlist(*watchlist_, v.strings);
+  }
   return v;
 }
 
@@ -85,6 +89,13 @@ nlohmann::json StaticVerdict::to_json() const {
   out["family"] = {
       {"name", family.family}, {"confidence", family.confidence}, {"matches", matches}};
   out["target"] = {{"class", target.target}, {"score", target.score}, {"reasons", target.reasons}};
+  if (watchlist) {
+    json hits = json::array();
+    for (const WatchlistHit& hit : watchlist->hits) {
+      hits.push_back({{"kind", hit.kind}, {"term", hit.term}, {"evidence", hit.evidence}});
+    }
+    out["watchlist"] = {{"targets_our_products", watchlist->targets_our_products}, {"hits", hits}};
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 
 #include "analysis/static/elf_info.h"
@@ -12,6 +13,7 @@
 #include "analysis/static/hashes.h"
 #include "analysis/static/strings.h"
 #include "analysis/static/target_class.h"
+#include "analysis/static/vendor_watchlist.h"
 
 namespace mitsu::analysis {
 
@@ -28,6 +30,7 @@ struct StaticVerdict {
   StringsReport strings;
   FamilyVerdict family;
   TargetClass target;
+  std::optional<WatchlistVerdict> watchlist;  // when a vendor profile is configured
 
   nlohmann::json to_json() const;
 };
@@ -35,11 +38,13 @@ struct StaticVerdict {
 // Not thread-safe (libmagic): one per worker thread; the compiled rules may be shared.
 class StaticAnalyzer {
  public:
-  explicit StaticAnalyzer(std::shared_ptr<const FamilyClassifier> rules);
+  explicit StaticAnalyzer(std::shared_ptr<const FamilyClassifier> rules,
+                          std::shared_ptr<const VendorProfile> watchlist = nullptr);
   Result<StaticVerdict> analyze(std::span<const std::byte> sample);
 
  private:
   std::shared_ptr<const FamilyClassifier> rules_;
+  std::shared_ptr<const VendorProfile> watchlist_;
   FileTypeDetector file_types_;
 };
 
