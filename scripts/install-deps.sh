@@ -14,6 +14,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # malware analysis
   libfuzzy-dev libtlsh-dev libmagic-dev libyara-dev
+  # cross compilers for the analysis test fixtures (tests/fixtures/samples)
+  gcc-arm-linux-gnueabi libc6-dev-armel-cross gcc-mips-linux-gnu libc6-dev-mips-cross
+  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross
   # tools used at run time and by tests/benchmarks
   sqlite3 procps binutils yara ssdeep busybox
 )
