@@ -43,6 +43,7 @@ TEST(SampleFixtures, CrossCompiledFixturesAreClassifiedOnEveryCpu) {
       EXPECT_EQ(verdict->target.target, "iot") << path;
       if (name == "mirai_like") {
         EXPECT_EQ(verdict->strings.xor_keys, std::vector<std::uint8_t>{0x22}) << path;
+        EXPECT_GE(verdict->strings.iocs.credentials.size(), 3u) << path;
       }
       ++checked;
     }

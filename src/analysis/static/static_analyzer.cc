@@ -1,6 +1,23 @@
 #include "analysis/static/static_analyzer.h"
 
+#include <fstream>
+#include <sstream>
+
 namespace mitsu::analysis {
+namespace {
+
+// rules/credentials.txt, read once.
+const CredentialList& shipped_credentials() {
+  static const CredentialList list = [] {
+    std::ifstream in(MITSU_DEFAULT_CREDENTIALS);
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_credential_list(text.str());
+  }();
+  return list;
+}
+
+}  // namespace
 
 StaticAnalyzer::StaticAnalyzer(std::shared_ptr<const FamilyClassifier> rules,
                                std::shared_ptr<const VendorProfile> watchlist)
@@ -13,6 +30,7 @@ Result<StaticVerdict> StaticAnalyzer::analyze(std::span<const std::byte> sample)
   v.file_type = file_types_.detect(sample);
   v.elf = read_elf(sample);
   v.strings = analyze_strings(sample);
+  v.strings.iocs.credentials = find_credentials(v.strings.strings, shipped_credentials());
   auto family = rules_->classify(sample);
   if (!family) {
     return Error{family.error()};
@@ -78,7 +96,8 @@ nlohmann::json StaticVerdict::to_json() const {
   out["iocs"] = {{"urls", strings.iocs.urls},
                  {"endpoints", strings.iocs.endpoints},
                  {"domains", strings.iocs.domains},
-                 {"commands", strings.iocs.commands}};
+                 {"commands", strings.iocs.commands},
+                 {"credentials", strings.iocs.credentials}};
   json matches = json::array();
   for (const RuleMatch& m : family.matches) {
     matches.push_back({{"rule", m.rule},

@@ -163,9 +163,10 @@ void collect_ascii(std::span<const std::byte> data, std::size_t min_length, std:
   auto flush = [&](std::size_t end) {
     if (run >= min_length && out.size() < kMaxStrings) {
       if (key != 0) {
-        // XOR of readable text with a small key is often readable too; keep a decoded string
-        // only where the original bytes were not all readable, or where it names a word
-        // malware hides (a short entry like "shell" can encode to printable bytes).
+        // XOR of readable text with a small key is often readable too. Keep a decoded string
+        // only where it looks hidden: terminated by an encoded NUL (the original byte is the
+        // key), or not all readable before decoding, or naming a word malware hides.
+        bool terminated = end < data.size() && original[end] == std::byte{key};
         bool hidden = false;
         for (std::size_t i = start; i < end && !hidden; ++i) {
           hidden = !printable(static_cast<std::uint8_t>(original[i]));
@@ -174,7 +175,7 @@ void collect_ascii(std::span<const std::byte> data, std::size_t min_length, std:
         bool marker = std::any_of(kXorMarkers.begin(), kXorMarkers.end(), [&](auto m) {
           return decoded.find(m) != std::string_view::npos;
         });
-        if (!hidden && !marker) {
+        if (!terminated && !hidden && !marker) {
           return;
         }
       }
@@ -184,7 +185,10 @@ void collect_ascii(std::span<const std::byte> data, std::size_t min_length, std:
     }
   };
   for (std::size_t i = 0; i < data.size(); ++i) {
-    if (printable(static_cast<std::uint8_t>(data[i]))) {
+    // Zero bytes in the original are padding between hidden entries, not text: XOR would turn
+    // them into the key itself and glue neighbouring entries together.
+    bool padding = key != 0 && original[i] == std::byte{0};
+    if (!padding && printable(static_cast<std::uint8_t>(data[i]))) {
       if (run == 0) {
         start = i;
       }
@@ -274,6 +278,47 @@ void extract_iocs(std::string_view text, Iocs& iocs) {
   find_endpoints(text, iocs);
   find_domains(text, iocs);
   find_commands(text, iocs);
+}
+
+CredentialList parse_credential_list(std::string_view text) {
+  CredentialList out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    std::string_view line = text.substr(pos, end == std::string_view::npos ? end : end - pos);
+    pos = end == std::string_view::npos ? text.size() : end + 1;
+    if (line.empty() || line.front() == '#') {
+      continue;
+    }
+    std::size_t space = line.find(' ');
+    if (space == std::string_view::npos) {
+      continue;
+    }
+    std::string_view password = line.substr(space + 1);
+    while (!password.empty() && (password.back() == '\r' || password.back() == ' ')) {
+      password.remove_suffix(1);
+    }
+    out.emplace_back(std::string(line.substr(0, space)), std::string(password));
+  }
+  return out;
+}
+
+std::vector<std::string> find_credentials(const std::vector<ExtractedString>& strings,
+                                          const CredentialList& known, std::size_t min_pairs) {
+  std::set<std::string_view> present;
+  for (const ExtractedString& s : strings) {
+    present.insert(s.text);
+  }
+  std::vector<std::string> found;
+  for (const auto& [user, password] : known) {
+    if (password.size() >= 4 && present.contains(password) && present.contains(user)) {
+      found.push_back(user + ":" + password);
+    }
+  }
+  if (found.size() < min_pairs) {
+    found.clear();
+  }
+  return found;
 }
 
 StringsReport analyze_strings(std::span<const std::byte> data) {

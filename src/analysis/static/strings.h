@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mitsu::analysis {
@@ -26,8 +28,19 @@ struct Iocs {
   std::vector<std::string> urls;
   std::vector<std::string> endpoints;  // "a.b.c.d" or "a.b.c.d:port"
   std::vector<std::string> domains;
-  std::vector<std::string> commands;  // shell commands: wget/curl/tftp droppers and the like
+  std::vector<std::string> commands;     // shell commands: wget/curl/tftp droppers and the like
+  std::vector<std::string> credentials;  // "user:password" default credentials the sample carries
 };
+
+// Default credentials bots brute-force with (rules/credentials.txt): user, password.
+using CredentialList = std::vector<std::pair<std::string, std::string>>;
+// "user password" per line, '#' comments.
+CredentialList parse_credential_list(std::string_view text);
+// The pairs whose password appears as a whole string in the sample (user names such as "root"
+// are everywhere; passwords like "xc3511" are not), when at least min_pairs of them do: one
+// match can be chance, a list is a brute-force dictionary.
+std::vector<std::string> find_credentials(const std::vector<ExtractedString>& strings,
+                                          const CredentialList& known, std::size_t min_pairs = 3);
 
 struct StringsReport {
   std::vector<ExtractedString> strings;

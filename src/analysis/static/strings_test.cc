@@ -72,6 +72,20 @@ TEST(Strings, DecodesMiraiStyleXorTables) {
   }
 }
 
+TEST(Strings, FindsBruteForceCredentialLists) {
+  CredentialList known = parse_credential_list(
+      "# comment\nroot xc3511\nroot vizxv\nroot 888888\nadmin admin1234\nsupport support\n");
+  ASSERT_EQ(known.size(), 5u);
+  std::vector<ExtractedString> strings;
+  for (const char* s : {"root", "xc3511", "vizxv", "888888", "admin", "other"}) {
+    strings.push_back({0, s, false, 0});
+  }
+  EXPECT_EQ(find_credentials(strings, known),
+            (std::vector<std::string>{"root:xc3511", "root:vizxv", "root:888888"}));
+  strings.resize(3);  // only two pairs left: no list, no claim
+  EXPECT_TRUE(find_credentials(strings, known).empty());
+}
+
 TEST(Strings, NoKeyWithoutEvidence) {
   std::string data = "ordinary program text with /proc/ mentioned once in clear";
   EXPECT_TRUE(find_xor_keys(blob(data)).empty());
