@@ -69,6 +69,11 @@ Result<JobOutcome> AnalysisWorker::run_once() {
     check.checked_against = *against;
   }
   nlohmann::json json = verdict->to_json();
+  auto related = relatives(job.sha256, verdict->hashes.tlsh, verdict->family.family);
+  if (!related) {
+    return Error{related.error()};
+  }
+  json["relatives"] = std::move(*related);
   json["known"] = {{"known", check.known},
                    {"source", check.source},
                    {"checked_at", format_timestamp_us(check.checked_us)},
@@ -77,6 +82,42 @@ Result<JobOutcome> AnalysisWorker::run_once() {
     return Error{s.error()};
   }
   return JobOutcome::kAnalysed;
+}
+
+Result<nlohmann::json> AnalysisWorker::relatives(const std::string& sha256, const std::string& tlsh,
+                                                 const std::string& family) {
+  if (!variants_) {
+    auto known = catalog_.fingerprints();
+    if (!known) {
+      return Error{known.error()};
+    }
+    variants_.emplace();
+    for (store::Catalog::Fingerprint& f : *known) {
+      if (auto at = variants_->add(f.tlsh)) {
+        position_[f.sha256] = *at;
+        indexed_.push_back(std::move(f));
+      }
+    }
+  }
+  nlohmann::json out = nlohmann::json::array();
+  auto existing = position_.find(sha256);
+  std::optional<std::size_t> at;
+  if (existing != position_.end()) {
+    at = existing->second;
+  } else if ((at = variants_->add(tlsh))) {
+    position_[sha256] = *at;
+    indexed_.push_back({sha256, tlsh, family});
+  }
+  if (!at) {
+    return out;  // too small or too uniform for TLSH
+  }
+  for (const Neighbour& n :
+       variants_->nearest(*at, options_.relatives, options_.relative_distance)) {
+    out.push_back({{"sha256", indexed_[n.index].sha256},
+                   {"family", indexed_[n.index].family},
+                   {"distance", n.distance}});
+  }
+  return out;
 }
 
 Result<WorkerTally> AnalysisWorker::run_until_idle() {

@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <unordered_map>
 
+#include "analysis/cluster/tlsh_index.h"
 #include "analysis/static/static_analyzer.h"
 #include "artifacts/artifact_store.h"
 #include "store/catalog.h"
@@ -14,6 +17,8 @@ namespace mitsu::analysis {
 struct AnalysisWorkerOptions {
   std::chrono::seconds lease{300};  // a job not finished by then is taken again
   int max_attempts = 3;             // a sample that crashes the worker this often is given up on
+  int relative_distance = 100;      // TLSH distance within which a sample counts as a relative
+  std::size_t relatives = 5;
 };
 
 enum class JobOutcome {
@@ -39,10 +44,18 @@ class AnalysisWorker {
   Result<WorkerTally> run_until_idle();
 
  private:
+  // Adds the sample to the variant index and returns its closest analysed relatives.
+  Result<nlohmann::json> relatives(const std::string& sha256, const std::string& tlsh,
+                                   const std::string& family);
+
   store::Catalog& catalog_;
   artifacts::ArtifactStore& artifacts_;
   StaticAnalyzer analyzer_;
   AnalysisWorkerOptions options_;
+  // Every analysed sample by TLSH, loaded from the catalog on first use.
+  std::optional<TlshIndex> variants_;
+  std::vector<store::Catalog::Fingerprint> indexed_;       // by index position
+  std::unordered_map<std::string, std::size_t> position_;  // sha256 -> index position
 };
 
 }  // namespace mitsu::analysis

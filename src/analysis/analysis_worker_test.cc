@@ -117,6 +117,27 @@ TEST_F(AnalysisWorkerTest, AJobTakenByACrashedWorkerIsRetakenAndGivesOneVerdict)
   EXPECT_EQ(*store_.db->query_int("SELECT attempts FROM analysis_jobs"), 2);
 }
 
+TEST_F(AnalysisWorkerTest, VerdictsNameTheClosestAnalysedRelatives) {
+  std::string filler(6000, 'x');
+  for (std::size_t i = 0; i < filler.size(); ++i) {
+    filler[i] = static_cast<char>("abcdefghijklmnop"[(i * 7 + i / 13) % 16]);
+  }
+  auto first = fake_elf(
+      {},
+      string_table({"/dev/watchdog", "/proc/net/tcp", "/bin/busybox", "xc3511"}, 0x22) + filler);
+  auto variant = first;
+  variant[500] = std::byte{0x41};  // one byte changed
+  std::string first_sha = capture(first);
+  ASSERT_TRUE(worker().run_until_idle().ok());
+  std::string variant_sha = capture(variant);
+  ASSERT_TRUE(worker().run_until_idle().ok());  // a fresh worker loads what was analysed
+  auto json = nlohmann::json::parse(**store_.catalog->verdict(variant_sha));
+  ASSERT_EQ(json["relatives"].size(), 1u) << json["relatives"].dump();
+  EXPECT_EQ(json["relatives"][0]["sha256"], first_sha);
+  EXPECT_EQ(json["relatives"][0]["family"], "Mirai");
+  EXPECT_LE(json["relatives"][0]["distance"].get<int>(), 10);
+}
+
 TEST_F(AnalysisWorkerTest, ALeasedJobIsNotTakenTwice) {
   capture(mirai_);
   auto first = store_.catalog->take_job(now_unix_us(), 60'000'000);

@@ -109,6 +109,13 @@ class Catalog {
   virtual Result<std::size_t> requeue_all(std::string_view kind) = 0;
   // The newest verdict of a sample, as stored.
   virtual Result<std::optional<std::string>> verdict(std::string_view sha256) = 0;
+  // (sha256, TLSH, family) of every analysed sample, for finding a new sample's relatives.
+  struct Fingerprint {
+    std::string sha256;
+    std::string tlsh;
+    std::string family;
+  };
+  virtual Result<std::vector<Fingerprint>> fingerprints() = 0;
   // The known-at-first-sight record of a sample, once analysed.
   virtual Result<std::optional<KnownCheck>> first_sight(std::string_view sha256) = 0;
 };

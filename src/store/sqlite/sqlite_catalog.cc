@@ -557,4 +557,24 @@ Result<std::optional<KnownCheck>> SqliteCatalog::first_sight(std::string_view sh
   return check;
 }
 
+Result<std::vector<Catalog::Fingerprint>> SqliteCatalog::fingerprints() {
+  std::lock_guard lock(db_.mutex());
+  auto q = db_.prepare(
+      "SELECT sha256, json_extract(body, '$.hashes.tlsh'), json_extract(body, '$.family.name')"
+      " FROM verdicts v WHERE analyzer_version = (SELECT max(analyzer_version) FROM verdicts"
+      " WHERE sha256 = v.sha256)");
+  if (!q) {
+    return Error{q.error()};
+  }
+  std::vector<Fingerprint> out;
+  if (Status s = q->each_row([&](const Statement& row) {
+        out.push_back({std::string(row.column_text(0)), std::string(row.column_text(1)),
+                       std::string(row.column_text(2))});
+      });
+      !s) {
+    return Error{s.error()};
+  }
+  return out;
+}
+
 }  // namespace mitsu::store::sqlite

@@ -28,6 +28,7 @@ class SqliteCatalog : public Catalog {
   Result<std::size_t> requeue_all(std::string_view kind) override;
   Result<std::optional<std::string>> verdict(std::string_view sha256) override;
   Result<std::optional<KnownCheck>> first_sight(std::string_view sha256) override;
+  Result<std::vector<Fingerprint>> fingerprints() override;
 
  private:
   explicit SqliteCatalog(SqliteDatabase& db) : db_(db) {}
