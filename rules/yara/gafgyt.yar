@@ -1,3 +1,5 @@
+import "elf"
+
 rule gafgyt
 {
   meta:
@@ -16,5 +18,5 @@ rule gafgyt
     $c9 = "PING" fullword
     $c10 = "PONG!"
   condition:
-    uint32(0) == 0x464c457f and 4 of them
+    (elf.type == elf.ET_EXEC or elf.type == elf.ET_DYN) and 4 of them
 }

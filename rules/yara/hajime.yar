@@ -1,3 +1,5 @@
+import "elf"
+
 rule hajime
 {
   meta:
@@ -9,5 +11,5 @@ rule hajime
     $atk = ".i.mipseb" nocase
     $dir = "/.nttpd" nocase
   condition:
-    (uint32(0) == 0x464c457f and 1 of them) or $msg
+    ((elf.type == elf.ET_EXEC or elf.type == elf.ET_DYN) and 1 of them) or $msg
 }

@@ -1,3 +1,5 @@
+import "elf"
+
 rule mirai
 {
   meta:
@@ -16,7 +18,7 @@ rule mirai
     $cred3 = "7ujMko0admin" xor(0x00-0xff)
     $cred4 = "Zte521" xor(0x00-0xff)
   condition:
-    uint32(0) == 0x464c457f and
+    (elf.type == elf.ET_EXEC or elf.type == elf.ET_DYN) and
     1 of ($watchdog*) and 2 of ($table*) and 1 of ($cred*)
 }
 
@@ -30,7 +32,7 @@ rule mirai_hakai
     $name = "HAKAI" xor(0x00-0xff)
     $watchdog = "/dev/watchdog" xor(0x00-0xff)
   condition:
-    uint32(0) == 0x464c457f and all of them
+    (elf.type == elf.ET_EXEC or elf.type == elf.ET_DYN) and all of them
 }
 
 rule mirai_satori
@@ -45,7 +47,7 @@ rule mirai_satori
     $b = "SATORI" xor(0x00-0xff)
     $watchdog = "/dev/watchdog" xor(0x00-0xff)
   condition:
-    uint32(0) == 0x464c457f and $watchdog and ($a or $b)
+    (elf.type == elf.ET_EXEC or elf.type == elf.ET_DYN) and $watchdog and ($a or $b)
 }
 
 rule mirai_moobot
@@ -58,5 +60,5 @@ rule mirai_moobot
     $name = "MOOBOT" xor(0x00-0xff)
     $watchdog = "/dev/watchdog" xor(0x00-0xff)
   condition:
-    uint32(0) == 0x464c457f and all of them
+    (elf.type == elf.ET_EXEC or elf.type == elf.ET_DYN) and all of them
 }

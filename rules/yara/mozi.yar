@@ -1,3 +1,5 @@
+import "elf"
+
 rule mozi
 {
   meta:
@@ -13,5 +15,5 @@ rule mozi
     $dht2 = "router.bittorrent.com"
     $dht3 = "router.utorrent.com"
   condition:
-    uint32(0) == 0x464c457f and 2 of ($cfg*) and 1 of ($dht*)
+    (elf.type == elf.ET_EXEC or elf.type == elf.ET_DYN) and 2 of ($cfg*) and 1 of ($dht*)
 }

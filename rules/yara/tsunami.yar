@@ -1,3 +1,5 @@
+import "elf"
+
 rule tsunami
 {
   meta:
@@ -13,5 +15,5 @@ rule tsunami
     $k3 = "PAN <target> <port> <secs>"
     $k4 = "UNKNOWNSERVER"
   condition:
-    uint32(0) == 0x464c457f and 2 of ($irc*) and 1 of ($k*)
+    (elf.type == elf.ET_EXEC or elf.type == elf.ET_DYN) and 2 of ($irc*) and 1 of ($k*)
 }

@@ -1,3 +1,5 @@
+import "elf"
+
 rule vpnfilter
 {
   meta:
@@ -10,5 +12,5 @@ rule vpnfilter
     $ps = "ps_lib" nocase
     $stage = "/var/run/vpnfilterm" nocase
   condition:
-    uint32(0) == 0x464c457f and ($dir or $stage) and 1 of ($tor, $ps, $dir)
+    (elf.type == elf.ET_EXEC or elf.type == elf.ET_DYN) and ($dir or $stage) and 1 of ($tor, $ps, $dir)
 }
