@@ -74,6 +74,10 @@ struct BadConfig {
   const char* expected;  // substring of the error
 };
 
+void PrintTo(const BadConfig& config, std::ostream* out) {
+  *out << config.name;
+}
+
 class ConfigErrors : public ::testing::TestWithParam<BadConfig> {};
 
 TEST_P(ConfigErrors, NameFileLineAndKey) {
