@@ -1,6 +1,6 @@
 // The cross-compiled fixtures (tests/fixtures/samples: small C programs that carry family
-// indicators, built for ARM and MIPS by Debian's cross compilers) get the right family and CPU;
-// the clean program gets none.
+// indicators, built for ARM, MIPS and MIPSel by Debian's cross compilers) get the right family and
+// CPU; the clean program gets none.
 
 #include <gtest/gtest.h>
 
@@ -26,10 +26,10 @@ TEST(SampleFixtures, CrossCompiledFixturesAreClassifiedOnEveryCpu) {
   auto rules = FamilyClassifier::load({MITSU_DEFAULT_RULES_DIR});
   ASSERT_TRUE(rules.ok()) << rules.error();
   StaticAnalyzer analyzer(std::shared_ptr<const FamilyClassifier>(std::move(*rules)));
-  const std::map<std::string, std::string> kFamilies{{"mirai_like", "Mirai"},
-                                                     {"gafgyt_like", "Gafgyt"},
-                                                     {"tsunami_like", "Tsunami"},
-                                                     {"clean", std::string(kUnclassified)}};
+  const std::map<std::string, std::string> kFamilies{
+      {"mirai_like", "Mirai"},         {"gafgyt_like", "Gafgyt"},
+      {"tsunami_like", "Tsunami"},     {"mozi_like", "Mozi"},
+      {"vpnfilter_like", "VPNFilter"}, {"clean", std::string(kUnclassified)}};
   int checked = 0;
   for (const std::string arch : {"arm", "mips", "mipsel"}) {
     for (const auto& [name, family] : kFamilies) {
@@ -48,7 +48,7 @@ TEST(SampleFixtures, CrossCompiledFixturesAreClassifiedOnEveryCpu) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 12);
+  EXPECT_EQ(checked, 18);
 }
 
 }  // namespace
