@@ -69,7 +69,8 @@ Result<JobOutcome> AnalysisWorker::run_once() {
     check.checked_against = *against;
   }
   nlohmann::json json = verdict->to_json();
-  auto related = relatives(job.sha256, verdict->hashes.tlsh, verdict->family.family);
+  auto related =
+      relatives({job.sha256, verdict->hashes.tlsh, verdict->hashes.ssdeep, verdict->family.family});
   if (!related) {
     return Error{related.error()};
   }
@@ -84,8 +85,7 @@ Result<JobOutcome> AnalysisWorker::run_once() {
   return JobOutcome::kAnalysed;
 }
 
-Result<nlohmann::json> AnalysisWorker::relatives(const std::string& sha256, const std::string& tlsh,
-                                                 const std::string& family) {
+Result<nlohmann::json> AnalysisWorker::relatives(const store::Catalog::Fingerprint& sample) {
   if (!variants_) {
     auto known = catalog_.fingerprints();
     if (!known) {
@@ -100,22 +100,24 @@ Result<nlohmann::json> AnalysisWorker::relatives(const std::string& sha256, cons
     }
   }
   nlohmann::json out = nlohmann::json::array();
-  auto existing = position_.find(sha256);
+  auto existing = position_.find(sample.sha256);
   std::optional<std::size_t> at;
   if (existing != position_.end()) {
     at = existing->second;
-  } else if ((at = variants_->add(tlsh))) {
-    position_[sha256] = *at;
-    indexed_.push_back({sha256, tlsh, family});
+  } else if ((at = variants_->add(sample.tlsh))) {
+    position_[sample.sha256] = *at;
+    indexed_.push_back(sample);
   }
   if (!at) {
     return out;  // too small or too uniform for TLSH
   }
   for (const Neighbour& n :
        variants_->nearest(*at, options_.relatives, options_.relative_distance)) {
-    out.push_back({{"sha256", indexed_[n.index].sha256},
-                   {"family", indexed_[n.index].family},
-                   {"distance", n.distance}});
+    const store::Catalog::Fingerprint& relative = indexed_[n.index];
+    out.push_back({{"sha256", relative.sha256},
+                   {"family", relative.family},
+                   {"distance", n.distance},
+                   {"ssdeep_similarity", ssdeep_similarity(sample.ssdeep, relative.ssdeep)}});
   }
   return out;
 }

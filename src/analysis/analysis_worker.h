@@ -45,8 +45,7 @@ class AnalysisWorker {
 
  private:
   // Adds the sample to the variant index and returns its closest analysed relatives.
-  Result<nlohmann::json> relatives(const std::string& sha256, const std::string& tlsh,
-                                   const std::string& family);
+  Result<nlohmann::json> relatives(const store::Catalog::Fingerprint& sample);
 
   store::Catalog& catalog_;
   artifacts::ArtifactStore& artifacts_;

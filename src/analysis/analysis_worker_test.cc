@@ -136,6 +136,7 @@ TEST_F(AnalysisWorkerTest, VerdictsNameTheClosestAnalysedRelatives) {
   EXPECT_EQ(json["relatives"][0]["sha256"], first_sha);
   EXPECT_EQ(json["relatives"][0]["family"], "Mirai");
   EXPECT_LE(json["relatives"][0]["distance"].get<int>(), 10);
+  EXPECT_GT(json["relatives"][0]["ssdeep_similarity"].get<int>(), 50);
 }
 
 TEST_F(AnalysisWorkerTest, ALeasedJobIsNotTakenTwice) {

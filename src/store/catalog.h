@@ -109,10 +109,11 @@ class Catalog {
   virtual Result<std::size_t> requeue_all(std::string_view kind) = 0;
   // The newest verdict of a sample, as stored.
   virtual Result<std::optional<std::string>> verdict(std::string_view sha256) = 0;
-  // (sha256, TLSH, family) of every analysed sample, for finding a new sample's relatives.
+  // (sha256, TLSH, ssdeep, family) of every analysed sample, for finding a new sample's relatives.
   struct Fingerprint {
     std::string sha256;
     std::string tlsh;
+    std::string ssdeep;
     std::string family;
   };
   virtual Result<std::vector<Fingerprint>> fingerprints() = 0;

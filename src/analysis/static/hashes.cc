@@ -49,4 +49,11 @@ Hashes compute_hashes(std::span<const std::byte> data) {
   return h;
 }
 
+int ssdeep_similarity(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) {
+    return -1;
+  }
+  return fuzzy_compare(a.c_str(), b.c_str());
+}
+
 }  // namespace mitsu::analysis

@@ -17,4 +17,8 @@ struct Hashes {
 
 Hashes compute_hashes(std::span<const std::byte> data);
 
+// ssdeep's match score of two ssdeep hashes: 0 (unrelated) to 100 (identical); -1 when either
+// is not an ssdeep hash.
+int ssdeep_similarity(const std::string& a, const std::string& b);
+
 }  // namespace mitsu::analysis

@@ -33,6 +33,8 @@ TEST(Hashes, FuzzyHashesOfSimilarFilesShareStructure) {
   EXPECT_EQ(std::count(ha.ssdeep.begin(), ha.ssdeep.end(), ':'), 2) << ha.ssdeep;
   EXPECT_EQ(ha.tlsh.size(), 70u) << ha.tlsh;  // 2015 TLSH: no "T1" prefix
   EXPECT_NE(ha.sha256, hb.sha256);
+  EXPECT_GT(ssdeep_similarity(ha.ssdeep, hb.ssdeep), 80);
+  EXPECT_EQ(ssdeep_similarity(ha.ssdeep, ""), -1);
   // The block size and most of the signature survive a one-byte change.
   EXPECT_EQ(ha.ssdeep.substr(0, ha.ssdeep.find(':')), hb.ssdeep.substr(0, hb.ssdeep.find(':')));
 }

@@ -560,7 +560,8 @@ Result<std::optional<KnownCheck>> SqliteCatalog::first_sight(std::string_view sh
 Result<std::vector<Catalog::Fingerprint>> SqliteCatalog::fingerprints() {
   std::lock_guard lock(db_.mutex());
   auto q = db_.prepare(
-      "SELECT sha256, json_extract(body, '$.hashes.tlsh'), json_extract(body, '$.family.name')"
+      "SELECT sha256, json_extract(body, '$.hashes.tlsh'), json_extract(body, '$.hashes.ssdeep'),"
+      " json_extract(body, '$.family.name')"
       " FROM verdicts v WHERE analyzer_version = (SELECT max(analyzer_version) FROM verdicts"
       " WHERE sha256 = v.sha256)");
   if (!q) {
@@ -569,7 +570,7 @@ Result<std::vector<Catalog::Fingerprint>> SqliteCatalog::fingerprints() {
   std::vector<Fingerprint> out;
   if (Status s = q->each_row([&](const Statement& row) {
         out.push_back({std::string(row.column_text(0)), std::string(row.column_text(1)),
-                       std::string(row.column_text(2))});
+                       std::string(row.column_text(2)), std::string(row.column_text(3))});
       });
       !s) {
     return Error{s.error()};
