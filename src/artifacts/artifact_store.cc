@@ -11,6 +11,8 @@
 #include <cstring>
 #include <random>
 
+#include "core/file_io.h"
+#include "core/hex.h"
 #include "store/sqlite/sqlite_database.h"
 
 namespace mitsu::artifacts {
@@ -44,29 +46,6 @@ CREATE TABLE artifact_sightings (
 CREATE INDEX artifact_sightings_sha256 ON artifact_sightings(sha256, seq);
 )sql"},
 };
-
-std::string to_hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(kHex[data[i] >> 4]);
-    out.push_back(kHex[data[i] & 0xF]);
-  }
-  return out;
-}
-
-Error errno_error(std::string_view what, const fs::path& path) {
-  return Error{fmt::format("{} {}: {}", what, path.string(), std::strerror(errno))};
-}
-
-void fsync_dir(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
 
 }  // namespace
 
@@ -232,7 +211,7 @@ Result<PutResult> ArtifactStore::finish(const fs::path& tmp, const std::string& 
       fs::remove(tmp, ec);
       return error;
     }
-    fsync_dir(final_path.parent_path());
+    (void)fsync_dir(final_path.parent_path());
     result.newly_stored = true;
   }
 

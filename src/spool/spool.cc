@@ -13,16 +13,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file_io.h"
 #include "spool/record.h"
 
 namespace mitsu::spool {
 namespace {
 
 namespace fs = std::filesystem;
-
-Error errno_error(std::string_view what, const fs::path& path, int error = errno) {
-  return Error{fmt::format("{} {}: {}", what, path.string(), std::strerror(error))};
-}
 
 Status write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -34,20 +31,6 @@ Status write_all(int fd, std::string_view data) {
       return Error{std::strerror(errno)};
     }
     data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
-Status fsync_dir(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
-    return errno_error("open directory", dir);
-  }
-  int rc = ::fsync(fd);
-  int error = errno;
-  ::close(fd);
-  if (rc != 0) {
-    return errno_error("fsync directory", dir, error);
   }
   return {};
 }

@@ -6,25 +6,16 @@
 
 #include <array>
 
+#include "core/hex.h"
+
 namespace mitsu::analysis {
 namespace {
-
-std::string hex(const unsigned char* data, unsigned int size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    out.push_back(kHex[data[i] >> 4]);
-    out.push_back(kHex[data[i] & 0xF]);
-  }
-  return out;
-}
 
 std::string digest(const EVP_MD* md, std::span<const std::byte> data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int size = 0;
   EVP_Digest(data.data(), data.size(), out.data(), &size, md, nullptr);
-  return hex(out.data(), size);
+  return to_hex(out.data(), size);
 }
 
 }  // namespace
