@@ -1,8 +1,14 @@
 #include "analysis/static/file_type.h"
 
 #include <gtest/gtest.h>
+#include <magic.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace mitsu::analysis {
 namespace {
@@ -28,6 +34,51 @@ TEST(FileType, Categories) {
   EXPECT_EQ(detect("just some notes\n").category, FileCategory::kOther);
   EXPECT_FALSE(detect("#!/bin/sh\n").description.empty());
   EXPECT_EQ(file_category_name(FileCategory::kScript), "script");
+}
+
+// The MIME type we derive for ELF files must be the one libmagic itself gives.
+TEST(FileType, ElfMimeEqualsLibmagicOverRealElfFiles) {
+  magic_t mime = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
+  ASSERT_NE(mime, nullptr);
+  ASSERT_EQ(magic_load(mime, nullptr), 0);
+  FileTypeDetector detector;
+  std::set<std::string> kinds;
+  int compared = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(MITSU_ELF_CORPUS)) {
+    if (!entry.is_regular_file() || entry.file_size() > 2'000'000) {
+      continue;
+    }
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (bytes.size() < 64 || std::string_view(bytes.data(), 4) !=
+                                 "\x7f"
+                                 "ELF") {
+      continue;
+    }
+    // The corpus holds shared objects; the same bytes with another e_type stand for the rest.
+    for (unsigned type : {0u, 1u, 2u, 4u, 5u}) {
+      if (type != 0 && compared % 10 != 0) {
+        continue;
+      }
+      if (type != 0) {
+        bool big_endian = bytes[5] == 2;
+        bytes[16] = static_cast<char>(big_endian ? 0 : type);
+        bytes[17] = static_cast<char>(big_endian ? type : 0);
+      }
+      const char* expected = magic_buffer(mime, bytes.data(), bytes.size());
+      ASSERT_NE(expected, nullptr);
+      FileType type_found = detector.detect(std::as_bytes(std::span(bytes)));
+      EXPECT_EQ(type_found.mime, expected) << entry.path() << " e_type " << type;
+      kinds.insert(type_found.mime);
+    }
+    ++compared;
+  }
+  magic_close(mime);
+  EXPECT_GT(compared, 100);
+  for (const char* kind : {"application/x-sharedlib", "application/x-object",
+                           "application/x-executable", "application/x-coredump"}) {
+    EXPECT_TRUE(kinds.contains(kind)) << kind;
+  }
 }
 
 }  // namespace

@@ -2,10 +2,11 @@
 
 #include <fuzzy.h>
 #include <openssl/evp.h>
-#include <tlsh.h>
 
 #include <array>
 
+#include "analysis/static/ssdeep_digest.h"
+#include "analysis/static/tlsh_digest.h"
 #include "core/hex.h"
 
 namespace mitsu::analysis {
@@ -26,17 +27,9 @@ Hashes compute_hashes(std::span<const std::byte> data) {
   h.sha1 = digest(EVP_sha1(), data);
   h.sha256 = digest(EVP_sha256(), data);
 
-  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
-  std::array<char, FUZZY_MAX_RESULT> fuzzy{};
-  if (fuzzy_hash_buf(bytes, static_cast<uint32_t>(data.size()), fuzzy.data()) == 0) {
-    h.ssdeep = fuzzy.data();
-  }
+  h.ssdeep = ssdeep_digest(data);
 
-  Tlsh tlsh;
-  tlsh.final(bytes, static_cast<unsigned int>(data.size()));
-  if (const char* text = tlsh.getHash(); text != nullptr) {
-    h.tlsh = text;
-  }
+  h.tlsh = tlsh_digest(data);
   return h;
 }
 

@@ -2,14 +2,29 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <set>
 #include <string_view>
+#include <unordered_set>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace mitsu::analysis {
 namespace {
 
+constexpr std::array<bool, 256> kPrintable = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0x20; c < 0x7f; ++c) {
+    table[c] = true;
+  }
+  table['\t'] = true;
+  return table;
+}();
+
 bool printable(std::uint8_t c) {
-  return (c >= 0x20 && c < 0x7f) || c == '\t';
+  return kPrintable[c];
 }
 
 void add_unique(std::vector<std::string>& list, std::string_view value) {
@@ -156,76 +171,161 @@ void find_commands(std::string_view text, Iocs& iocs) {
   }
 }
 
-void collect_ascii(std::span<const std::byte> data, std::size_t min_length, std::uint8_t key,
-                   std::span<const std::byte> original, std::vector<ExtractedString>& out) {
-  std::size_t start = 0;
-  std::size_t run = 0;
-  auto flush = [&](std::size_t end) {
-    if (run >= min_length && out.size() < kMaxStrings) {
-      if (key != 0) {
-        // XOR of readable text with a small key is often readable too. Keep a decoded string
-        // only where it looks hidden: terminated by an encoded NUL (the original byte is the
-        // key), or not all readable before decoding, or naming a word malware hides.
-        bool terminated = end < data.size() && original[end] == std::byte{key};
-        bool hidden = false;
-        for (std::size_t i = start; i < end && !hidden; ++i) {
-          hidden = !printable(static_cast<std::uint8_t>(original[i]));
-        }
-        std::string_view decoded(reinterpret_cast<const char*>(data.data()) + start, run);
-        bool marker = std::any_of(kXorMarkers.begin(), kXorMarkers.end(), [&](auto m) {
-          return decoded.find(m) != std::string_view::npos;
-        });
-        if (!terminated && !hidden && !marker) {
-          return;
-        }
-      }
-      std::string text(reinterpret_cast<const char*>(data.data()) + start,
-                       std::min(run, kMaxStringLength));
-      out.push_back({start, std::move(text), false, key});
-    }
-  };
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    // Zero bytes in the original are padding between hidden entries, not text: XOR would turn
-    // them into the key itself and glue neighbouring entries together.
-    bool padding = key != 0 && original[i] == std::byte{0};
-    if (!padding && printable(static_cast<std::uint8_t>(data[i]))) {
-      if (run == 0) {
-        start = i;
-      }
-      ++run;
-    } else {
-      flush(i);
-      run = 0;
-    }
-  }
-  flush(data.size());
+// The scans work on bit masks, 64 bytes at a time: bit i of a mask says whether byte i is
+// printable (or zero). Runs of set bits are then found with count-zero instructions, so the work
+// grows with the number of strings, not bytes; the mask is built with SSE2 where there is one.
+
+std::uint64_t below(std::size_t bits) {
+  return bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
 }
 
-void collect_utf16(std::span<const std::byte> data, std::size_t min_length,
-                   std::vector<ExtractedString>& out) {
-  for (std::size_t parity = 0; parity < 2; ++parity) {
-    std::string text;
-    std::size_t start = parity;
-    for (std::size_t i = parity; i + 1 < data.size(); i += 2) {
-      auto lo = static_cast<std::uint8_t>(data[i]);
-      auto hi = static_cast<std::uint8_t>(data[i + 1]);
-      if (hi == 0 && printable(lo)) {
-        if (text.empty()) {
-          start = i;
-        }
-        if (text.size() < kMaxStringLength) {
-          text.push_back(static_cast<char>(lo));
-        }
+struct ByteMasks {
+  std::vector<std::uint64_t> printable;
+  std::vector<std::uint64_t> zero;
+};
+
+ByteMasks byte_masks(std::span<const std::byte> data) {
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(data.data());
+  const std::size_t blocks = (data.size() + 63) / 64;
+  ByteMasks masks{std::vector<std::uint64_t>(blocks), std::vector<std::uint64_t>(blocks)};
+  std::size_t block = 0;
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i span = _mm_set1_epi8(0x7e - 0x20);
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i nul = _mm_setzero_si128();
+  for (; (block + 1) * 64 <= data.size(); ++block) {
+    std::uint64_t printable = 0;
+    std::uint64_t zero = 0;
+    for (int part = 0; part < 4; ++part) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + block * 64 + part * 16));
+      __m128i offset = _mm_sub_epi8(v, space);  // printable iff offset <= 0x5e, unsigned
+      __m128i in_range = _mm_cmpeq_epi8(_mm_min_epu8(offset, span), offset);
+      __m128i text = _mm_or_si128(in_range, _mm_cmpeq_epi8(v, tab));
+      printable |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(text)))
+                   << (part * 16);
+      zero |= static_cast<std::uint64_t>(
+                  static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nul))))
+              << (part * 16);
+    }
+    masks.printable[block] = printable;
+    masks.zero[block] = zero;
+  }
+#endif
+  for (std::size_t i = block * 64; i < data.size(); ++i) {
+    masks.printable[i / 64] |= std::uint64_t{kPrintable[bytes[i]]} << (i % 64);
+    masks.zero[i / 64] |= std::uint64_t{bytes[i] == 0} << (i % 64);
+  }
+  return masks;
+}
+
+// Finds runs of at least min_length characters in a stream of masks. A character takes `stride`
+// bytes (1 for ASCII, 2 for UTF-16) and is marked by the bit of its first byte; `fill` marks the
+// bits of the other parity, which a UTF-16 run passes over. Calls flush(end, characters) with the
+// byte offset just past the run.
+template <typename Flush>
+void scan_runs(const std::vector<std::uint64_t>& masks, std::size_t stride, std::uint64_t fill,
+               std::size_t min_length, Flush&& flush) {
+  std::size_t run = 0;  // characters of a run still open at the block boundary
+  for (std::size_t block = 0; block < masks.size(); ++block) {
+    std::uint64_t m = masks[block];
+    const std::size_t base = block * 64;
+    if (run > 0) {
+      const auto lead = static_cast<std::size_t>(std::countr_one(m | fill));
+      if (lead == 64) {
+        run += static_cast<std::size_t>(std::popcount(m));
         continue;
       }
-      if (text.size() >= min_length && out.size() < kMaxStrings) {
-        out.push_back({start, text, true, 0});
+      run += static_cast<std::size_t>(std::popcount(m & below(lead)));
+      if (run >= min_length) {
+        flush(base + lead, run);
       }
-      text.clear();
+      run = 0;
+      m &= ~below(lead);
     }
-    if (text.size() >= min_length && out.size() < kMaxStrings) {
-      out.push_back({start, text, true, 0});
+    const auto trailing = static_cast<std::size_t>(std::countl_one(m | fill));
+    if (trailing == 64) {
+      run = static_cast<std::size_t>(std::popcount(m));
+      continue;
     }
+    std::uint64_t inner = m & below(64 - trailing);
+    run = static_cast<std::size_t>(std::popcount(m & ~below(64 - trailing)));
+    // Starts of runs long enough, among the runs that end inside this block.
+    std::uint64_t starts = (min_length - 1) * stride < 64 ? inner : 0;
+    for (std::size_t k = 1; k < min_length && starts != 0; ++k) {
+      starts &= inner >> (k * stride);
+    }
+    while (starts != 0) {
+      const auto at = static_cast<std::size_t>(std::countr_zero(starts));
+      const auto length = static_cast<std::size_t>(std::countr_one((inner | fill) >> at));
+      flush(base + at + length,
+            static_cast<std::size_t>(std::popcount((inner >> at) & below(length))));
+      starts &= ~below(at + length);
+    }
+  }
+  if (run >= min_length) {
+    flush(masks.size() * 64, run);
+  }
+}
+
+void collect_ascii(std::span<const std::byte> data, const std::vector<std::uint64_t>& text_masks,
+                   std::size_t min_length, std::uint8_t key, std::span<const std::byte> original,
+                   std::vector<ExtractedString>& out) {
+  scan_runs(text_masks, 1, 0, min_length, [&](std::size_t end, std::size_t run) {
+    end = std::min(end, data.size());
+    if (out.size() >= kMaxStrings) {
+      return;
+    }
+    std::size_t start = end - run;
+    if (key != 0) {
+      // XOR of readable text with a small key is often readable too. Keep a decoded string
+      // only where it looks hidden: terminated by an encoded NUL (the original byte is the
+      // key), or not all readable before decoding, or naming a word malware hides.
+      bool terminated = end < data.size() && original[end] == std::byte{key};
+      bool hidden = false;
+      for (std::size_t i = start; i < end && !hidden; ++i) {
+        hidden = !printable(static_cast<std::uint8_t>(original[i]));
+      }
+      std::string_view decoded(reinterpret_cast<const char*>(data.data()) + start, run);
+      bool marker = std::any_of(kXorMarkers.begin(), kXorMarkers.end(),
+                                [&](auto m) { return decoded.find(m) != std::string_view::npos; });
+      if (!terminated && !hidden && !marker) {
+        return;
+      }
+    }
+    std::string text(reinterpret_cast<const char*>(data.data()) + start,
+                     std::min(run, kMaxStringLength));
+    out.push_back({start, std::move(text), false, key});
+  });
+}
+
+void collect_utf16(std::span<const std::byte> data, const ByteMasks& masks, std::size_t min_length,
+                   std::vector<ExtractedString>& out) {
+  // A UTF-16LE character: a printable byte followed by a zero byte.
+  std::vector<std::uint64_t> chars(masks.printable.size());
+  for (std::size_t b = 0; b < chars.size(); ++b) {
+    std::uint64_t next_zero = b + 1 < chars.size() ? masks.zero[b + 1] & 1 : 0;
+    chars[b] = masks.printable[b] & ((masks.zero[b] >> 1) | (next_zero << 63));
+  }
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(data.data());
+  constexpr std::uint64_t kEven = 0x5555555555555555;
+  for (std::uint64_t lane : {kEven, ~kEven}) {
+    std::vector<std::uint64_t> lane_chars(chars.size());
+    for (std::size_t b = 0; b < chars.size(); ++b) {
+      lane_chars[b] = chars[b] & lane;
+    }
+    scan_runs(lane_chars, 2, ~lane, min_length, [&](std::size_t end, std::size_t run) {
+      if (out.size() >= kMaxStrings) {
+        return;
+      }
+      std::size_t start = end - 2 * run;
+      std::string text;
+      text.reserve(std::min(run, kMaxStringLength));
+      for (std::size_t i = start; i < end && text.size() < kMaxStringLength; i += 2) {
+        text.push_back(static_cast<char>(bytes[i]));
+      }
+      out.push_back({start, std::move(text), true, 0});
+    });
   }
 }
 
@@ -234,8 +334,9 @@ void collect_utf16(std::span<const std::byte> data, std::size_t min_length,
 std::vector<ExtractedString> extract_strings(std::span<const std::byte> data,
                                              std::size_t min_length) {
   std::vector<ExtractedString> out;
-  collect_ascii(data, min_length, 0, data, out);
-  collect_utf16(data, min_length, out);
+  ByteMasks masks = byte_masks(data);
+  collect_ascii(data, masks.printable, min_length, 0, data, out);
+  collect_utf16(data, masks, min_length, out);
   return out;
 }
 
@@ -249,9 +350,19 @@ std::vector<std::uint8_t> find_xor_keys(std::span<const std::byte> data) {
     }
     return table;
   }();
+  static const auto has_delta = [] {
+    std::array<bool, 256> any{};
+    for (std::size_t d = 0; d < 256; ++d) {
+      any[d] = !by_delta[d].empty();
+    }
+    return any;
+  }();
   std::array<int, 256> hits{};
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(data.data());
   for (std::size_t i = 0; i + 1 < data.size(); ++i) {
+    if (!has_delta[bytes[i] ^ bytes[i + 1]]) {
+      continue;
+    }
     for (std::string_view marker : by_delta[bytes[i] ^ bytes[i + 1]]) {
       auto key = static_cast<std::uint8_t>(bytes[i] ^ static_cast<std::uint8_t>(marker[0]));
       if (key == 0 || i + marker.size() > data.size()) {
@@ -305,7 +416,8 @@ CredentialList parse_credential_list(std::string_view text) {
 
 std::vector<std::string> find_credentials(const std::vector<ExtractedString>& strings,
                                           const CredentialList& known, std::size_t min_pairs) {
-  std::set<std::string_view> present;
+  std::unordered_set<std::string_view> present;
+  present.reserve(strings.size());
   for (const ExtractedString& s : strings) {
     present.insert(s.text);
   }
@@ -325,12 +437,19 @@ StringsReport analyze_strings(std::span<const std::byte> data) {
   StringsReport report;
   report.strings = extract_strings(data);
   report.xor_keys = find_xor_keys(data);
-  std::vector<std::byte> decoded(data.size());
+  std::vector<std::byte> decoded(report.xor_keys.empty() ? 0 : data.size());
+  ByteMasks original_masks = report.xor_keys.empty() ? ByteMasks{} : byte_masks(data);
   for (std::uint8_t key : report.xor_keys) {
     for (std::size_t i = 0; i < data.size(); ++i) {
       decoded[i] = data[i] ^ std::byte{key};
     }
-    collect_ascii(decoded, kMinStringLength, key, data, report.strings);
+    // Zero bytes in the original are padding between hidden entries, not text: XOR would turn
+    // them into the key itself and glue neighbouring entries together.
+    std::vector<std::uint64_t> text = byte_masks(decoded).printable;
+    for (std::size_t b = 0; b < text.size(); ++b) {
+      text[b] &= ~original_masks.zero[b];
+    }
+    collect_ascii(decoded, text, kMinStringLength, key, data, report.strings);
   }
   for (const ExtractedString& s : report.strings) {
     extract_iocs(s.text, report.iocs);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
+#include <tuple>
 
 namespace mitsu::analysis {
 namespace {
@@ -30,6 +32,80 @@ TEST(Strings, ExtractsAsciiAndUtf16) {
   auto utf16 = std::find_if(strings.begin(), strings.end(), [](auto& s) { return s.utf16; });
   ASSERT_NE(utf16, strings.end());
   EXPECT_EQ(utf16->text, "hello!");
+}
+
+// The extractor scans bit masks 64 bytes at a time; this is the byte-at-a-time definition it
+// must agree with, including runs that cross or end on block boundaries.
+std::vector<ExtractedString> reference_strings(const std::vector<std::byte>& data,
+                                               std::size_t min_length) {
+  auto printable = [](std::byte b) {
+    auto c = static_cast<unsigned char>(b);
+    return (c >= 0x20 && c < 0x7f) || c == '\t';
+  };
+  std::vector<ExtractedString> out;
+  std::size_t run = 0;
+  for (std::size_t i = 0; i <= data.size(); ++i) {
+    if (i < data.size() && printable(data[i])) {
+      ++run;
+      continue;
+    }
+    if (run >= min_length) {
+      std::string text(reinterpret_cast<const char*>(data.data()) + i - run,
+                       std::min(run, kMaxStringLength));
+      out.push_back({i - run, text, false, 0});
+    }
+    run = 0;
+  }
+  for (std::size_t parity = 0; parity < 2; ++parity) {
+    std::string text;
+    std::size_t start = 0;
+    for (std::size_t i = parity;; i += 2) {
+      bool wide = i + 1 < data.size() && printable(data[i]) && data[i + 1] == std::byte{0};
+      if (wide) {
+        start = text.empty() ? i : start;
+        text += static_cast<char>(data[i]);
+        continue;
+      }
+      if (text.size() >= min_length) {
+        out.push_back({start, text.substr(0, kMaxStringLength), true, 0});
+      }
+      text.clear();
+      if (i + 1 >= data.size()) {
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+TEST(Strings, MaskScanEqualsByteAtATimeDefinition) {
+  std::mt19937 random(5);
+  // Printable bytes, zeros and others, in proportions that make many short and long runs.
+  const std::string alphabet = std::string("ab \t~\x1f\x7f\x80", 8) + std::string(3, '\0');
+  int strings = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::size_t size = round < 200 ? random() % 300 : 5000 + random() % 5000;
+    std::vector<std::byte> data(size);
+    std::size_t bias = random() % alphabet.size();
+    for (auto& b : data) {
+      b = static_cast<std::byte>(
+          alphabet[std::min(random() % alphabet.size(), random() % alphabet.size() + bias)]);
+    }
+    for (std::size_t min_length : {1u, 4u, 7u, 40u}) {
+      auto got = extract_strings(data, min_length);
+      auto want = reference_strings(data, min_length);
+      auto key = [](const ExtractedString& s) { return std::tie(s.utf16, s.offset, s.text); };
+      auto by_key = [&](const auto& a, const auto& b) { return key(a) < key(b); };
+      std::sort(got.begin(), got.end(), by_key);
+      std::sort(want.begin(), want.end(), by_key);
+      ASSERT_EQ(got.size(), want.size()) << size << " bytes, min " << min_length;
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(key(got[i]), key(want[i])) << size << " bytes, min " << min_length;
+      }
+      strings += static_cast<int>(got.size());
+    }
+  }
+  EXPECT_GT(strings, 10000);
 }
 
 TEST(Strings, FindsIndicators) {
