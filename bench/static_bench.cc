@@ -20,6 +20,7 @@
 
 #include "analysis/cluster/tlsh_index.h"
 #include "analysis/static/static_analyzer.h"
+#include "core/file_io.h"
 #include "testing/sample_fixtures.h"
 
 namespace {
@@ -39,9 +40,10 @@ double seconds_since(Clock::time_point start) {
 }
 
 std::vector<std::byte> read_file(const fs::path& path) {
-  std::vector<std::byte> out(fs::file_size(path));
-  std::ifstream(path, std::ios::binary)
-      .read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
+  std::vector<std::byte> out;
+  if (mitsu::Status read = mitsu::read_file_into(path, 1ULL << 30, out); !read) {
+    die(read.error());
+  }
   return out;
 }
 
@@ -96,9 +98,15 @@ int main(int argc, char** argv) {
   std::size_t cluster_samples = 20000;
   fs::path dir = fs::temp_directory_path() / "mitsu-bench-static";
   fs::path elf_corpus = "build/dev/elf-corpus/root";
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool keep = false;
+  for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--files") {
+    if (flag == "--keep") {
+      keep = true;
+      --i;
+    } else if (i + 1 == argc) {
+      die("missing value for " + flag);
+    } else if (flag == "--files") {
       files = std::stoul(argv[i + 1]);
     } else if (flag == "--cluster") {
       cluster_samples = std::stoul(argv[i + 1]);
@@ -107,7 +115,8 @@ int main(int argc, char** argv) {
     } else if (flag == "--elf-corpus") {
       elf_corpus = argv[i + 1];
     } else {
-      die("usage: mitsu_bench_static [--files N] [--cluster N] [--dir DIR] [--elf-corpus DIR]");
+      die("usage: mitsu_bench_static [--files N] [--cluster N] [--dir DIR] [--elf-corpus DIR] "
+          "[--keep]");
     }
   }
   fs::remove_all(dir);
@@ -145,8 +154,12 @@ int main(int argc, char** argv) {
     for (unsigned t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {
         mitsu::analysis::StaticAnalyzer analyzer(shared);
+        std::vector<std::byte> sample;  // read as the analysis worker reads: one buffer reused
         for (std::size_t i = t; i < paths.size(); i += threads) {
-          auto verdict = analyzer.analyze(read_file(paths[i]));
+          if (mitsu::Status read = mitsu::read_file_into(paths[i], 1ULL << 30, sample); !read) {
+            die(read.error());
+          }
+          auto verdict = analyzer.analyze(sample);
           if (!verdict) {
             die(verdict.error());
           }
@@ -219,6 +232,8 @@ int main(int argc, char** argv) {
   fmt::print("  ssdeep -d all pairs over the same samples: {:.3f} s\n", ssdeep_all_pairs);
   fmt::print("  speed-up vs ssdeep -d: {:.0f}x (target >= 20x)\n",
              ssdeep_all_pairs / cluster_seconds);
-  fs::remove_all(dir);
+  if (!keep) {
+    fs::remove_all(dir);
+  }
   return 0;
 }

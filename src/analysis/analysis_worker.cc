@@ -35,11 +35,10 @@ Result<JobOutcome> AnalysisWorker::run_once() {
   if (job.attempts > options_.max_attempts) {
     return give_up(fmt::format("gave up after {} attempts", job.attempts - 1));
   }
-  auto bytes = artifacts_.read(job.sha256);
-  if (!bytes) {
-    return give_up(fmt::format("sample not in the artifact store: {}", bytes.error()));
+  if (Status read = artifacts_.read(job.sha256, sample_); !read) {
+    return give_up(fmt::format("sample not in the artifact store: {}", read.error()));
   }
-  auto verdict = analyzer_.analyze(*bytes);
+  auto verdict = analyzer_.analyze(sample_);
   if (!verdict) {
     return give_up(verdict.error());
   }

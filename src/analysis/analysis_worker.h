@@ -50,6 +50,7 @@ class AnalysisWorker {
   store::Catalog& catalog_;
   artifacts::ArtifactStore& artifacts_;
   StaticAnalyzer analyzer_;
+  std::vector<std::byte> sample_;  // the sample being analysed, its buffer reused
   AnalysisWorkerOptions options_;
   // Every analysed sample by TLSH, loaded from the catalog on first use.
   std::optional<TlshIndex> variants_;

@@ -249,33 +249,15 @@ Result<PutResult> ArtifactStore::finish(const fs::path& tmp, const std::string& 
 }
 
 Result<std::vector<std::byte>> ArtifactStore::read(std::string_view sha256) const {
-  fs::path path = path_for(sha256);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return errno_error("open artifact", path);
+  std::vector<std::byte> bytes;
+  if (Status s = read(sha256, bytes); !s) {
+    return Error{s.error()};
   }
-  struct stat st {};
-  ::fstat(fd, &st);
-  if (static_cast<std::uint64_t>(st.st_size) > options_.max_bytes) {
-    ::close(fd);
-    return Error{fmt::format("artifact {} is larger than the size cap", sha256)};
-  }
-  std::vector<std::byte> bytes(static_cast<std::size_t>(st.st_size));
-  std::size_t got = 0;
-  while (got < bytes.size()) {
-    ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      Error error = errno_error("read artifact", path);
-      ::close(fd);
-      return error;
-    }
-    got += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
   return bytes;
+}
+
+Status ArtifactStore::read(std::string_view sha256, std::vector<std::byte>& into) const {
+  return read_file_into(path_for(sha256), options_.max_bytes, into);
 }
 
 std::optional<ArtifactInfo> ArtifactStore::info(std::string_view sha256) {

@@ -73,6 +73,8 @@ class ArtifactStore {
 
   // The stored bytes of an artifact (for analysis; the store itself never executes anything).
   Result<std::vector<std::byte>> read(std::string_view sha256) const;
+  // The same into a caller's buffer, reusing its capacity.
+  Status read(std::string_view sha256, std::vector<std::byte>& into) const;
   std::optional<ArtifactInfo> info(std::string_view sha256);
   std::vector<Sighting> sightings(std::string_view sha256);
   // Where the file for a hash lives (it may not exist).

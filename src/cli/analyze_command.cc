@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/platform.h"
 #include "core/clock.h"
+#include "core/file_io.h"
 
 namespace mitsu::cli {
 namespace {
@@ -37,24 +38,6 @@ std::vector<fs::path> expand(const std::vector<std::string>& paths, bool& missin
   }
   std::sort(files.begin(), files.end());
   return files;
-}
-
-Result<std::vector<std::byte>> read_sample(const fs::path& path, std::uint64_t cap) {
-  std::error_code ec;
-  auto size = fs::file_size(path, ec);
-  if (ec) {
-    return Error{fmt::format("{}: {}", path.string(), ec.message())};
-  }
-  if (size > cap) {
-    return Error{
-        fmt::format("{}: {} bytes, larger than the {} byte cap", path.string(), size, cap)};
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::byte> bytes(size);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
-    return Error{fmt::format("{}: read failed", path.string())};
-  }
-  return bytes;
 }
 
 }  // namespace
@@ -102,13 +85,14 @@ int analyze_command(const Config& config, const AnalyzeOptions& options) {
     std::printf("%-12s  %9s  %-7s  %-11s  %-22s  %-7s  %-5s  %s\n", "SHA256", "SIZE", "TYPE",
                 "ARCH", "FAMILY", "TARGET", "KNOWN", "FILE / NOTES");
   }
+  std::vector<std::byte> sample;
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (progress) {
       std::fprintf(stderr, "\ranalysing %zu/%zu", i + 1, files.size());
     }
-    auto bytes = read_sample(files[i], config.artifacts.max_bytes);
+    Status read = read_file_into(files[i], config.artifacts.max_bytes, sample);
     auto verdict =
-        bytes ? analyzer.analyze(*bytes) : Result<analysis::StaticVerdict>(Error{bytes.error()});
+        read ? analyzer.analyze(sample) : Result<analysis::StaticVerdict>(Error{read.error()});
     if (!verdict) {
       ++failed;
       spdlog::error("{}", verdict.error());

@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace mitsu::analysis {
 namespace {
 
@@ -123,6 +127,22 @@ class State {
     }
     Rolling r = rolling_;
     int ending = -1;
+#if defined(__SSE2__)
+    // Both words in one register: one vector step a byte instead of two scalar ones.
+    __m128i both = _mm_set_epi64x(static_cast<long long>(halves), static_cast<long long>(hashes));
+    const __m128i k1f = _mm_set1_epi8(0x1f), k03 = _mm_set1_epi8(0x03), k3f = _mm_set1_epi8(0x3f);
+    while (n < size && ending < static_cast<int>(start)) {
+      const std::uint8_t c = bytes[n++];
+      r.add(c);
+      const __m128i times_193 = _mm_add_epi8(
+          _mm_add_epi8(both, _mm_slli_epi16(_mm_and_si128(both, k1f), 1)),
+          _mm_slli_epi16(_mm_and_si128(both, k03), 4));
+      both = _mm_and_si128(_mm_xor_si128(times_193, _mm_set1_epi8(static_cast<char>(c))), k3f);
+      ending = r.largest_ending();
+    }
+    hashes = static_cast<std::uint64_t>(_mm_cvtsi128_si64(both));
+    halves = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(both, both)));
+#else
     while (n < size && ending < static_cast<int>(start)) {
       const std::uint8_t c = bytes[n++];
       r.add(c);
@@ -131,6 +151,7 @@ class State {
       halves = step_packed(halves, spread);
       ending = r.largest_ending();
     }
+#endif
     rolling_ = r;
     for (std::size_t k = 0; k < active; ++k) {
       pieces_[start + k].hash = static_cast<std::uint8_t>(hashes >> (8 * k));

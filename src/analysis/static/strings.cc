@@ -342,38 +342,71 @@ std::vector<ExtractedString> extract_strings(std::span<const std::byte> data,
 
 std::vector<std::uint8_t> find_xor_keys(std::span<const std::byte> data) {
   // XOR with one key keeps the XOR of neighbouring bytes, so candidates are found in one pass
-  // by that key-independent delta, whatever the key; only they are checked in full.
-  static const auto by_delta = [] {
-    std::array<std::vector<std::string_view>, 256> table;
+  // by the key-independent deltas of three bytes, whatever the key; a bit table of those deltas
+  // (8 KiB) lets almost every position go by, and only candidates are checked in full.
+  auto deltas = [](std::uint8_t a, std::uint8_t b, std::uint8_t c) {
+    return static_cast<std::uint16_t>((a ^ b) | ((b ^ c) << 8));
+  };
+  static const auto candidate = [&] {
+    std::vector<bool> table(1 << 16);
     for (std::string_view marker : kXorMarkers) {
-      table[static_cast<std::uint8_t>(marker[0] ^ marker[1])].push_back(marker);
+      const auto* m = reinterpret_cast<const std::uint8_t*>(marker.data());
+      table[deltas(m[0], m[1], m[2])] = true;
     }
     return table;
   }();
-  static const auto has_delta = [] {
-    std::array<bool, 256> any{};
-    for (std::size_t d = 0; d < 256; ++d) {
-      any[d] = !by_delta[d].empty();
-    }
-    return any;
-  }();
   std::array<int, 256> hits{};
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(data.data());
-  for (std::size_t i = 0; i + 1 < data.size(); ++i) {
-    if (!has_delta[bytes[i] ^ bytes[i + 1]]) {
-      continue;
+  auto check = [&](std::size_t i) {
+    if (!candidate[deltas(bytes[i], bytes[i + 1], bytes[i + 2])]) {
+      return;
     }
-    for (std::string_view marker : by_delta[bytes[i] ^ bytes[i + 1]]) {
+    for (std::string_view marker : kXorMarkers) {
       auto key = static_cast<std::uint8_t>(bytes[i] ^ static_cast<std::uint8_t>(marker[0]));
       if (key == 0 || i + marker.size() > data.size()) {
         continue;
       }
       bool match = true;
-      for (std::size_t j = 2; j < marker.size() && match; ++j) {
+      for (std::size_t j = 1; j < marker.size() && match; ++j) {
         match = (bytes[i + j] ^ key) == static_cast<std::uint8_t>(marker[j]);
       }
       hits[key] += match ? 1 : 0;
     }
+  };
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // Sixteen positions at a time: only those whose first delta starts some marker go on.
+  struct FirstDeltas {
+    __m128i wanted[kXorMarkers.size()];
+    std::size_t count = 0;
+  };
+  static const FirstDeltas first_deltas = [] {
+    FirstDeltas out{};
+    std::array<bool, 256> seen{};
+    for (std::string_view marker : kXorMarkers) {
+      auto d = static_cast<std::uint8_t>(marker[0] ^ marker[1]);
+      if (!seen[d]) {
+        seen[d] = true;
+        out.wanted[out.count++] = _mm_set1_epi8(static_cast<char>(d));
+      }
+    }
+    return out;
+  }();
+  for (; i + 18 <= data.size(); i += 16) {
+    const __m128i d =
+        _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i)),
+                      _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i + 1)));
+    __m128i any = _mm_setzero_si128();
+    for (std::size_t k = 0; k < first_deltas.count; ++k) {
+      any = _mm_or_si128(any, _mm_cmpeq_epi8(d, first_deltas.wanted[k]));
+    }
+    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(any)); mask != 0; mask &= mask - 1) {
+      check(i + static_cast<std::size_t>(std::countr_zero(mask)));
+    }
+  }
+#endif
+  for (; i + 2 < data.size(); ++i) {
+    check(i);
   }
   std::vector<std::uint8_t> keys;
   for (int key = 1; key < 256; ++key) {
