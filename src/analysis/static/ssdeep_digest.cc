@@ -134,9 +134,9 @@ class State {
     while (n < size && ending < static_cast<int>(start)) {
       const std::uint8_t c = bytes[n++];
       r.add(c);
-      const __m128i times_193 = _mm_add_epi8(
-          _mm_add_epi8(both, _mm_slli_epi16(_mm_and_si128(both, k1f), 1)),
-          _mm_slli_epi16(_mm_and_si128(both, k03), 4));
+      const __m128i times_193 =
+          _mm_add_epi8(_mm_add_epi8(both, _mm_slli_epi16(_mm_and_si128(both, k1f), 1)),
+                       _mm_slli_epi16(_mm_and_si128(both, k03), 4));
       both = _mm_and_si128(_mm_xor_si128(times_193, _mm_set1_epi8(static_cast<char>(c))), k3f);
       ending = r.largest_ending();
     }
