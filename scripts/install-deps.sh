@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # sensor: networking, SSH server, payload fetching
+  libboost-dev libssh-dev libcurl4-openssl-dev
   # malware analysis
   libfuzzy-dev libtlsh-dev libmagic-dev libyara-dev
   # cross compilers for the analysis test fixtures (tests/fixtures/samples)
@@ -19,6 +21,8 @@ packages=(
   gcc-mipsel-linux-gnu libc6-dev-mipsel-cross
   # tools used at run time and by tests/benchmarks
   sqlite3 procps binutils yara ssdeep busybox
+  # real clients and servers the sensor tests drive (telnet, ssh, hydra brute force, tftp)
+  telnet openssh-client sshpass hydra tftp-hpa tftpd-hpa python3 curl
 )
 
 missing=()

