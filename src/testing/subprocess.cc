@@ -37,7 +37,7 @@ std::string temp_path(const char* what) {
     args.push_back(const_cast<char*>(a.c_str()));
   }
   args.push_back(nullptr);
-  ::execv(args[0], args.data());
+  ::execvp(args[0], args.data());  // a bare name is looked up in PATH
   ::_exit(127);
 }
 

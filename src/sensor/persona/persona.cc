@@ -28,8 +28,8 @@ class Reader {
     return {};
   }
 
-  Status integer(const toml::node& node, std::string_view key, std::int64_t min,
-                 std::int64_t max, std::int64_t& out) const {
+  Status integer(const toml::node& node, std::string_view key, std::int64_t min, std::int64_t max,
+                 std::int64_t& out) const {
     if (!node.is_integer()) {
       return at(node, key, "expected an integer");
     }
@@ -52,21 +52,32 @@ Status read_section(const Reader& r, const toml::table& table, std::string_view 
     Status s;
     if (section == "telnet") {
       std::int64_t port = 0;
-      if (name == "banner") s = r.string(node, key, p.telnet_banner);
-      else if (name == "login_prompt") s = r.string(node, key, p.login_prompt);
-      else if (name == "password_prompt") s = r.string(node, key, p.password_prompt);
-      else if (name == "login_failed") s = r.string(node, key, p.login_failed);
-      else if (name == "motd") s = r.string(node, key, p.motd);
-      else if (name == "port") {
+      if (name == "banner")
+        s = r.string(node, key, p.telnet_banner);
+      else if (name == "login_prompt")
+        s = r.string(node, key, p.login_prompt);
+      else if (name == "password_prompt")
+        s = r.string(node, key, p.password_prompt);
+      else if (name == "login_failed")
+        s = r.string(node, key, p.login_failed);
+      else if (name == "motd")
+        s = r.string(node, key, p.motd);
+      else if (name == "max_login_failures") {
+        std::int64_t n = 0;
+        s = r.integer(node, key, 1, 1000, n);
+        p.max_login_failures = static_cast<int>(n);
+      } else if (name == "port") {
         s = r.integer(node, key, 1, 65535, port);
         p.services.push_back({"telnet", static_cast<int>(port)});
       } else {
-        return r.at(node, key, "unknown key (known: banner, login_prompt, password_prompt, "
-                               "login_failed, motd, port)");
+        return r.at(node, key,
+                    "unknown key (known: banner, login_prompt, password_prompt, "
+                    "login_failed, motd, max_login_failures, port)");
       }
     } else if (section == "ssh") {
       std::int64_t port = 0;
-      if (name == "version") s = r.string(node, key, p.ssh_version);
+      if (name == "version")
+        s = r.string(node, key, p.ssh_version);
       else if (name == "port") {
         s = r.integer(node, key, 1, 65535, port);
         p.services.push_back({"ssh", static_cast<int>(port)});
@@ -119,8 +130,10 @@ Status read_section(const Reader& r, const toml::table& table, std::string_view 
           for (const auto& [fk, fnode] : *file) {
             std::string fkey = fmt::format("{}.{}", key, fk.str());
             Status fs;
-            if (fk.str() == "path") fs = r.string(fnode, fkey, f.path);
-            else if (fk.str() == "content") fs = r.string(fnode, fkey, f.content);
+            if (fk.str() == "path")
+              fs = r.string(fnode, fkey, f.path);
+            else if (fk.str() == "content")
+              fs = r.string(fnode, fkey, f.content);
             else if (fk.str() == "mode") {
               std::int64_t mode = 0;
               fs = r.integer(fnode, fkey, 0, 07777, mode);
@@ -148,8 +161,8 @@ Status read_section(const Reader& r, const toml::table& table, std::string_view 
   return {};
 }
 
-constexpr std::array<std::string_view, 6> kArchs{"arm",    "mips",    "mipsel",
-                                                  "aarch64", "x86_64", "powerpc"};
+constexpr std::array<std::string_view, 6> kArchs{"arm",     "mips",   "mipsel",
+                                                 "aarch64", "x86_64", "powerpc"};
 
 }  // namespace
 
@@ -168,24 +181,35 @@ Result<DevicePersona> load_persona(const std::filesystem::path& file) {
           return r.at(node, key, "unknown section (known: telnet, ssh, credentials, filesystem)");
         }
         s = read_section(r, *section, key, p);
-      } else if (key == "device_type") s = r.string(node, key, p.device_type);
-      else if (key == "vendor") s = r.string(node, key, p.vendor);
-      else if (key == "model") s = r.string(node, key, p.model);
+      } else if (key == "device_type")
+        s = r.string(node, key, p.device_type);
+      else if (key == "vendor")
+        s = r.string(node, key, p.vendor);
+      else if (key == "model")
+        s = r.string(node, key, p.model);
       else if (key == "arch") {
         s = r.string(node, key, p.arch);
         if (s && std::find(kArchs.begin(), kArchs.end(), p.arch) == kArchs.end()) {
-          return r.at(node, key, "unknown CPU (known: arm, mips, mipsel, aarch64, x86_64, powerpc)");
+          return r.at(node, key,
+                      "unknown CPU (known: arm, mips, mipsel, aarch64, x86_64, powerpc)");
         }
       } else if (key == "cpu_cores") {
         s = r.integer(node, key, 1, 64, number);
         p.cpu_cores = static_cast<int>(number);
-      } else if (key == "cpu_model") s = r.string(node, key, p.cpu_model);
-      else if (key == "kernel_release") s = r.string(node, key, p.kernel_release);
-      else if (key == "kernel_version") s = r.string(node, key, p.kernel_version);
-      else if (key == "hostname") s = r.string(node, key, p.hostname);
-      else if (key == "busybox_version") s = r.string(node, key, p.busybox_version);
-      else if (key == "shell_name") s = r.string(node, key, p.shell_name);
-      else if (key == "prompt") s = r.string(node, key, p.prompt);
+      } else if (key == "cpu_model")
+        s = r.string(node, key, p.cpu_model);
+      else if (key == "kernel_release")
+        s = r.string(node, key, p.kernel_release);
+      else if (key == "kernel_version")
+        s = r.string(node, key, p.kernel_version);
+      else if (key == "hostname")
+        s = r.string(node, key, p.hostname);
+      else if (key == "busybox_version")
+        s = r.string(node, key, p.busybox_version);
+      else if (key == "shell_name")
+        s = r.string(node, key, p.shell_name);
+      else if (key == "prompt")
+        s = r.string(node, key, p.prompt);
       else {
         return r.at(node, key,
                     "unknown key (known: device_type, vendor, model, arch, cpu_cores, cpu_model, "
@@ -248,8 +272,8 @@ void randomise(DevicePersona& p, std::string_view seed) {
   // Unicast and universally administered (low two bits of the first byte clear), as a vendor's.
   p.mac = fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", h[0] & 0xfc, h[1], h[2], h[3],
                       h[4], h[5]);
-  p.serial = fmt::format("{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}", h[6], h[7], h[8], h[9], h[10],
-                         h[11]);
+  p.serial =
+      fmt::format("{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}", h[6], h[7], h[8], h[9], h[10], h[11]);
   // A '%' in the hostname becomes four hex digits, as devices that name themselves after their
   // MAC do; hostnames without one stay as the vendor ships them.
   if (std::size_t at = p.hostname.find('%'); at != std::string::npos) {

@@ -49,6 +49,10 @@ struct DevicePersona {
   std::string login_prompt = "login: ";
   std::string password_prompt = "Password: ";
   std::string login_failed = "Login incorrect";
+  // Failed logins before the connection is closed. One, as many IoT telnetds do: bots try one
+  // pair per connection anyway, and brute forcers that reuse a connection after "Login
+  // incorrect" (hydra) skip a pair there but retry it exactly after a close.
+  int max_login_failures = 1;
   std::string motd;
   std::string ssh_version = "SSH-2.0-dropbear_2017.75";
   CredentialPolicy credentials;

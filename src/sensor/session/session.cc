@@ -4,6 +4,7 @@ namespace mitsu::sensor {
 
 void SessionActions::merge(SessionActions&& other) {
   send += other.send;
+  then_send += other.then_send;
   for (auto& e : other.events) {
     events.push_back(std::move(e));
   }

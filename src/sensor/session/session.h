@@ -26,6 +26,10 @@ struct CapturedFile {
 
 struct SessionActions {
   std::string send;
+  // Sent a moment after `send`, in its own segment: a device's login program writes its prompt
+  // after telnetd's negotiation, and clients such as hydra wait seconds for more when both come
+  // in one read.
+  std::string then_send;
   std::vector<SessionEvent> events;
   std::vector<DownloadRequest> downloads;
   std::vector<CapturedFile> captures;

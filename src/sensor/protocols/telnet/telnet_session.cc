@@ -26,7 +26,8 @@ TelnetSession::TelnetSession(const DevicePersona& persona,
 
 SessionActions TelnetSession::open() {
   SessionActions out;
-  out.send = busybox_greeting() + to_nvt(persona_.telnet_banner) + persona_.login_prompt;
+  out.send = busybox_greeting();
+  out.then_send = to_nvt(persona_.telnet_banner) + persona_.login_prompt;
   return out;
 }
 
@@ -105,7 +106,7 @@ void TelnetSession::on_line(std::string line, SessionActions& out) {
         return;
       }
       out.send += "\r\n" + persona_.login_failed + "\r\n";
-      if (++failures_ >= kMaxLoginFailures) {
+      if (++failures_ >= persona_.max_login_failures) {
         out.close = true;
         out.close_reason = "login_failed";
         stage_ = Stage::kClosed;

@@ -15,7 +15,6 @@
 namespace mitsu::sensor::telnet {
 
 inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
-inline constexpr int kMaxLoginFailures = 3;  // busybox login gives up after three
 
 class TelnetSession final : public Session {
  public:

