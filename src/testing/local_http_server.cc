@@ -76,8 +76,9 @@ void LocalHttpServer::serve() {
     }
     auto it = routes_.find(path);
     Response r = it == routes_.end() ? Response{404, "not found\n", ""} : it->second;
-    std::string head = "HTTP/1.0 " + std::to_string(r.status) + " X\r\nContent-Length: " +
-                       std::to_string(r.body.size()) + "\r\nConnection: close\r\n";
+    std::string head = "HTTP/1.0 " + std::to_string(r.status) +
+                       " X\r\nContent-Length: " + std::to_string(r.body.size()) +
+                       "\r\nConnection: close\r\n";
     if (!r.location.empty()) {
       head += "Location: " + r.location + "\r\n";
     }

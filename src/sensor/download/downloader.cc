@@ -60,8 +60,8 @@ curl_socket_t open_socket(void* user, curlsocktype, curl_sockaddr* address) {
 }
 
 bool fetchable(std::string_view url) {
-  return url.starts_with("http://") || url.starts_with("https://") ||
-         url.starts_with("ftp://") || url.starts_with("tftp://");
+  return url.starts_with("http://") || url.starts_with("https://") || url.starts_with("ftp://") ||
+         url.starts_with("tftp://");
 }
 
 }  // namespace
@@ -139,8 +139,7 @@ struct Downloader::Impl {
     curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(options.max_redirects));
     curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(options.timeout.count()));
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 15L);
-    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
-                     static_cast<curl_off_t>(options.max_bytes));
+    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_bytes));
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
     // Malware hosts rarely have valid certificates, and we only want the bytes.

@@ -55,7 +55,8 @@ TEST(Persona, RandomisationIsStablePerSeedAndDiffersBetweenSensors) {
 TEST(Persona, ErrorsNameFileLineAndKey) {
   mitsu::testing::TempDir dir("persona");
   auto file = dir.path() / "bad.toml";
-  std::ofstream(file) << "device_type = \"camera\"\nvendor = \"V\"\nmodel = \"M\"\narch = \"z80\"\n";
+  std::ofstream(file)
+      << "device_type = \"camera\"\nvendor = \"V\"\nmodel = \"M\"\narch = \"z80\"\n";
   auto p = load_persona(file);
   ASSERT_FALSE(p);
   EXPECT_NE(p.error().find("bad.toml:4:8: arch: unknown CPU"), std::string::npos) << p.error();

@@ -55,7 +55,7 @@ class Parser {
           syntax_error(op == "\n" ? "newline" : op);  // "; ls", "ls | ;", "ls ;;"
           break;
         }
-        pipeline.then = op == "&&"  ? Connector::kAnd
+        pipeline.then = op == "&&"   ? Connector::kAnd
                         : op == "||" ? Connector::kOr
                         : op == "&"  ? Connector::kBackground
                                      : Connector::kSequence;

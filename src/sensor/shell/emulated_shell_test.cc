@@ -46,20 +46,25 @@ TEST_F(ShellTest, CatBinEchoShowsThePersonasCpu) {
     EmulatedShell s(p, persona_filesystem(p), 0);
     std::string out = s.run("cat /bin/echo").output;
     ASSERT_GE(out.size(), 64u) << arch;
-    EXPECT_EQ(out.substr(0, 4), "\x7f"
-                                "ELF");
+    EXPECT_EQ(out.substr(0, 4),
+              "\x7f"
+              "ELF");
     EXPECT_EQ(out[4], elf_class) << arch;
     EXPECT_EQ(out[5], big_endian ? 2 : 1) << arch;
-    int e_machine = big_endian ? (static_cast<unsigned char>(out[18]) << 8) |
-                                     static_cast<unsigned char>(out[19])
-                               : static_cast<unsigned char>(out[18]) |
-                                     (static_cast<unsigned char>(out[19]) << 8);
+    int e_machine =
+        big_endian
+            ? (static_cast<unsigned char>(out[18]) << 8) | static_cast<unsigned char>(out[19])
+            : static_cast<unsigned char>(out[18]) | (static_cast<unsigned char>(out[19]) << 8);
     EXPECT_EQ(e_machine, machine) << arch;
   }
 }
 
 TEST_F(ShellTest, EchoLoaderReconstructsAFile) {
-  std::string original = std::string("\x7f" "ELF\x01\x01\x01\x00", 8) + "payload\xff\x00\x10";
+  std::string original = std::string(
+                             "\x7f"
+                             "ELF\x01\x01\x01\x00",
+                             8) +
+                         "payload\xff\x00\x10";
   shell.run("cd /tmp");
   // In chunks, the way Mirai's loader sends them: \xNN for every byte.
   for (std::size_t at = 0; at < original.size(); at += 5) {
@@ -119,7 +124,8 @@ TEST_F(ShellTest, ListsRedirectionsAndErrors) {
   EXPECT_EQ(shell.run("cd /nope").output,
             "-sh: cd: can't cd to /nope: No such file or directory\n");
   EXPECT_EQ(shell.run("false && echo no || echo yes").output, "yes\n");
-  EXPECT_EQ(shell.run("echo a > /nodir/x").output, "-sh: can't create /nodir/x: nonexistent directory\n");
+  EXPECT_EQ(shell.run("echo a > /nodir/x").output,
+            "-sh: can't create /nodir/x: nonexistent directory\n");
   EXPECT_EQ(shell.run("cat /proc/cpuinfo | grep model").output,
             "model name\t: ARMv7 Processor rev 5 (v7l)\n");
   EXPECT_EQ(shell.run("uname -m").output, "armv7l\n");
@@ -129,11 +135,13 @@ TEST_F(ShellTest, ListsRedirectionsAndErrors) {
 
 TEST_F(ShellTest, DdAndHeadReadBinaryHeaders) {
   auto out = shell.run("dd if=/bin/busybox bs=52 count=1");
-  EXPECT_EQ(out.output.substr(0, 4), "\x7f"
-                                     "ELF");
+  EXPECT_EQ(out.output.substr(0, 4),
+            "\x7f"
+            "ELF");
   EXPECT_NE(out.output.find("1+0 records in\n1+0 records out\n"), std::string::npos);
-  EXPECT_EQ(shell.run("head -c 4 /bin/busybox").output, "\x7f"
-                                                        "ELF");
+  EXPECT_EQ(shell.run("head -c 4 /bin/busybox").output,
+            "\x7f"
+            "ELF");
 }
 
 TEST_F(ShellTest, SessionWritesAreCapped) {

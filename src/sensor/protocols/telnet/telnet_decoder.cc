@@ -59,11 +59,11 @@ void Decoder::feed(std::span<const std::byte> bytes, Decoded& out) {
 
 std::string busybox_greeting() {
   // busybox telnetd's make_new_session(): DO ECHO, DO NAWS, WILL ECHO, WILL SGA.
-  return std::string{static_cast<char>(kIac), static_cast<char>(kDo),   static_cast<char>(kOptEcho),
-                     static_cast<char>(kIac), static_cast<char>(kDo),   static_cast<char>(kOptNaws),
-                     static_cast<char>(kIac), static_cast<char>(kWill), static_cast<char>(kOptEcho),
-                     static_cast<char>(kIac), static_cast<char>(kWill),
-                     static_cast<char>(kOptSuppressGoAhead)};
+  return std::string{
+      static_cast<char>(kIac), static_cast<char>(kDo),   static_cast<char>(kOptEcho),
+      static_cast<char>(kIac), static_cast<char>(kDo),   static_cast<char>(kOptNaws),
+      static_cast<char>(kIac), static_cast<char>(kWill), static_cast<char>(kOptEcho),
+      static_cast<char>(kIac), static_cast<char>(kWill), static_cast<char>(kOptSuppressGoAhead)};
 }
 
 std::string answer(const Negotiation& n) {
