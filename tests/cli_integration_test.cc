@@ -132,7 +132,12 @@ TEST_F(CliTest, RunDeliversTheSpoolAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(once.exit_code, 0) << once.err;
   EXPECT_NE(once.err.find("0 events read"), std::string::npos) << once.err;
 
-  testing::ChildProcess run({MITSU_EXE, "--data-dir", data_.path().string(), "run"});
+  // The sensor is tested on its own (sensor_integration_test); here it stays off, so this test
+  // binds no ports.
+  std::string config = (data_ / "no-sensor.toml").string();
+  std::ofstream(config) << "[sensor]\nenabled = false\n";
+  testing::ChildProcess run(
+      {MITSU_EXE, "--config", config, "--data-dir", data_.path().string(), "run"});
   // Wait until run holds the spool (its pid is in the lock file), then a second writer is
   // refused with a clear reason.
   std::string lock = (data_ / "spool/lock").string();

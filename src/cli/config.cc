@@ -47,6 +47,25 @@ class Reader {
     return *value;
   }
 
+  bool boolean(const toml::node& node, std::string_view key) {
+    if (!node.is_boolean()) {
+      fail(node, key, "expected true or false");
+    }
+    return *node.value<bool>();
+  }
+
+  std::vector<std::string> strings(const toml::node& node, std::string_view key) {
+    const toml::array* list = node.as_array();
+    if (list == nullptr) {
+      fail(node, key, "expected an array of strings");
+    }
+    std::vector<std::string> out;
+    for (const toml::node& item : *list) {
+      out.push_back(string(item, key));
+    }
+    return out;
+  }
+
   std::uint64_t size(const toml::node& node, std::string_view key) {
     if (node.is_integer()) {
       return static_cast<std::uint64_t>(integer(node, key, 1, INT64_MAX));
@@ -131,7 +150,113 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
              }
            }},
           {"sensor",
-           sub({{"id", identifier(c.sensor.sensor_id)}, {"site", identifier(c.sensor.site)}})},
+           sub({{"id", identifier(c.sensor.sensor_id)},
+                {"site", identifier(c.sensor.site)},
+                {"enabled",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.enabled = r.boolean(node, key);
+                 }},
+                {"listen",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.listen = r.string(node, key);
+                 }},
+                {"personas_dir", path(c.sensors.personas_dir)},
+                {"threads",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.threads = static_cast<unsigned>(r.integer(node, key, 0, 256));
+                 }},
+                {"user",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.user = r.string(node, key);
+                 }},
+                {"max_sessions",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.limits.max_sessions =
+                       static_cast<std::size_t>(r.integer(node, key, 1, 10'000'000));
+                 }},
+                {"max_sessions_per_source",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.limits.max_sessions_per_source =
+                       static_cast<std::size_t>(r.integer(node, key, 1, 10'000'000));
+                 }},
+                {"idle_timeout_s",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.limits.idle_timeout = std::chrono::seconds(r.integer(node, key, 1, 86400));
+                 }},
+                {"session_timeout_s",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.limits.session_timeout =
+                       std::chrono::seconds(r.integer(node, key, 1, 7 * 86400));
+                 }},
+                {"max_input_bytes",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.limits.max_input_bytes = r.size(node, key);
+                 }},
+                {"listeners",
+                 [&](const toml::node& node, const std::string& key) {
+                   const toml::array* list = node.as_array();
+                   if (list == nullptr) {
+                     r.fail(node, key, "expected an array of tables ([[sensor.listeners]])");
+                   }
+                   for (const toml::node& item : *list) {
+                     SensorSettings::Listener l;
+                     r.table(r.as_table(item, key), key,
+                             {{"persona",
+                               [&](const toml::node& n, const std::string& k) {
+                                 l.persona = r.string(n, k);
+                               }},
+                              {"protocol",
+                               [&](const toml::node& n, const std::string& k) {
+                                 l.protocol = r.string(n, k);
+                                 if (l.protocol != "telnet") {
+                                   r.fail(n, k, "must be \"telnet\"");
+                                 }
+                               }},
+                              {"address",
+                               [&](const toml::node& n, const std::string& k) {
+                                 l.address = r.string(n, k);
+                               }},
+                              {"port",
+                               [&](const toml::node& n, const std::string& k) {
+                                 l.port = static_cast<int>(r.integer(n, k, 0, 65535));
+                               }},
+                              {"proxy_protocol",
+                               [&](const toml::node& n, const std::string& k) {
+                                 l.proxy_protocol = r.boolean(n, k);
+                               }},
+                              {"proxy_from",
+                               [&](const toml::node& n, const std::string& k) {
+                                 l.proxy_from = r.strings(n, k);
+                               }}});
+                     if (l.persona.empty()) {
+                       r.fail(item, key, "each listener needs a persona");
+                     }
+                     c.sensors.listeners.push_back(std::move(l));
+                   }
+                 }}})},
+          {"download",
+           sub({{"enabled",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.download = r.boolean(node, key);
+                 }},
+                {"allow",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.download_options.allow = r.strings(node, key);
+                 }},
+                {"max_bytes",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.download_options.max_bytes = r.size(node, key);
+                 }},
+                {"timeout_s",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.download_options.timeout =
+                       std::chrono::seconds(r.integer(node, key, 1, 3600));
+                 }},
+                {"max_concurrent",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.download_options.max_concurrent =
+                       static_cast<std::size_t>(r.integer(node, key, 1, 1024));
+                 }}})},
           {"spool", sub({{"dir", path(c.spool.dir)},
                          {"fsync",
                           [&](const toml::node& node, const std::string& key) {
@@ -214,6 +339,9 @@ void Config::resolve_paths() {
   }
   if (artifacts.dir.empty()) {
     artifacts.dir = data_dir / "artifacts";
+  }
+  if (sensors.personas_dir.empty()) {
+    sensors.personas_dir = MITSU_DEFAULT_PERSONAS_DIR;
   }
 }
 

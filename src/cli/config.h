@@ -12,10 +12,34 @@
 #include "collector/collector.h"
 #include "core/event_builder.h"
 #include "core/result.h"
+#include "sensor/download/downloader.h"
+#include "sensor/runtime/sensor_server.h"
 #include "spool/spool.h"
 #include "store/sqlite/sqlite_database.h"
 
 namespace mitsu::cli {
+
+// The honeypot side of `mitsu run`: which personas listen where, and how payloads are fetched.
+struct SensorSettings {
+  bool enabled = true;
+  std::string listen = "127.0.0.1";    // address of the default listeners
+  std::filesystem::path personas_dir;  // empty: the shipped personas/
+  unsigned threads = 0;                // event loops; 0: one per core
+  std::string user;                    // drop root to this user after binding
+  sensor::SensorLimits limits;
+  // Explicit listeners replace the personas' default ports (e.g. telnet on 23 publicly).
+  struct Listener {
+    std::string persona;
+    std::string protocol = "telnet";
+    std::string address;  // empty: `listen`
+    int port = 0;
+    bool proxy_protocol = false;
+    std::vector<std::string> proxy_from;
+  };
+  std::vector<Listener> listeners;
+  bool download = true;
+  sensor::DownloadOptions download_options;
+};
 
 struct Config {
   std::filesystem::path data_dir = "mitsu-data";
@@ -31,6 +55,7 @@ struct Config {
   std::vector<std::filesystem::path> rules_dirs;
   analysis::AnalysisWorkerOptions analysis;
   std::filesystem::path watchlist;  // vendor profile; empty: no watchlist
+  SensorSettings sensors;
 
   // Fills the paths left empty from data_dir.
   void resolve_paths();

@@ -8,7 +8,9 @@
 #include "analysis/analysis_worker.h"
 #include "cli/commands.h"
 #include "cli/platform.h"
+#include "cli/sensor_setup.h"
 #include "collector/collector_thread.h"
+#include "core/clock.h"
 
 namespace mitsu::cli {
 namespace {
@@ -74,9 +76,50 @@ int run_command(const Config& config, const RunOptions& options) {
 
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
+
+  // The honeypot: personas listening, every event to the spool, payloads to the artifact store.
+  SpoolEventSink sink(*p.spool);
+  std::unique_ptr<sensor::Downloader> downloader;
+  std::unique_ptr<sensor::SensorServer> sensor;
+  Uuid7Generator ids;
+  EventBuilder builder(p.config.sensor, ids);
+  if (p.config.sensors.enabled) {
+    auto options = sensor_options(p.config);
+    if (!options) {
+      spdlog::error("{}", options.error());
+      return kExitFailure;
+    }
+    if (p.config.sensors.download) {
+      auto started = sensor::Downloader::start(p.config.sensors.download_options, *p.artifacts);
+      if (!started) {
+        spdlog::error("{}", started.error());
+        return kExitFailure;
+      }
+      downloader = std::move(*started);
+    }
+    std::vector<sensor::DevicePersona> personas = options->personas;
+    sensor = std::make_unique<sensor::SensorServer>(std::move(*options), sink, *p.artifacts,
+                                                    downloader.get());
+    if (Status started = sensor->start(); !started) {
+      spdlog::error("{}", started.error());
+      return kExitFailure;
+    }
+    if (Status dropped = drop_privileges(p.config.sensors.user); !dropped) {
+      spdlog::error("{}", dropped.error());
+      sensor->stop();
+      return kExitFailure;
+    }
+    for (const auto& b : sensor->bound()) {
+      for (const auto& persona : personas) {
+        if (persona.name == b.persona) {
+          spdlog::info("sensor: {} ({} {} {}, {}) {} on {}:{}", persona.name, persona.device_type,
+                       persona.vendor, persona.model, persona.arch, b.protocol, b.address, b.port);
+        }
+      }
+    }
+    sink.emit(builder.sensor_event("sensor.start", now_unix_us()));
+  }
   spdlog::info("running; stop with Ctrl-C or SIGTERM");
-  // Sensors, analysis workers and the dashboard join here as those parts land; today the
-  // all-in-one process delivers whatever reaches the spool into the store.
   collector::CollectorThread delivery(*p.collector, collector::CollectorThread::OnError::kRetry);
   // Every captured sample is analysed as soon as it is queued, with nobody asking.
   std::thread analysis_thread([&] {
@@ -97,6 +140,17 @@ int run_command(const Config& config, const RunOptions& options) {
     }
   }
   analysis_thread.join();
+  if (sensor) {
+    // Sessions end first (their last files and events), then outstanding downloads answer.
+    sensor->stop();
+    if (downloader) {
+      downloader->stop();
+    }
+    sink.emit(builder.sensor_event("sensor.stop", now_unix_us()));
+    auto stats = sensor->stats();
+    spdlog::info("sensor: {} connections, {} refused over limits, {} events, {} files kept",
+                 stats.accepted, stats.refused_over_limit, stats.events, stats.captures);
+  }
   spdlog::info("stopping: delivering what is left in the spool");
   if (Status delivered = delivery.finish(); !delivered) {
     spdlog::error("collector: {}", delivered.error());

@@ -1,0 +1,119 @@
+#include "cli/sensor_setup.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <grp.h>
+#include <openssl/rand.h>
+#include <pwd.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/hex.h"
+
+namespace mitsu::cli {
+namespace fs = std::filesystem;
+
+void SpoolEventSink::emit(const nlohmann::json& event) {
+  if (Status s = spool_.append(to_event_text(event)); !s) {
+    ++failed_;
+    spdlog::error("sensor: event lost, spool refused it: {}", s.error());
+  }
+}
+
+namespace {
+
+// A per-sensor secret that makes hostnames, MACs and serials differ between sensors but stay the
+// same across restarts of one.
+Result<std::string> sensor_seed(const fs::path& data_dir) {
+  fs::path file = data_dir / "sensor.seed";
+  std::ifstream in(file);
+  std::string seed;
+  if (in >> seed && seed.size() == 64) {
+    return seed;
+  }
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    return Error{"sensor: no randomness for the sensor seed"};
+  }
+  seed = to_hex(bytes, sizeof(bytes));
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || ::write(fd, seed.data(), seed.size()) != static_cast<ssize_t>(seed.size())) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    return Error{fmt::format("sensor: cannot write {}", file.string())};
+  }
+  ::fsync(fd);
+  ::close(fd);
+  return seed;
+}
+
+}  // namespace
+
+Result<sensor::SensorOptions> sensor_options(const Config& config) {
+  const SensorSettings& s = config.sensors;
+  auto personas = sensor::load_personas(s.personas_dir);
+  if (!personas) {
+    return Error{personas.error()};
+  }
+  auto seed = sensor_seed(config.data_dir);
+  if (!seed) {
+    return Error{seed.error()};
+  }
+  sensor::SensorOptions options;
+  options.identity = config.sensor;
+  options.limits = s.limits;
+  options.threads = s.threads;
+  for (auto& p : *personas) {
+    sensor::randomise(p, *seed);
+  }
+  options.personas = std::move(*personas);
+  auto index_of = [&](const std::string& name) -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < options.personas.size(); ++i) {
+      if (options.personas[i].name == name) {
+        return i;
+      }
+    }
+    return std::nullopt;
+  };
+  if (s.listeners.empty()) {
+    for (std::size_t i = 0; i < options.personas.size(); ++i) {
+      for (const auto& service : options.personas[i].services) {
+        if (service.protocol == "telnet") {
+          options.listeners.push_back({"telnet", s.listen, service.port, i});
+        }
+      }
+    }
+  }
+  for (const auto& l : s.listeners) {
+    auto index = index_of(l.persona);
+    if (!index) {
+      return Error{fmt::format("sensor.listeners: no persona named '{}' in {}", l.persona,
+                               s.personas_dir.string())};
+    }
+    options.listeners.push_back({l.protocol, l.address.empty() ? s.listen : l.address, l.port,
+                                 *index, l.proxy_protocol, l.proxy_from});
+  }
+  return options;
+}
+
+Status drop_privileges(const std::string& user) {
+  if (user.empty() || ::geteuid() != 0) {
+    return {};
+  }
+  passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) {
+    return Error{fmt::format("sensor.user: no user named '{}'", user)};
+  }
+  if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
+    return Error{fmt::format("sensor.user: cannot switch to '{}'", user)};
+  }
+  return {};
+}
+
+}  // namespace mitsu::cli

