@@ -208,8 +208,8 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                               {"protocol",
                                [&](const toml::node& n, const std::string& k) {
                                  l.protocol = r.string(n, k);
-                                 if (l.protocol != "telnet") {
-                                   r.fail(n, k, "must be \"telnet\"");
+                                 if (l.protocol != "telnet" && l.protocol != "ssh") {
+                                   r.fail(n, k, "must be \"telnet\" or \"ssh\"");
                                  }
                                }},
                               {"address",

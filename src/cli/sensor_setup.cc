@@ -69,6 +69,7 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
   options.identity = config.sensor;
   options.limits = s.limits;
   options.threads = s.threads;
+  options.ssh_host_keys_dir = config.data_dir / "ssh";
   for (auto& p : *personas) {
     sensor::randomise(p, *seed);
   }
@@ -84,9 +85,7 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
   if (s.listeners.empty()) {
     for (std::size_t i = 0; i < options.personas.size(); ++i) {
       for (const auto& service : options.personas[i].services) {
-        if (service.protocol == "telnet") {
-          options.listeners.push_back({"telnet", s.listen, service.port, i});
-        }
+        options.listeners.push_back({service.protocol, s.listen, service.port, i});
       }
     }
   }

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <mutex>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "sensor/runtime/sensor_server.h"
@@ -51,12 +53,28 @@ class RealClientsTest : public ::testing::Test {
       }
     }
     ASSERT_EQ(options_.personas.size(), 1u);
-    options_.listeners = {{"telnet", "127.0.0.1", 0, 0}};
+    options_.listeners = {{"telnet", "127.0.0.1", 0, 0}, {"ssh", "127.0.0.1", 0, 0}};
     options_.threads = 2;
+    options_.ssh_host_keys_dir = dir_.path() / "ssh";
     server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
     Status started = server_->start();
     ASSERT_TRUE(started) << started.error();
     port_ = server_->bound().at(0).port;
+    ssh_port_ = server_->bound().at(1).port;
+  }
+
+  // OpenSSH's client with the password given by sshpass; never trusts or stores host keys.
+  mitsu::testing::ProcessResult ssh(const std::string& password, std::vector<std::string> args,
+                                    const std::string& stdin_text = "") {
+    std::vector<std::string> argv{"timeout", "30",
+                                  "sshpass", "-p",
+                                  password,  "ssh",
+                                  "-o",      "StrictHostKeyChecking=no",
+                                  "-o",      "UserKnownHostsFile=/dev/null",
+                                  "-o",      "LogLevel=ERROR",
+                                  "-p",      std::to_string(ssh_port_)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, stdin_text);
   }
   void TearDown() override { server_->stop(); }
 
@@ -74,6 +92,7 @@ class RealClientsTest : public ::testing::Test {
   MemorySink sink_;
   std::unique_ptr<SensorServer> server_;
   int port_ = 0;
+  int ssh_port_ = 0;
 };
 
 TEST_F(RealClientsTest, DebianTelnetLogsInAndRunsCommands) {
@@ -97,13 +116,12 @@ TEST_F(RealClientsTest, DebianTelnetLogsInAndRunsCommands) {
   EXPECT_EQ(commands[0]["process"]["command_line"], "uname -m");
 }
 
-TEST_F(RealClientsTest, HydraBruteForceIsCountedAttemptForAttempt) {
-  auto passwords = dir_.path() / "passwords.txt";
-  std::ofstream(passwords) << "123456\npassword\nadmin\nroot\n12345\nxc3511\nvizxv\n";
-  // One task, verbose: hydra prints every attempt it makes; it stops at the first success.
-  auto result =
-      run_process({"timeout", "60", "hydra", "-I", "-V", "-t", "1", "-l", "root", "-P",
-                   passwords.string(), "-s", std::to_string(port_), "127.0.0.1", "telnet"});
+// hydra prints every attempt it makes (-V) and stops at the first success; each attempt must be
+// one login.attempt event, the successful one included.
+void expect_hydra_counted(const std::string& service, int port,
+                          const std::filesystem::path& passwords, const MemorySink& sink) {
+  auto result = run_process({"timeout", "60", "hydra", "-I", "-V", "-t", "1", "-l", "root", "-P",
+                             passwords.string(), "-s", std::to_string(port), "127.0.0.1", service});
   std::size_t attempts = 0;
   std::istringstream lines(result.out);
   for (std::string line; std::getline(lines, line);) {
@@ -111,17 +129,102 @@ TEST_F(RealClientsTest, HydraBruteForceIsCountedAttemptForAttempt) {
   }
   EXPECT_GE(attempts, 6u) << result.out << result.err;
   EXPECT_NE(result.out.find("password: xc3511"), std::string::npos) << result.out;
-  // Every attempt hydra made is one login.attempt event, the successful one included.
-  for (int i = 0; i < 300 && sink_.of("login.attempt").size() < attempts; ++i) {
+  for (int i = 0; i < 300 && sink.of("login.attempt").size() < attempts; ++i) {
     std::this_thread::sleep_for(10ms);
   }
-  auto logins = sink_.of("login.attempt");
-  EXPECT_EQ(logins.size(), attempts);
+  auto logins = sink.of("login.attempt");
+  EXPECT_EQ(logins.size(), attempts) << service;
   std::size_t successes = 0;
   for (const auto& e : logins) {
     successes += e["event"]["outcome"] == "success" ? 1 : 0;
+    EXPECT_EQ(e["network"]["protocol"], service);
   }
-  EXPECT_EQ(successes, 1u);
+  EXPECT_EQ(successes, 1u) << service;
+}
+
+TEST_F(RealClientsTest, HydraTelnetBruteForceIsCountedAttemptForAttempt) {
+  auto passwords = dir_.path() / "passwords.txt";
+  std::ofstream(passwords) << "123456\npassword\nadmin\nroot\n12345\nxc3511\nvizxv\n";
+  expect_hydra_counted("telnet", port_, passwords, sink_);
+}
+
+TEST_F(RealClientsTest, HydraSshBruteForceIsCountedAttemptForAttempt) {
+  auto passwords = dir_.path() / "passwords.txt";
+  std::ofstream(passwords) << "123456\npassword\nadmin\nroot\n12345\nxc3511\nvizxv\n";
+  expect_hydra_counted("ssh", ssh_port_, passwords, sink_);
+}
+
+TEST_F(RealClientsTest, OpenSshExecAndInteractiveShell) {
+  auto exec = ssh("xc3511", {"root@127.0.0.1", "uname -m; cat /proc/cpuinfo | grep model"});
+  EXPECT_EQ(exec.exit_code, 0) << exec.err;
+  EXPECT_EQ(exec.out, "armv7l\nmodel name\t: ARMv7 Processor rev 5 (v7l)\n");
+
+  auto shell = ssh("xc3511", {"-tt", "root@127.0.0.1"}, "echo hello\nexit\n");
+  EXPECT_NE(shell.out.find("hello"), std::string::npos) << shell.out << shell.err;
+
+  ASSERT_TRUE(wait_for("session.close", 2));
+  auto logins = sink_.of("login.attempt");
+  ASSERT_EQ(logins.size(), 2u);
+  for (const auto& e : logins) {
+    EXPECT_EQ(e["event"]["outcome"], "success");
+    EXPECT_EQ(e["network"]["protocol"], "ssh");
+    EXPECT_TRUE(e["user_agent"]["original"].get<std::string>().starts_with("SSH-2.0-OpenSSH_"))
+        << e.dump();
+  }
+  std::vector<std::string> commands;
+  for (const auto& e : sink_.of("command")) {
+    commands.push_back(e["process"]["command_line"]);
+  }
+  EXPECT_EQ(commands, (std::vector<std::string>{"uname -m; cat /proc/cpuinfo | grep model",
+                                                "echo hello", "exit"}));
+}
+
+TEST_F(RealClientsTest, OpenSshKeyboardInteractiveAndFailures) {
+  auto kbd = ssh("admin",
+                 {"-o", "PreferredAuthentications=keyboard-interactive", "admin@127.0.0.1", "id"});
+  EXPECT_EQ(kbd.exit_code, 0) << kbd.err;
+  EXPECT_EQ(kbd.out, "uid=0(root) gid=0(root)\n");
+  auto wrong = ssh("nope", {"-o", "PreferredAuthentications=password", "-o",
+                            "NumberOfPasswordPrompts=2", "root@127.0.0.1", "id"});
+  EXPECT_NE(wrong.exit_code, 0);
+  ASSERT_TRUE(wait_for("session.close", 2));
+  auto logins = sink_.of("login.attempt");
+  ASSERT_GE(logins.size(), 2u);
+  EXPECT_EQ(logins[0]["mitsu"]["login"]["method"], "keyboard-interactive");
+  EXPECT_EQ(logins[0]["event"]["outcome"], "success");
+  for (std::size_t i = 1; i < logins.size(); ++i) {
+    EXPECT_EQ(logins[i]["event"]["outcome"], "failure");
+    EXPECT_EQ(logins[i]["mitsu"]["login"]["password"], "nope");
+  }
+}
+
+TEST_F(RealClientsTest, SshBannerIsThePersonasAndHostKeysAreKept) {
+  // ssh-keyscan -v prints the server's version line as it reads it.
+  auto scan = run_process({"ssh-keyscan", "-v", "-p", std::to_string(ssh_port_), "127.0.0.1"});
+  EXPECT_NE(scan.err.find("SSH-2.0-dropbear_2014.63"), std::string::npos) << scan.err;
+  auto key = dir_.path() / "ssh" / "ssh_host_ed25519_key";
+  ASSERT_TRUE(std::filesystem::exists(key));
+  EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::group_read,
+            std::filesystem::perms::none);
+  std::string before = scan.out;
+  // A restarted sensor presents the same keys.
+  server_->stop();
+  server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
+  ASSERT_TRUE(server_->start());
+  ssh_port_ = server_->bound().at(1).port;
+  auto again = run_process({"ssh-keyscan", "-p", std::to_string(ssh_port_), "127.0.0.1"});
+  auto keys_of = [](const std::string& text) {
+    std::set<std::string> keys;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.starts_with("#") && line.find(' ') != std::string::npos) {
+        keys.insert(line.substr(line.find(' ') + 1));
+      }
+    }
+    return keys;
+  };
+  EXPECT_FALSE(keys_of(before).empty()) << before;
+  EXPECT_EQ(keys_of(before), keys_of(again.out));
 }
 
 }  // namespace

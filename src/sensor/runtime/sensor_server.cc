@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/uuid.h"
+#include "sensor/protocols/ssh/ssh_connection.h"
 #include "sensor/protocols/telnet/telnet_session.h"
 
 namespace mitsu::sensor {
@@ -38,7 +39,8 @@ struct Connection {
   SessionInfo info;
   std::string source_key;  // the address the per-source cap counts
   std::unique_ptr<LoginGate> gate;
-  std::unique_ptr<Session> session;
+  std::unique_ptr<Session> session;         // Telnet: fed bytes by the runtime
+  std::unique_ptr<ssh::SshConnection> ssh;  // SSH: libssh reads the socket itself
   std::string end_reason;
   Clock::time_point idle_deadline;
   Clock::time_point total_deadline;
@@ -56,6 +58,8 @@ struct SensorServer::Impl {
   Uuid7Generator ids;
   EventBuilder builder;
   std::vector<std::shared_ptr<const FakeFilesystem>> filesystems;
+  std::vector<std::unique_ptr<ssh::SshEndpoint>> ssh_endpoints;  // by listener, null for Telnet
+  std::vector<std::filesystem::path> host_keys;
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -114,7 +118,8 @@ struct SensorServer::Impl {
     const CredentialPolicy& policy_;
   };
 
-  awaitable<void> accept_loop(tcp::acceptor& acceptor, const ListenerSpec& spec) {
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, const ListenerSpec& spec,
+                              const ssh::SshEndpoint* ssh_endpoint) {
     for (;;) {
       asio::io_context& target = *contexts[next_context++ % contexts.size()];
       boost::system::error_code ec;
@@ -134,7 +139,7 @@ struct SensorServer::Impl {
         connection->socket.close(ignored);
         continue;
       }
-      asio::co_spawn(target, serve(connection, spec), asio::detached);
+      asio::co_spawn(target, serve(connection, spec, ssh_endpoint), asio::detached);
     }
   }
 
@@ -236,6 +241,8 @@ struct SensorServer::Impl {
               asio::post(executor, [weak, request, content = std::move(r.content)] {
                 if (auto alive = weak.lock(); alive && alive->session) {
                   alive->session->downloaded(request, content);
+                } else if (alive && alive->ssh) {
+                  alive->ssh->downloaded(request, content);
                 }
               });
             }
@@ -269,15 +276,8 @@ struct SensorServer::Impl {
     co_return sent && !actions.close;
   }
 
-  std::unique_ptr<Session> make_session(const ListenerSpec& spec, Connection& c) {
-    const DevicePersona& persona = options.personas[spec.persona];
-    c.gate = std::make_unique<SourceGate>(*this, c.source_key, persona.credentials);
-    std::int64_t now_s = now_unix_us() / 1'000'000;
-    return std::make_unique<telnet::TelnetSession>(persona, filesystems[spec.persona], *c.gate,
-                                                   now_s);
-  }
-
-  awaitable<void> serve(std::shared_ptr<Connection> c, const ListenerSpec& spec) {
+  awaitable<void> serve(std::shared_ptr<Connection> c, const ListenerSpec& spec,
+                        const ssh::SshEndpoint* ssh_endpoint) {
     {
       std::lock_guard lock(live_mutex);
       live.insert(c);
@@ -296,45 +296,28 @@ struct SensorServer::Impl {
     c->opened_us = now_unix_us();
     c->idle_deadline = Clock::now() + options.limits.idle_timeout;
     c->total_deadline = Clock::now() + options.limits.session_timeout;
-    c->session = make_session(spec, *c);
+    c->gate = std::make_unique<SourceGate>(*this, c->source_key, persona.credentials);
     c->socket.set_option(tcp::no_delay(true), ec);
     c->socket.non_blocking(true, ec);
     emit(c->info, "session.open", nlohmann::json::object());
     asio::co_spawn(c->socket.get_executor(), watchdog(c), asio::detached);
 
-    bool open = co_await apply(c, c->session->open());
-    // Idle sessions hold no read buffer: wait for readability, then read into one buffer per
-    // thread. 100,000 idle attackers cost sockets and session state, not 100,000 buffers.
-    thread_local std::vector<std::byte> buffer(kReadChunk);
-    while (open && !stopping) {
-      co_await c->socket.async_wait(tcp::socket::wait_read,
-                                    asio::redirect_error(use_awaitable, ec));
-      if (ec) {
-        break;
-      }
-      std::size_t n = c->socket.read_some(asio::buffer(buffer), ec);
-      if (ec == asio::error::would_block) {
-        continue;
-      }
-      if (ec || n == 0) {
-        break;
-      }
-      c->idle_deadline = Clock::now() + options.limits.idle_timeout;
-      c->input_bytes += n;
-      if (c->input_bytes > options.limits.max_input_bytes) {
-        c->end_reason = "limit";
-        break;
-      }
-      open = co_await apply(c, c->session->receive(std::span(buffer.data(), n)));
+    SessionActions last;
+    if (ssh_endpoint != nullptr) {
+      co_await run_ssh(c, spec, *ssh_endpoint);
+      last = c->ssh->finish();
+    } else {
+      co_await run_telnet(c, spec);
+      last = c->session->finish();
     }
     if (c->end_reason.empty()) {
       c->end_reason = stopping ? "shutdown" : "client_closed";
     }
-    SessionActions last = c->session->finish();
     keep_captures(*c, last.captures);
     for (const SessionEvent& e : last.events) {
       emit(c->info, e.action, e.fields);
     }
+    c->ssh.reset();  // libssh closes its duplicate of the socket
     c->socket.close(ec);
     c->timer.cancel();
     emit(c->info, "session.close",
@@ -343,6 +326,65 @@ struct SensorServer::Impl {
     release(*c);
     std::lock_guard lock(live_mutex);
     live.erase(c);
+  }
+
+  // Waits until the socket is readable; false when it closed, failed or the sensor stops.
+  awaitable<bool> readable(Connection& c) {
+    boost::system::error_code ec;
+    co_await c.socket.async_wait(tcp::socket::wait_read, asio::redirect_error(use_awaitable, ec));
+    if (ec || stopping) {
+      co_return false;
+    }
+    c.idle_deadline = Clock::now() + options.limits.idle_timeout;
+    co_return true;
+  }
+
+  awaitable<void> run_telnet(std::shared_ptr<Connection> c, const ListenerSpec& spec) {
+    const DevicePersona& persona = options.personas[spec.persona];
+    c->session = std::make_unique<telnet::TelnetSession>(persona, filesystems[spec.persona],
+                                                         *c->gate, now_unix_us() / 1'000'000);
+    bool open = co_await apply(c, c->session->open());
+    // Idle sessions hold no read buffer: wait for readability, then read into one buffer per
+    // thread. 100,000 idle attackers cost sockets and session state, not 100,000 buffers.
+    thread_local std::vector<std::byte> buffer(kReadChunk);
+    // No co_await inside a compound condition: g++ 12 evaluates it even when `open` is false.
+    while (open) {
+      if (!co_await readable(*c)) {
+        break;
+      }
+      boost::system::error_code ec;
+      std::size_t n = c->socket.read_some(asio::buffer(buffer), ec);
+      if (ec == asio::error::would_block) {
+        continue;
+      }
+      if (ec || n == 0) {
+        break;
+      }
+      c->input_bytes += n;
+      if (c->input_bytes > options.limits.max_input_bytes) {
+        c->end_reason = "limit";
+        break;
+      }
+      open = co_await apply(c, c->session->receive(std::span(buffer.data(), n)));
+    }
+  }
+
+  awaitable<void> run_ssh(std::shared_ptr<Connection> c, const ListenerSpec& spec,
+                          const ssh::SshEndpoint& endpoint) {
+    const DevicePersona& persona = options.personas[spec.persona];
+    int fd = ::dup(c->socket.native_handle());
+    c->ssh = std::make_unique<ssh::SshConnection>(endpoint, fd, persona, filesystems[spec.persona],
+                                                  *c->gate, now_unix_us() / 1'000'000);
+    bool open = co_await apply(c, c->ssh->step());
+    while (open && !c->ssh->finished()) {
+      if (!co_await readable(*c)) {
+        break;
+      }
+      open = co_await apply(c, c->ssh->step());
+    }
+    if (c->end_reason.empty() && c->ssh->finished()) {
+      c->end_reason = c->ssh->end_reason();
+    }
   }
 };
 
@@ -369,8 +411,23 @@ Status SensorServer::start() {
     if (spec.persona >= m.options.personas.size()) {
       return Error{"sensor: a listener names a persona that is not loaded"};
     }
-    if (spec.protocol != "telnet") {
-      return Error{fmt::format("sensor: protocol '{}' is not served yet", spec.protocol)};
+    const DevicePersona& listener_persona = m.options.personas[spec.persona];
+    m.ssh_endpoints.emplace_back();
+    if (spec.protocol == "ssh") {
+      if (m.host_keys.empty()) {
+        auto keys = ssh::ensure_host_keys(m.options.ssh_host_keys_dir);
+        if (!keys) {
+          return Error{keys.error()};
+        }
+        m.host_keys = std::move(*keys);
+      }
+      auto endpoint = ssh::SshEndpoint::create(listener_persona, m.host_keys);
+      if (!endpoint) {
+        return Error{endpoint.error()};
+      }
+      m.ssh_endpoints.back() = std::move(*endpoint);
+    } else if (spec.protocol != "telnet") {
+      return Error{fmt::format("sensor: protocol '{}' is not served (telnet, ssh)", spec.protocol)};
     }
     boost::system::error_code ec;
     auto address = asio::ip::make_address(spec.address, ec);
@@ -394,7 +451,8 @@ Status SensorServer::start() {
     }
     tcp::endpoint local = acceptor->local_endpoint(ec);
     m.bound.push_back({spec.protocol, persona, spec.address, local.port()});
-    asio::co_spawn(*m.contexts[0], m.accept_loop(*acceptor, spec), asio::detached);
+    asio::co_spawn(*m.contexts[0], m.accept_loop(*acceptor, spec, m.ssh_endpoints.back().get()),
+                   asio::detached);
     m.acceptors.push_back(std::move(acceptor));
   }
   for (auto& context : m.contexts) {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -21,7 +22,7 @@
 namespace mitsu::sensor {
 
 struct ListenerSpec {
-  std::string protocol;  // telnet (ssh joins here)
+  std::string protocol;  // telnet or ssh
   std::string address = "127.0.0.1";
   int port = 0;             // 0: any free port (tests)
   std::size_t persona = 0;  // index into SensorOptions::personas
@@ -44,7 +45,8 @@ struct SensorOptions {
   std::vector<DevicePersona> personas;
   std::vector<ListenerSpec> listeners;
   SensorLimits limits;
-  unsigned threads = 0;  // 0: one per core
+  unsigned threads = 0;                             // 0: one per core
+  std::filesystem::path ssh_host_keys_dir = "ssh";  // made on first start, kept
 };
 
 // Where finished events go (the spool). Called from several threads.
