@@ -155,6 +155,19 @@ std::string AddressGuard::refusal(const sockaddr* address) const {
   return "not an IP address";
 }
 
+bool AddressGuard::allowlisted(std::string_view ip) const {
+  auto address = parse(ip);
+  if (!address) {
+    return false;
+  }
+  for (const Range& r : allow_) {
+    if (in(*address, r)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string AddressGuard::refusal(std::string_view ip) const {
   auto address = parse(ip);
   return address ? refusal(*address) : "not an IP address";

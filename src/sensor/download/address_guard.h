@@ -26,6 +26,8 @@ class AddressGuard {
   // Why a connection to this address is refused, or "" when it is allowed.
   std::string refusal(const sockaddr* address) const;
   std::string refusal(std::string_view ip) const;
+  // Whether the address is in the allowlist itself (used for trusted PROXY protocol peers).
+  bool allowlisted(std::string_view ip) const;
 
  private:
   struct Range {

@@ -3,6 +3,7 @@
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -16,6 +17,8 @@
 
 #include "core/clock.h"
 #include "core/uuid.h"
+#include "sensor/download/address_guard.h"
+#include "sensor/protocols/proxy/proxy_header.h"
 #include "sensor/protocols/ssh/ssh_connection.h"
 #include "sensor/protocols/telnet/telnet_session.h"
 
@@ -60,6 +63,7 @@ struct SensorServer::Impl {
   std::vector<std::shared_ptr<const FakeFilesystem>> filesystems;
   std::vector<std::unique_ptr<ssh::SshEndpoint>> ssh_endpoints;  // by listener, null for Telnet
   std::vector<std::filesystem::path> host_keys;
+  std::vector<AddressGuard> proxy_peers;  // by listener: who may send a PROXY header
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -117,6 +121,10 @@ struct SensorServer::Impl {
     std::string source_;
     const CredentialPolicy& policy_;
   };
+
+  std::size_t listener_index(const ListenerSpec& spec) const {
+    return static_cast<std::size_t>(&spec - options.listeners.data());
+  }
 
   awaitable<void> accept_loop(tcp::acceptor& acceptor, const ListenerSpec& spec,
                               const ssh::SshEndpoint* ssh_endpoint) {
@@ -296,11 +304,26 @@ struct SensorServer::Impl {
     c->opened_us = now_unix_us();
     c->idle_deadline = Clock::now() + options.limits.idle_timeout;
     c->total_deadline = Clock::now() + options.limits.session_timeout;
-    c->gate = std::make_unique<SourceGate>(*this, c->source_key, persona.credentials);
     c->socket.set_option(tcp::no_delay(true), ec);
     c->socket.non_blocking(true, ec);
-    emit(c->info, "session.open", nlohmann::json::object());
     asio::co_spawn(c->socket.get_executor(), watchdog(c), asio::detached);
+    if (spec.proxy_protocol && proxy_peers[listener_index(spec)].allowlisted(c->source_key) &&
+        !co_await read_proxy_header(*c)) {
+      // A trusted balancer sent no usable header: nothing to record but the refusal.
+      if (c->end_reason.empty()) {
+        c->end_reason = "proxy_protocol";
+      }
+      spdlog::debug("sensor: {} closed before or in its PROXY header ({})", c->source_key,
+                    c->end_reason);
+      c->socket.close(ec);
+      c->timer.cancel();
+      release(*c);
+      std::lock_guard lock(live_mutex);
+      live.erase(c);
+      co_return;
+    }
+    c->gate = std::make_unique<SourceGate>(*this, c->source_key, persona.credentials);
+    emit(c->info, "session.open", nlohmann::json::object());
 
     SessionActions last;
     if (ssh_endpoint != nullptr) {
@@ -326,6 +349,56 @@ struct SensorServer::Impl {
     release(*c);
     std::lock_guard lock(live_mutex);
     live.erase(c);
+  }
+
+  // Reads a PROXY protocol header with MSG_PEEK, so what follows stays in the socket for either
+  // protocol; on success the session's source becomes the attacker behind the balancer.
+  awaitable<bool> read_proxy_header(Connection& c) {
+    std::array<std::byte, 512> peek{};
+    for (;;) {
+      if (!co_await readable(c)) {
+        co_return false;
+      }
+      ssize_t n = ::recv(c.socket.native_handle(), peek.data(), peek.size(), MSG_PEEK);
+      if (n <= 0) {
+        co_return false;
+      }
+      proxy::Header h = proxy::parse(std::span(peek.data(), static_cast<std::size_t>(n)));
+      if (h.status == proxy::Header::Status::kNeedMore) {
+        if (static_cast<std::size_t>(n) == peek.size()) {
+          c.end_reason = "proxy_protocol";  // v2 TLVs past 512 bytes: not from a sane balancer
+          co_return false;
+        }
+        continue;
+      }
+      if (h.status == proxy::Header::Status::kInvalid) {
+        spdlog::warn("sensor: bad PROXY header from {}: {}", c.source_key, h.error);
+        c.end_reason = "proxy_protocol";
+        co_return false;
+      }
+      std::vector<std::byte> discard(h.consumed);
+      if (::recv(c.socket.native_handle(), discard.data(), discard.size(), 0) !=
+          static_cast<ssize_t>(h.consumed)) {
+        co_return false;
+      }
+      if (!h.local) {
+        c.info.src_ip = h.source_ip;
+        c.info.src_port = h.source_port;
+        c.info.dst_ip = h.destination_ip;
+        c.info.dst_port = h.destination_port;
+        // The per-source cap counts the attacker, not the balancer.
+        std::lock_guard lock(sources_mutex);
+        if (auto it = per_source.find(c.source_key); it != per_source.end() && --it->second == 0) {
+          per_source.erase(it);
+        }
+        c.source_key = h.source_ip;
+        if (per_source[c.source_key]++ >= options.limits.max_sessions_per_source) {
+          c.end_reason = "limit";
+          co_return false;
+        }
+      }
+      co_return true;
+    }
   }
 
   // Waits until the socket is readable; false when it closed, failed or the sensor stops.
@@ -412,6 +485,12 @@ Status SensorServer::start() {
       return Error{"sensor: a listener names a persona that is not loaded"};
     }
     const DevicePersona& listener_persona = m.options.personas[spec.persona];
+    auto peers = AddressGuard::with_allowlist(spec.proxy_from);
+    if (!peers) {
+      return Error{fmt::format("sensor: proxy_from of {} on port {}: {}", spec.protocol, spec.port,
+                               peers.error())};
+    }
+    m.proxy_peers.push_back(std::move(*peers));
     m.ssh_endpoints.emplace_back();
     if (spec.protocol == "ssh") {
       if (m.host_keys.empty()) {

@@ -132,13 +132,13 @@ class SensorServerTest : public ::testing::Test {
   std::unique_ptr<Downloader> downloader;
   std::unique_ptr<SensorServer> server;
 
-  int start(SensorLimits limits = {}) {
+  int start(SensorLimits limits = {}, std::vector<std::string> proxy_from = {}) {
     DownloadOptions d;
     d.allow = {"127.0.0.1/32"};
     downloader = std::move(*Downloader::start(d, *store));
     SensorOptions options;
     options.personas = {router()};
-    options.listeners = {{"telnet", "127.0.0.1", 0, 0}};
+    options.listeners = {{"telnet", "127.0.0.1", 0, 0, !proxy_from.empty(), proxy_from}};
     options.limits = limits;
     options.threads = 2;
     server = std::make_unique<SensorServer>(options, sink, *store, downloader.get());
@@ -261,6 +261,43 @@ TEST_F(SensorServerTest, StopEndsSessionsAndKeepsTheirFiles) {
   EXPECT_EQ(sink.of("session.close")[0]["mitsu"]["session"]["end_reason"], "shutdown");
   ASSERT_EQ(sink.of("file.upload").size(), 1u);
   EXPECT_EQ(sink.of("file.upload")[0]["file"]["hash"]["sha256"], sha256_of("left behind"));
+}
+
+TEST_F(SensorServerTest, ProxyProtocolFromTheBalancerGivesTheAttackersAddress) {
+  int port = start({}, {"127.0.0.1/32"});
+  {
+    Client v1(port);
+    v1.send("PROXY TCP4 203.0.113.7 192.0.2.1 51234 23\r\n");
+    v1.read_until("login: ");
+    v1.send("root\r\nbad\r\n");
+    EXPECT_TRUE(v1.closed_by_peer());
+  }
+  {
+    Client v2(port);
+    v2.send(std::string("\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c", 16) +
+            std::string("\xc6\x33\x64\x09\xc0\x00\x02\x01\x10\x00\x00\x17", 12) +
+            "root\r\nbad\r\n");
+    EXPECT_TRUE(v2.closed_by_peer());
+  }
+  ASSERT_TRUE(sink.wait_for("login.attempt", 2));
+  auto logins = sink.of("login.attempt");
+  EXPECT_EQ(logins[0]["source"]["ip"], "203.0.113.7");
+  EXPECT_EQ(logins[0]["source"]["port"], 51234);
+  EXPECT_EQ(logins[0]["user"]["name"], "root");
+  EXPECT_EQ(logins[1]["source"]["ip"], "198.51.100.9");
+  EXPECT_EQ(logins[1]["source"]["port"], 4096);
+}
+
+TEST_F(SensorServerTest, ProxyHeaderFromAnyoneElseIsJustData) {
+  int port = start({}, {"10.9.9.9/32"});  // the balancer is elsewhere: 127.0.0.1 is an attacker
+  Client c(port);
+  c.read_until("login: ");
+  c.send("PROXY TCP4 203.0.113.7 192.0.2.1 51234 23\r\nbad\r\n");
+  EXPECT_TRUE(c.closed_by_peer());
+  ASSERT_TRUE(sink.wait_for("login.attempt", 1));
+  auto login = sink.of("login.attempt")[0];
+  EXPECT_EQ(login["source"]["ip"], "127.0.0.1");
+  EXPECT_EQ(login["user"]["name"], "PROXY TCP4 203.0.113.7 192.0.2.1 51234 23");
 }
 
 TEST_F(SensorServerTest, BadBindIsAClearError) {
