@@ -32,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
-constexpr auto kSegmentPause = std::chrono::milliseconds(20);
+constexpr auto kSegmentPause = std::chrono::milliseconds(5);
 
 // One connection: the socket, its deadlines, and the protocol session it feeds.
 struct Connection {
@@ -70,7 +70,6 @@ struct SensorServer::Impl {
   std::vector<std::thread> threads;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<Bound> bound;
-  std::atomic<std::size_t> next_context{0};
   std::atomic<bool> stopping{false};
 
   std::atomic<std::uint64_t> accepted{0}, refused{0}, active{0}, events{0}, captures{0};
@@ -129,10 +128,8 @@ struct SensorServer::Impl {
   awaitable<void> accept_loop(tcp::acceptor& acceptor, const ListenerSpec& spec,
                               const ssh::SshEndpoint* ssh_endpoint) {
     for (;;) {
-      asio::io_context& target = *contexts[next_context++ % contexts.size()];
       boost::system::error_code ec;
-      tcp::socket socket =
-          co_await acceptor.async_accept(target, asio::redirect_error(use_awaitable, ec));
+      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || stopping) {
           co_return;
@@ -147,7 +144,8 @@ struct SensorServer::Impl {
         connection->socket.close(ignored);
         continue;
       }
-      asio::co_spawn(target, serve(connection, spec, ssh_endpoint), asio::detached);
+      asio::co_spawn(acceptor.get_executor(), serve(connection, spec, ssh_endpoint),
+                     asio::detached);
     }
   }
 
@@ -530,8 +528,21 @@ Status SensorServer::start() {
     }
     tcp::endpoint local = acceptor->local_endpoint(ec);
     m.bound.push_back({spec.protocol, persona, spec.address, local.port()});
-    asio::co_spawn(*m.contexts[0], m.accept_loop(*acceptor, spec, m.ssh_endpoints.back().get()),
-                   asio::detached);
+    // Every event loop accepts on the listening socket itself (a duplicate descriptor of it), so
+    // a connection is served where it was accepted, with no hand-over between threads.
+    const ssh::SshEndpoint* ssh_endpoint = m.ssh_endpoints.back().get();
+    for (std::size_t i = 1; i < m.contexts.size(); ++i) {
+      int fd = ::dup(acceptor->native_handle());
+      auto copy = std::make_unique<tcp::acceptor>(*m.contexts[i]);
+      copy->assign(endpoint.protocol(), fd, ec);
+      if (ec) {
+        ::close(fd);
+        return Error{fmt::format("sensor: {}:{}: {}", spec.address, spec.port, ec.message())};
+      }
+      asio::co_spawn(*m.contexts[i], m.accept_loop(*copy, spec, ssh_endpoint), asio::detached);
+      m.acceptors.push_back(std::move(copy));
+    }
+    asio::co_spawn(*m.contexts[0], m.accept_loop(*acceptor, spec, ssh_endpoint), asio::detached);
     m.acceptors.push_back(std::move(acceptor));
   }
   for (auto& context : m.contexts) {
