@@ -401,6 +401,9 @@ struct SensorServer::Impl {
 
   // Waits until the socket is readable; false when it closed, failed or the sensor stops.
   awaitable<bool> readable(Connection& c) {
+    if (stopping) {
+      co_return false;  // stop() cancels waits in progress; this catches the ones not yet begun
+    }
     boost::system::error_code ec;
     co_await c.socket.async_wait(tcp::socket::wait_read, asio::redirect_error(use_awaitable, ec));
     if (ec || stopping) {
