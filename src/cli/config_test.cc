@@ -22,6 +22,46 @@ TEST(Config, ShippedExampleParses) {
   ASSERT_TRUE(config.ok()) << config.error();
 }
 
+TEST(Config, SensorListenersAndDownloads) {
+  auto config = parse_config(R"(
+[sensor]
+listen = "0.0.0.0"
+user = "nobody"
+max_sessions_per_source = 5
+idle_timeout_s = 30
+[[sensor.listeners]]
+persona = "ip-camera"
+port = 23
+proxy_protocol = true
+proxy_from = ["10.0.0.5/32"]
+[[sensor.listeners]]
+persona = "nas"
+protocol = "ssh"
+port = 22
+[download]
+allow = ["127.0.0.1/32"]
+max_bytes = "1MiB"
+)",
+                             "t.toml");
+  ASSERT_TRUE(config.ok()) << config.error();
+  const SensorSettings& s = config->sensors;
+  EXPECT_EQ(s.listen, "0.0.0.0");
+  EXPECT_EQ(s.user, "nobody");
+  EXPECT_EQ(s.limits.max_sessions_per_source, 5u);
+  EXPECT_EQ(s.limits.idle_timeout, std::chrono::seconds(30));
+  ASSERT_EQ(s.listeners.size(), 2u);
+  EXPECT_EQ(s.listeners[0].port, 23);
+  EXPECT_TRUE(s.listeners[0].proxy_protocol);
+  EXPECT_EQ(s.listeners[0].proxy_from, std::vector<std::string>{"10.0.0.5/32"});
+  EXPECT_EQ(s.listeners[1].protocol, "ssh");
+  EXPECT_EQ(s.download_options.allow, std::vector<std::string>{"127.0.0.1/32"});
+  EXPECT_EQ(s.download_options.max_bytes, 1u << 20);
+
+  auto bad = parse_config("[[sensor.listeners]]\npersona = \"x\"\nprotocol = \"http\"\n", "b.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error(), "b.toml:3:12: sensor.listeners.protocol: must be \"telnet\" or \"ssh\"");
+}
+
 TEST(Config, ReadsEveryKey) {
   auto config = parse_config(R"(
 data_dir = "/var/lib/mitsu"

@@ -41,8 +41,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
 
   RunOptions run;
-  auto* run_cmd = app.add_subcommand(
-      "run", "Run the platform all-in-one: spool -> collector -> embedded SQLite store");
+  auto* run_cmd = app.add_subcommand("run",
+                                     "Run the platform all-in-one: honeypot sensors -> spool -> "
+                                     "collector -> embedded SQLite store, analysis");
   run_cmd->add_flag("--once", run.once,
                     "Recover the spool, deliver everything in it to the store, and exit");
 

@@ -147,6 +147,7 @@ int run_command(const Config& config, const RunOptions& options) {
       downloader->stop();
     }
     sink.emit(builder.sensor_event("sensor.stop", now_unix_us()));
+    sink.close();
     auto stats = sensor->stats();
     spdlog::info("sensor: {} connections, {} refused over limits, {} events, {} files kept",
                  stats.accepted, stats.refused_over_limit, stats.events, stats.captures);

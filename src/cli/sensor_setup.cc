@@ -16,10 +16,53 @@
 namespace mitsu::cli {
 namespace fs = std::filesystem;
 
+namespace {
+constexpr std::size_t kMaxQueuedEvents = 50'000;
+}
+
+SpoolEventSink::SpoolEventSink(spool::Spool& spool)
+    : spool_(spool), writer_([this] { write_loop(); }) {}
+
+SpoolEventSink::~SpoolEventSink() {
+  close();
+}
+
 void SpoolEventSink::emit(const nlohmann::json& event) {
-  if (Status s = spool_.append(to_event_text(event)); !s) {
-    ++failed_;
-    spdlog::error("sensor: event lost, spool refused it: {}", s.error());
+  std::string text = to_event_text(event);
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return queue_.size() < kMaxQueuedEvents || closing_; });
+  queue_.push_back(std::move(text));
+  changed_.notify_all();
+}
+
+void SpoolEventSink::write_loop() {
+  std::vector<std::string> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return !queue_.empty() || closing_; });
+      if (queue_.empty() && closing_) {
+        return;
+      }
+      batch.swap(queue_);
+      changed_.notify_all();
+    }
+    if (Status s = spool_.append_batch(std::span<const std::string>(batch)); !s) {
+      failed_ += batch.size();
+      spdlog::error("sensor: {} events lost, the spool refused them: {}", batch.size(), s.error());
+    }
+    batch.clear();
+  }
+}
+
+void SpoolEventSink::close() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+    changed_.notify_all();
+  }
+  if (writer_.joinable()) {
+    writer_.join();
   }
 }
 

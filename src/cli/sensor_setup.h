@@ -2,7 +2,10 @@
 // Builds the honeypot side of `mitsu run` from the configuration: personas (randomised per
 // sensor, stably), listeners, the payload downloader, and the sink that puts events in the spool.
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "cli/config.h"
@@ -12,16 +15,27 @@
 
 namespace mitsu::cli {
 
-// Events to the spool; a failed append is logged and counted, the sensor keeps running.
+// Events to the spool through one writer thread that appends whatever has queued up as one
+// batch (one fsync under the "always" policy), so sensor threads never wait for the disk and a
+// burst of sessions costs a few fsyncs, not one per event. The queue is bounded: when the disk
+// falls behind, emit() waits rather than drop. close() appends everything queued.
 class SpoolEventSink : public sensor::EventSink {
  public:
-  explicit SpoolEventSink(spool::Spool& spool) : spool_(spool) {}
+  explicit SpoolEventSink(spool::Spool& spool);
+  ~SpoolEventSink() override;
   void emit(const nlohmann::json& event) override;
+  void close();
   std::uint64_t failed() const { return failed_; }
 
  private:
+  void write_loop();
   spool::Spool& spool_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> queue_;
+  bool closing_ = false;
   std::atomic<std::uint64_t> failed_{0};
+  std::thread writer_;
 };
 
 // Personas, randomised with the sensor's seed (created in data_dir on first start), and the
