@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 
+#include "sensor/persona/test_persona.h"
 #include "sensor/protocols/telnet/telnet_session.h"
 
 namespace {
@@ -21,13 +22,7 @@ class AcceptSecondTry : public mitsu::sensor::LoginGate {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mitsu::sensor;
-  static const DevicePersona persona = [] {
-    DevicePersona p;
-    p.name = "fuzz";
-    p.arch = "mipsel";
-    p.hostname = "fuzz";
-    return p;
-  }();
+  static const DevicePersona persona = test_persona("camera", "mipsel", "fuzz");
   static const auto filesystem = persona_filesystem(persona);
   AcceptSecondTry gate;
   telnet::TelnetSession session(persona, filesystem, gate, 0);

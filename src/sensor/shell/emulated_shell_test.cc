@@ -3,25 +3,15 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "sensor/persona/test_persona.h"
 #include "sensor/shell/command_line.h"
 
 namespace mitsu::sensor {
 namespace {
 
-DevicePersona camera() {
-  DevicePersona p;
-  p.name = "test-camera";
-  p.device_type = "camera";
-  p.vendor = "V";
-  p.model = "M";
-  p.arch = "arm";
-  p.hostname = "IPCAM";
-  return p;
-}
-
 class ShellTest : public ::testing::Test {
  protected:
-  DevicePersona persona = camera();
+  DevicePersona persona = test_persona("camera", "arm", "IPCAM");
   EmulatedShell shell{persona, persona_filesystem(persona), 0};
 };
 
@@ -41,7 +31,7 @@ TEST_F(ShellTest, CatBinEchoShowsThePersonasCpu) {
   for (auto [arch, machine, big_endian, elf_class] :
        {std::tuple{"arm", 40, false, 1}, std::tuple{"mips", 8, true, 1},
         std::tuple{"mipsel", 8, false, 1}, std::tuple{"aarch64", 183, false, 2}}) {
-    DevicePersona p = camera();
+    DevicePersona p = test_persona("camera", "arm", "IPCAM");
     p.arch = arch;
     EmulatedShell s(p, persona_filesystem(p), 0);
     std::string out = s.run("cat /bin/echo").output;

@@ -352,7 +352,7 @@ void SshConnection::run_line(Channel& channel, const std::string& line) {
     pending_.downloads.push_back(std::move(d));
   }
   for (const std::string& path : outcome.executed) {
-    capture(path);
+    kept_.keep(*shell_, path, pending_);
   }
   if (outcome.exit) {
     end_channel(channel, 0);
@@ -377,27 +377,9 @@ void SshConnection::end_channel(Channel& channel, int status) {
   ssh_channel_close(channel.channel);
 }
 
-void SshConnection::capture(const std::string& path) {
-  if (!shell_) {
-    return;
-  }
-  const auto* node = shell_->filesystem().find(path);
-  if (node == nullptr || node->directory || node->content.empty()) {
-    return;
-  }
-  auto [it, inserted] = captured_.try_emplace(path, node->content);
-  if (!inserted && it->second == node->content) {
-    return;
-  }
-  it->second = node->content;
-  pending_.captures.push_back({path, node->content});
-}
-
 SessionActions SshConnection::finish() {
   if (shell_) {
-    for (const auto& [path, node] : shell_->filesystem().attacker_files()) {
-      capture(path);
-    }
+    kept_.keep_all(*shell_, pending_);
   }
   finished_ = true;
   SessionActions out = std::move(pending_);
@@ -406,11 +388,8 @@ SessionActions SshConnection::finish() {
 }
 
 void SshConnection::downloaded(const DownloadRequest& request, std::string_view content) {
-  if (shell_ && !content.empty()) {
-    shell_->deliver(request.local_path, content);
-    if (const auto* node = shell_->filesystem().find(request.local_path)) {
-      captured_[request.local_path] = node->content;
-    }
+  if (shell_) {
+    kept_.delivered(*shell_, request, content);
   }
 }
 

@@ -19,6 +19,7 @@
 
 #include "core/result.h"
 #include "sensor/persona/persona.h"
+#include "sensor/session/kept_files.h"
 #include "sensor/session/session.h"
 #include "sensor/shell/emulated_shell.h"
 
@@ -79,7 +80,6 @@ class SshConnection {
   void run_line(Channel& channel, const std::string& line);
   void write(Channel& channel, std::string_view text);
   void end_channel(Channel& channel, int status);
-  void capture(const std::string& path);
   void fail(std::string reason);
 
   const DevicePersona& persona_;
@@ -96,7 +96,7 @@ class SshConnection {
   std::string kbdint_user_;
   std::optional<EmulatedShell> shell_;
   std::list<Channel> channels_;  // stable addresses: libssh holds pointers to them
-  std::map<std::string, std::string> captured_;
+  KeptFiles kept_;
   SessionActions pending_;
   bool finished_ = false;
   std::string end_reason_;

@@ -126,7 +126,7 @@ void TelnetSession::on_line(std::string line, SessionActions& out) {
         out.downloads.push_back(std::move(d));
       }
       for (const std::string& path : result.executed) {
-        capture(path, out);
+        kept_.keep(*shell_, path, out);
       }
       if (result.exit) {
         out.close = true;
@@ -142,40 +142,18 @@ void TelnetSession::on_line(std::string line, SessionActions& out) {
   }
 }
 
-void TelnetSession::capture(const std::string& path, SessionActions& out) {
-  if (!shell_) {
-    return;
-  }
-  const auto* node = shell_->filesystem().find(path);
-  if (node == nullptr || node->directory || node->content.empty()) {
-    return;
-  }
-  auto [it, inserted] = captured_.try_emplace(path, node->content);
-  if (!inserted && it->second == node->content) {
-    return;
-  }
-  it->second = node->content;
-  out.captures.push_back({path, node->content});
-}
-
 SessionActions TelnetSession::finish() {
   SessionActions out;
   if (shell_) {
-    for (const auto& [path, node] : shell_->filesystem().attacker_files()) {
-      capture(path, out);
-    }
+    kept_.keep_all(*shell_, out);
   }
   stage_ = Stage::kClosed;
   return out;
 }
 
 void TelnetSession::downloaded(const DownloadRequest& request, std::string_view content) {
-  if (shell_ && !content.empty()) {
-    shell_->deliver(request.local_path, content);
-    // Downloaded files are kept by the downloader itself, not again as session files.
-    if (const auto* node = shell_->filesystem().find(request.local_path)) {
-      captured_[request.local_path] = node->content;
-    }
+  if (shell_) {
+    kept_.delivered(*shell_, request, content);
   }
 }
 

@@ -3,12 +3,12 @@
 // persona's banner and prompts, login attempts checked against the persona's policy, then the
 // emulated shell. Every attempt and every command line becomes an event.
 
-#include <map>
 #include <memory>
 #include <optional>
 
 #include "sensor/persona/persona.h"
 #include "sensor/protocols/telnet/telnet_decoder.h"
+#include "sensor/session/kept_files.h"
 #include "sensor/session/session.h"
 #include "sensor/shell/emulated_shell.h"
 
@@ -29,7 +29,6 @@ class TelnetSession final : public Session {
  private:
   enum class Stage { kUser, kPassword, kShell, kClosed };
   void on_line(std::string line, SessionActions& out);
-  void capture(const std::string& path, SessionActions& out);
 
   const DevicePersona& persona_;
   std::shared_ptr<const FakeFilesystem> filesystem_;
@@ -42,7 +41,7 @@ class TelnetSession final : public Session {
   std::string user_;
   int failures_ = 0;
   std::optional<EmulatedShell> shell_;
-  std::map<std::string, std::string> captured_;  // path → content already kept
+  KeptFiles kept_;
 };
 
 // Shell text as an NVT wants it: "\n" as "\r\n", 0xFF doubled.

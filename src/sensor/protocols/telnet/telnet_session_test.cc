@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "sensor/persona/test_persona.h"
+
 namespace mitsu::sensor::telnet {
 namespace {
 
@@ -21,15 +23,7 @@ class PolicyGate : public LoginGate {
 };
 
 DevicePersona camera() {
-  DevicePersona p;
-  p.name = "cam";
-  p.device_type = "camera";
-  p.vendor = "V";
-  p.model = "M";
-  p.arch = "mips";
-  p.hostname = "IPCAM";
-  p.login_prompt = "IPCAM login: ";
-  p.credentials.accept = {{"root", "xc3511"}};
+  DevicePersona p = test_persona("camera", "mips", "IPCAM");
   p.max_login_failures = 3;
   return p;
 }
