@@ -270,6 +270,9 @@ std::shared_ptr<const FakeFilesystem> persona_filesystem(const DevicePersona& pe
                            persona.kernel_release, persona.kernel_version),
                0444);
   fs->add_file("/etc/hostname", persona.hostname + "\n", 0644);
+  if (!persona.mac.empty()) {
+    fs->add_file("/sys/class/net/eth0/address", persona.mac + "\n", 0444);
+  }
   fs->add_file("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0644);
   fs->add_file("/dev/null", "", 0666);
   fs->add_file("/dev/watchdog", "", 0600);
@@ -281,13 +284,14 @@ std::shared_ptr<const FakeFilesystem> persona_filesystem(const DevicePersona& pe
 
 EmulatedShell::EmulatedShell(const DevicePersona& persona,
                              std::shared_ptr<const FakeFilesystem> base, std::int64_t now_s)
-    : persona_(persona), fs_(*base), started_s_(now_s) {}
+    : persona_(persona), fs_(*base), started_s_(now_s), now_s_(now_s) {}
 
 std::string EmulatedShell::not_found(std::string_view name) const {
   return fmt::format("{}: {}: not found\n", persona_.shell_name, name);
 }
 
-ShellOutcome EmulatedShell::run(std::string_view line) {
+ShellOutcome EmulatedShell::run(std::string_view line, std::int64_t now_s) {
+  now_s_ = std::max(now_s, started_s_);
   if (history_.size() < kMaxHistory) {
     history_.emplace_back(line);
   }
@@ -550,7 +554,25 @@ int EmulatedShell::run_command(const std::vector<std::string>& argv, Io& io, She
     return 0;
   }
   if (applet == "uptime") {
-    io.out += " 00:00:00 up 12 days,  3:04,  load average: 0.00, 0.01, 0.05\n";
+    // The persona's per-sensor uptime, advancing with the clock.
+    std::int64_t up = std::max<std::int64_t>(0, -persona_.boot_time_s) + (now_s_ - started_s_);
+    std::int64_t of_day = (started_s_ + up) % 86400;
+    io.out += fmt::format(
+        " {:02}:{:02}:{:02} up {} days, {:2}:{:02},  load average: 0.00, 0.01, "
+        "0.05\n",
+        of_day / 3600, of_day % 3600 / 60, of_day % 60, up / 86400, up % 86400 / 3600,
+        up % 3600 / 60);
+    return 0;
+  }
+  if (applet == "ifconfig") {
+    io.out += fmt::format(
+        "eth0      Link encap:Ethernet  HWaddr {}\n"
+        "          inet addr:192.168.1.10  Bcast:192.168.1.255  Mask:255.255.255.0\n"
+        "          UP BROADCAST RUNNING MULTICAST  MTU:1500  Metric:1\n\n"
+        "lo        Link encap:Local Loopback\n"
+        "          inet addr:127.0.0.1  Mask:255.0.0.0\n"
+        "          UP LOOPBACK RUNNING  MTU:65536  Metric:1\n",
+        persona_.mac.empty() ? "00:12:34:56:78:9A" : persona_.mac);
     return 0;
   }
   io.err += not_found(name);

@@ -41,8 +41,8 @@ class EmulatedShell {
 
   std::string prompt() const { return persona_.prompt; }
 
-  // One line as typed (without its line end).
-  ShellOutcome run(std::string_view line);
+  // One line as typed (without its line end). `now_s`: wall-clock seconds, for `uptime`.
+  ShellOutcome run(std::string_view line, std::int64_t now_s = 0);
 
   // A finished download lands where its command said.
   void deliver(const std::string& local_path, std::string_view content);
@@ -88,7 +88,8 @@ class EmulatedShell {
   FakeFilesystem fs_;
   std::string cwd_ = "/";
   std::vector<std::string> history_;
-  std::int64_t started_s_;
+  std::int64_t started_s_;  // when the session began (its shell's clock)
+  std::int64_t now_s_ = 0;  // advanced by run(): the shell has no clock of its own
 };
 
 }  // namespace mitsu::sensor

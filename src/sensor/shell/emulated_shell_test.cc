@@ -123,6 +123,18 @@ TEST_F(ShellTest, ListsRedirectionsAndErrors) {
   EXPECT_TRUE(shell.run("exit").exit);
 }
 
+TEST(Shell, UptimeAndMacComeFromThePersonasRandomisation) {
+  DevicePersona p = test_persona("camera", "arm", "IPCAM");
+  randomise(p, "seed");
+  EmulatedShell s(p, persona_filesystem(p), 1'000'000);
+  std::string uptime = s.run("uptime", 1'000'000 + 3600).output;
+  EXPECT_NE(uptime.find(fmt::format(" up {} days,", (-p.boot_time_s + 3600) / 86400)),
+            std::string::npos)
+      << uptime;
+  EXPECT_EQ(s.run("cat /sys/class/net/eth0/address").output, p.mac + "\n");
+  EXPECT_NE(s.run("ifconfig").output.find("HWaddr " + p.mac), std::string::npos);
+}
+
 TEST_F(ShellTest, DdAndHeadReadBinaryHeaders) {
   auto out = shell.run("dd if=/bin/busybox bs=52 count=1");
   EXPECT_EQ(out.output.substr(0, 4),

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <map>
 #include <mutex>
 
@@ -346,7 +347,7 @@ void SshConnection::run_line(Channel& channel, const std::string& line) {
     pending_.events.push_back(
         {"command", {{"process.command_line", line}, {"user_agent.original", client_version_}}});
   }
-  ShellOutcome outcome = shell_->run(line);
+  ShellOutcome outcome = shell_->run(line, std::time(nullptr));
   write(channel, outcome.output);
   for (auto& d : outcome.downloads) {
     pending_.downloads.push_back(std::move(d));

@@ -1,5 +1,7 @@
 #include "sensor/protocols/telnet/telnet_session.h"
 
+#include <ctime>
+
 namespace mitsu::sensor::telnet {
 
 std::string to_nvt(std::string_view text) {
@@ -120,7 +122,7 @@ void TelnetSession::on_line(std::string line, SessionActions& out) {
       if (line.find_first_not_of(" \t") != std::string::npos) {
         out.events.push_back({"command", {{"process.command_line", line}}});
       }
-      ShellOutcome result = shell_->run(line);
+      ShellOutcome result = shell_->run(line, std::time(nullptr));
       out.send += to_nvt(result.output);
       for (auto& d : result.downloads) {
         out.downloads.push_back(std::move(d));
