@@ -13,7 +13,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # sensor: networking, SSH server, payload fetching
-  libboost-dev libssh-dev libcurl4-openssl-dev
+  libboost-dev libssh-dev libcurl4-openssl-dev libre2-dev
   # malware analysis
   libfuzzy-dev libtlsh-dev libmagic-dev libyara-dev
   # cross compilers for the analysis test fixtures (tests/fixtures/samples)

@@ -54,6 +54,12 @@ constexpr std::array kExploit{
     FieldRule{"/vulnerability/id", kStringOrStringArray, kOptional},
 };
 
+constexpr std::array kHttpRequest{
+    FieldRule{"/http/request/method", kNonEmptyString, kRequired},
+    FieldRule{"/url/path", kString, kRequired},
+    FieldRule{"/url/query", kString, kOptional},
+};
+
 constexpr std::array kFileDownload{
     FieldRule{"/url/full", kNonEmptyString, kRequired},
     FieldRule{"/event/outcome", kOutcome, kRequired},
@@ -73,6 +79,7 @@ constexpr std::array kKinds{
     EventKind{"login.attempt", EventScope::kSession, kLoginAttempt},
     EventKind{"command", EventScope::kSession, kCommand},
     EventKind{"exploit", EventScope::kSession, kExploit},
+    EventKind{"http.request", EventScope::kSession, kHttpRequest},
     EventKind{"file.download", EventScope::kSession, kFileDownload},
     EventKind{"file.upload", EventScope::kSession, kFileUpload},
     EventKind{"sensor.start", EventScope::kSensor, kNoFields},

@@ -87,6 +87,68 @@ Status read_section(const Reader& r, const toml::table& table, std::string_view 
       if (s && name == "version" && !p.ssh_version.starts_with("SSH-2.0-")) {
         return r.at(node, key, "must start with \"SSH-2.0-\"");
       }
+    } else if (section == "http") {
+      std::int64_t port = 0;
+      if (name == "server")
+        s = r.string(node, key, p.http_server);
+      else if (name == "realm")
+        s = r.string(node, key, p.http_realm);
+      else if (name == "login_path")
+        s = r.string(node, key, p.http_login_path);
+      else if (name == "user_field")
+        s = r.string(node, key, p.http_user_field);
+      else if (name == "password_field")
+        s = r.string(node, key, p.http_password_field);
+      else if (name == "port") {
+        s = r.integer(node, key, 1, 65535, port);
+        p.services.push_back({"http", static_cast<int>(port)});
+      } else if (name == "pages") {
+        const toml::array* list = node.as_array();
+        if (list == nullptr) {
+          return r.at(node, key, "expected [[http.pages]] tables");
+        }
+        for (const toml::node& item : *list) {
+          const toml::table* page = item.as_table();
+          if (page == nullptr) {
+            return r.at(item, key, "expected tables with path, status, content_type, body, auth");
+          }
+          HttpPage hp;
+          for (const auto& [pk, pnode] : *page) {
+            std::string pkey = fmt::format("{}.{}", key, pk.str());
+            Status ps;
+            std::int64_t status = 0;
+            if (pk.str() == "path")
+              ps = r.string(pnode, pkey, hp.path);
+            else if (pk.str() == "content_type")
+              ps = r.string(pnode, pkey, hp.content_type);
+            else if (pk.str() == "body")
+              ps = r.string(pnode, pkey, hp.body);
+            else if (pk.str() == "status") {
+              ps = r.integer(pnode, pkey, 100, 599, status);
+              hp.status = static_cast<int>(status);
+            } else if (pk.str() == "auth") {
+              if (!pnode.is_boolean()) {
+                return r.at(pnode, pkey, "expected true or false");
+              }
+              hp.auth = *pnode.value<bool>();
+            } else {
+              return r.at(pnode, pkey,
+                          "unknown key (known: path, status, content_type, body, auth)");
+            }
+            if (!ps) {
+              return ps;
+            }
+          }
+          if (!hp.path.starts_with('/')) {
+            return r.at(item, key, "path must start with /");
+          }
+          p.http_pages.push_back(std::move(hp));
+        }
+      } else {
+        return r.at(node, key,
+                    "unknown key (known: port, server, realm, login_path, user_field, "
+                    "password_field, pages)");
+      }
     } else if (section == "credentials") {
       if (name == "accept") {
         const toml::array* list = node.as_array();
@@ -177,8 +239,10 @@ Result<DevicePersona> load_persona(const std::filesystem::path& file) {
       Status s;
       std::int64_t number = 0;
       if (const toml::table* section = node.as_table()) {
-        if (key != "telnet" && key != "ssh" && key != "credentials" && key != "filesystem") {
-          return r.at(node, key, "unknown section (known: telnet, ssh, credentials, filesystem)");
+        if (key != "telnet" && key != "ssh" && key != "http" && key != "credentials" &&
+            key != "filesystem") {
+          return r.at(node, key,
+                      "unknown section (known: telnet, ssh, http, credentials, filesystem)");
         }
         s = read_section(r, *section, key, p);
       } else if (key == "device_type")

@@ -25,6 +25,15 @@ struct PersonaFile {
   std::uint32_t mode = 0644;
 };
 
+// A page of the persona's web UI, served as is.
+struct HttpPage {
+  std::string path;
+  int status = 200;
+  std::string content_type = "text/html";
+  std::string body;
+  bool auth = false;  // behind the HTTP Basic realm
+};
+
 struct PersonaService {
   std::string protocol;  // telnet, ssh, …
   int port = 0;          // the unprivileged port the all-in-one default listens on
@@ -56,6 +65,14 @@ struct DevicePersona {
   std::string motd;
   std::string ssh_version = "SSH-2.0-dropbear_2017.75";
   CredentialPolicy credentials;
+
+  // Web UI: what Shodan-style scanners fingerprint (Server header, realm, login page, paths).
+  std::string http_server = "GoAhead-Webs";
+  std::string http_realm;       // Basic-auth realm of pages with auth = true
+  std::string http_login_path;  // where the login form posts ("" when there is none)
+  std::string http_user_field = "username";
+  std::string http_password_field = "password";
+  std::vector<HttpPage> http_pages;
 
   std::vector<std::string> directories;
   std::vector<PersonaFile> files;

@@ -4,13 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "sensor/persona/test_persona.h"
 #include "sensor/runtime/sensor_server.h"
+#include "testing/local_http_server.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -225,6 +228,88 @@ TEST_F(RealClientsTest, SshBannerIsThePersonasAndHostKeysAreKept) {
   };
   EXPECT_FALSE(keys_of(before).empty()) << before;
   EXPECT_EQ(keys_of(before), keys_of(again.out));
+}
+
+}  // namespace
+}  // namespace mitsu::sensor
+
+namespace mitsu::sensor {
+namespace {
+
+// Every shipped exploit's example request, sent by curl to the HTTP persona: each is an exploit
+// event with its CVEs, and each injected download ends in the artifact store.
+TEST(RealClientsHttp, CurlSendsEveryShippedExploit) {
+  mitsu::testing::TempDir dir("http-exploits");
+  auto store = std::move(*artifacts::ArtifactStore::open({dir.path() / "artifacts"}));
+  auto rules = ExploitRules::load({MITSU_DEFAULT_EXPLOITS_DIR});
+  ASSERT_TRUE(rules) << rules.error();
+  std::string payload = "#!/bin/sh\necho dropped\n";
+  mitsu::testing::LocalHttpServer payload_host({{"/payload", {200, payload, ""}}});
+  DownloadOptions d;
+  d.allow = {"127.0.0.1/32"};
+  auto downloader = std::move(*Downloader::start(d, *store));
+  SensorOptions options;
+  options.personas = {test_persona("camera", "arm", "IPCAM")};
+  options.listeners = {{"http", "127.0.0.1", 0, 0}};
+  options.threads = 2;
+  options.exploits = *rules;
+  MemorySink sink;
+  SensorServer server(options, sink, *store, downloader.get());
+  ASSERT_TRUE(server.start());
+  int port = server.bound().at(0).port;
+
+  std::size_t expected_downloads = 0;
+  for (const ExploitRule& rule : (*rules)->rules()) {
+    const ExploitExample& e = *rule.example;
+    auto fill = [&](std::string text) {
+      for (auto at = text.find("{URL}"); at != std::string::npos; at = text.find("{URL}")) {
+        text.replace(at, 5, payload_host.url("/payload"));
+      }
+      return text;
+    };
+    std::vector<std::string> argv{"curl", "-sS", "-g",        "--path-as-is", "--max-time",
+                                  "10",   "-o",  "/dev/null", "-X",           e.method};
+    for (const auto& [name, value] : e.headers) {
+      argv.push_back("-H");
+      argv.push_back(name + ": " + fill(value));
+    }
+    if (!e.body.empty()) {
+      argv.push_back("--data-binary");
+      argv.push_back(fill(e.body));
+    }
+    argv.push_back(fmt::format("http://127.0.0.1:{}{}", port, fill(e.path)));
+    auto result = run_process(argv);
+    EXPECT_EQ(result.exit_code, 0) << rule.id << ": " << result.err;
+    expected_downloads += rule.command ? 1 : 0;
+  }
+  for (int i = 0; i < 500 && sink.of("file.download").size() < expected_downloads; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  std::map<std::string, nlohmann::json> exploits;
+  for (const auto& e : sink.of("exploit")) {
+    exploits[e["rule"]["id"]] = e;
+  }
+  for (const ExploitRule& rule : (*rules)->rules()) {
+    ASSERT_TRUE(exploits.contains(rule.id)) << rule.id << " not reported";
+    if (!rule.cves.empty()) {
+      EXPECT_EQ(exploits[rule.id]["vulnerability"]["id"], rule.cves) << rule.id;
+    }
+  }
+  auto downloads = sink.of("file.download");
+  EXPECT_EQ(downloads.size(), expected_downloads);
+  if (downloads.size() != expected_downloads) {
+    for (const auto& e : sink.of("command")) {
+      ADD_FAILURE() << e["process"]["command_line"];
+    }
+  }
+  for (const auto& e : downloads) {
+    EXPECT_EQ(e["event"]["outcome"], "success") << e.dump();
+  }
+  EXPECT_EQ(sink.of("http.request").size(), (*rules)->rules().size());
+  server.stop();
+  downloader->stop();
+  EXPECT_EQ(store->info(downloads.at(0)["file"]["hash"]["sha256"].get<std::string>())->size,
+            payload.size());
 }
 
 }  // namespace

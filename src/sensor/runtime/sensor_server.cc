@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/uuid.h"
 #include "sensor/download/address_guard.h"
+#include "sensor/protocols/http/http_session.h"
 #include "sensor/protocols/proxy/proxy_header.h"
 #include "sensor/protocols/ssh/ssh_connection.h"
 #include "sensor/protocols/telnet/telnet_session.h"
@@ -328,7 +329,7 @@ struct SensorServer::Impl {
       co_await run_ssh(c, spec, *ssh_endpoint);
       last = c->ssh->finish();
     } else {
-      co_await run_telnet(c, spec);
+      co_await run_byte_session(c, spec);
       last = c->session->finish();
     }
     if (c->end_reason.empty()) {
@@ -413,10 +414,17 @@ struct SensorServer::Impl {
     co_return true;
   }
 
-  awaitable<void> run_telnet(std::shared_ptr<Connection> c, const ListenerSpec& spec) {
+  // Telnet and HTTP: sessions fed the bytes the runtime reads.
+  awaitable<void> run_byte_session(std::shared_ptr<Connection> c, const ListenerSpec& spec) {
     const DevicePersona& persona = options.personas[spec.persona];
-    c->session = std::make_unique<telnet::TelnetSession>(persona, filesystems[spec.persona],
-                                                         *c->gate, now_unix_us() / 1'000'000);
+    std::int64_t now_s = now_unix_us() / 1'000'000;
+    if (spec.protocol == "http") {
+      c->session = std::make_unique<http::HttpSession>(persona, filesystems[spec.persona],
+                                                       options.exploits, *c->gate, now_s);
+    } else {
+      c->session = std::make_unique<telnet::TelnetSession>(persona, filesystems[spec.persona],
+                                                           *c->gate, now_s);
+    }
     bool open = co_await apply(c, c->session->open());
     // Idle sessions hold no read buffer: wait for readability, then read into one buffer per
     // thread. 100,000 idle attackers cost sockets and session state, not 100,000 buffers.
@@ -506,8 +514,9 @@ Status SensorServer::start() {
         return Error{endpoint.error()};
       }
       m.ssh_endpoints.back() = std::move(*endpoint);
-    } else if (spec.protocol != "telnet") {
-      return Error{fmt::format("sensor: protocol '{}' is not served (telnet, ssh)", spec.protocol)};
+    } else if (spec.protocol != "telnet" && spec.protocol != "http") {
+      return Error{
+          fmt::format("sensor: protocol '{}' is not served (telnet, ssh, http)", spec.protocol)};
     }
     boost::system::error_code ec;
     auto address = asio::ip::make_address(spec.address, ec);

@@ -17,12 +17,13 @@
 #include "core/event_builder.h"
 #include "core/result.h"
 #include "sensor/download/downloader.h"
+#include "sensor/exploits/exploit_rules.h"
 #include "sensor/persona/persona.h"
 
 namespace mitsu::sensor {
 
 struct ListenerSpec {
-  std::string protocol;  // telnet or ssh
+  std::string protocol;  // telnet, ssh or http
   std::string address = "127.0.0.1";
   int port = 0;             // 0: any free port (tests)
   std::size_t persona = 0;  // index into SensorOptions::personas
@@ -47,6 +48,7 @@ struct SensorOptions {
   SensorLimits limits;
   unsigned threads = 0;                             // 0: one per core
   std::filesystem::path ssh_host_keys_dir = "ssh";  // made on first start, kept
+  std::shared_ptr<const ExploitRules> exploits;     // for HTTP; null: no matching
 };
 
 // Where finished events go (the spool). Called from several threads.

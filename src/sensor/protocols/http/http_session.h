@@ -1,0 +1,60 @@
+#pragma once
+// The persona's web server: serves its pages, asks for its Basic-auth realm, takes form and
+// Basic logins as login attempts, and checks every request against the exploit signatures; an
+// exploit's injected command runs in the persona's emulated shell, so its payload is fetched
+// like a Telnet bot's. Every request is an `http.request` event.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sensor/exploits/exploit_rules.h"
+#include "sensor/persona/persona.h"
+#include "sensor/protocols/http/http_request.h"
+#include "sensor/session/kept_files.h"
+#include "sensor/session/session.h"
+#include "sensor/shell/emulated_shell.h"
+
+namespace mitsu::sensor::http {
+
+inline constexpr std::size_t kMaxRequestsPerConnection = 100;
+inline constexpr std::size_t kEventBodyBytes = 4096;  // of a body, in its event
+
+class HttpSession final : public Session {
+ public:
+  // `exploits` may be null: no signature matching (bench/http measures the difference).
+  HttpSession(const DevicePersona& persona, std::shared_ptr<const FakeFilesystem> filesystem,
+              std::shared_ptr<const ExploitRules> exploits, LoginGate& gate, std::int64_t now_s);
+
+  SessionActions open() override { return {}; }
+  SessionActions receive(std::span<const std::byte> bytes) override;
+  SessionActions finish() override;
+  void downloaded(const DownloadRequest& request, std::string_view content) override;
+
+ private:
+  void handle(const Request& request, SessionActions& out);
+  void respond(const Request& request, int status, std::string_view content_type,
+               std::string_view body, SessionActions& out, std::string_view extra_headers = {});
+  void run_injected(const std::string& command, SessionActions& out);
+
+  const DevicePersona& persona_;
+  std::shared_ptr<const FakeFilesystem> filesystem_;
+  std::shared_ptr<const ExploitRules> exploits_;
+  LoginGate& gate_;
+  std::int64_t now_s_;
+  RequestParser parser_;
+  std::size_t requests_ = 0;
+  bool closed_ = false;
+  std::string last_basic_;              // credentials already reported in this connection
+  std::optional<EmulatedShell> shell_;  // made on the first injected command
+  KeptFiles kept_;
+};
+
+// The client's fingerprint: method, header names in order and User-Agent, hashed, so one tool
+// is recognised across addresses.
+std::string client_fingerprint(const Request& request);
+
+// RFC 4648 base64; nullopt on bad input.
+std::optional<std::string> base64_decode(std::string_view text);
+
+}  // namespace mitsu::sensor::http
