@@ -208,8 +208,9 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                               {"protocol",
                                [&](const toml::node& n, const std::string& k) {
                                  l.protocol = r.string(n, k);
-                                 if (l.protocol != "telnet" && l.protocol != "ssh") {
-                                   r.fail(n, k, "must be \"telnet\" or \"ssh\"");
+                                 if (l.protocol != "telnet" && l.protocol != "ssh" &&
+                                     l.protocol != "http") {
+                                   r.fail(n, k, "must be \"telnet\", \"ssh\" or \"http\"");
                                  }
                                }},
                               {"address",

@@ -57,9 +57,10 @@ max_bytes = "1MiB"
   EXPECT_EQ(s.download_options.allow, std::vector<std::string>{"127.0.0.1/32"});
   EXPECT_EQ(s.download_options.max_bytes, 1u << 20);
 
-  auto bad = parse_config("[[sensor.listeners]]\npersona = \"x\"\nprotocol = \"http\"\n", "b.toml");
+  auto bad = parse_config("[[sensor.listeners]]\npersona = \"x\"\nprotocol = \"smtp\"\n", "b.toml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error(), "b.toml:3:12: sensor.listeners.protocol: must be \"telnet\" or \"ssh\"");
+  EXPECT_EQ(bad.error(),
+            "b.toml:3:12: sensor.listeners.protocol: must be \"telnet\", \"ssh\" or \"http\"");
 }
 
 TEST(Config, ReadsEveryKey) {

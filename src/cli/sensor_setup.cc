@@ -113,6 +113,11 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
   options.limits = s.limits;
   options.threads = s.threads;
   options.ssh_host_keys_dir = config.data_dir / "ssh";
+  auto exploits = sensor::ExploitRules::load({MITSU_DEFAULT_EXPLOITS_DIR});
+  if (!exploits) {
+    return Error{exploits.error()};
+  }
+  options.exploits = std::move(*exploits);
   for (auto& p : *personas) {
     sensor::randomise(p, *seed);
   }

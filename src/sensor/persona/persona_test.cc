@@ -20,7 +20,8 @@ TEST(Persona, ShippedPersonasLoadWithDistinctDevicesAndCpus) {
     types.insert(p.device_type);
     archs.insert(p.arch);
     EXPECT_FALSE(p.credentials.accept.empty()) << p.name;
-    EXPECT_EQ(p.services.size(), 2u) << p.name << ": telnet and ssh ports";
+    EXPECT_EQ(p.services.size(), 3u) << p.name << ": telnet, ssh and http ports";
+    EXPECT_FALSE(p.http_pages.empty()) << p.name;
     for (const auto& s : p.services) {
       EXPECT_TRUE(ports.insert(s.port).second) << p.name << " reuses port " << s.port;
       EXPECT_GE(s.port, 1024) << "the all-in-one default must not need root";
