@@ -41,6 +41,10 @@ class EventParserTest : public ::testing::Test {
       set_field(e, "url.full", "http://192.0.2.7/x.sh");
       set_field(e, "event.outcome", "success");
       set_field(e, "file.hash.sha256", std::string(64, 'a'));
+    } else if (action == "http.request") {
+      set_field(e, "http.request.method", "GET");
+      set_field(e, "url.path", "/shell");
+      set_field(e, "url.query", "cd+/tmp");
     } else if (action == "file.upload") {
       set_field(e, "file.hash.sha256", std::string(64, 'b'));
       set_field(e, "file.size", 1234);
