@@ -31,12 +31,18 @@ std::string temp_path(const char* what) {
   return pattern;
 }
 
-[[noreturn]] void exec(const std::vector<std::string>& argv) {
+// Built before fork(): between fork and exec a child of a threaded process may not allocate
+// (another thread may have held the allocator's lock at the fork, and it is never released).
+std::vector<char*> exec_args(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const std::string& a : argv) {
     args.push_back(const_cast<char*>(a.c_str()));
   }
   args.push_back(nullptr);
+  return args;
+}
+
+[[noreturn]] void exec(std::vector<char*>& args) {
   ::execvp(args[0], args.data());  // a bare name is looked up in PATH
   ::_exit(127);
 }
@@ -56,6 +62,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   std::string out_path = temp_path("out");
   std::string err_path = temp_path("err");
   std::ofstream(in_path, std::ios::binary) << stdin_text;
+  std::vector<char*> args = exec_args(argv);
   pid_t pid = ::fork();
   if (pid == 0) {
     int in = ::open(in_path.c_str(), O_RDONLY);
@@ -64,7 +71,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    exec(argv);
+    exec(args);
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -85,6 +92,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
     throw std::runtime_error("pipe failed");
   }
   err_path_ = temp_path("err");
+  std::vector<char*> args = exec_args(argv);
   pid_ = ::fork();
   if (pid_ == 0) {
     ::close(pipe_fds[0]);
@@ -93,7 +101,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
     ::dup2(err, 2);
     int null = ::open("/dev/null", O_RDONLY);
     ::dup2(null, 0);
-    exec(argv);
+    exec(args);
   }
   ::close(pipe_fds[1]);
   out_ = ::fdopen(pipe_fds[0], "r");
