@@ -22,7 +22,7 @@ packages=(
   # tools used at run time and by tests/benchmarks
   sqlite3 procps binutils yara ssdeep busybox
   # real clients and servers the sensor tests drive (telnet, ssh, hydra brute force, tftp)
-  telnet openssh-client sshpass hydra tftp-hpa tftpd-hpa python3 curl
+  telnet openssh-client sshpass hydra tftp-hpa tftpd-hpa python3 curl nmap miniupnpc lftp
 )
 
 missing=()

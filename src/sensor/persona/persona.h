@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -82,6 +83,16 @@ struct DevicePersona {
   std::string mac;
   std::string serial;
   std::int64_t boot_time_s = 0;  // uptime is now - boot_time_s
+
+  // A banner or prompt with "{hostname}" replaced by this sensor's hostname.
+  std::string expand(std::string_view text) const {
+    std::string out(text);
+    for (std::size_t at = out.find("{hostname}"); at != std::string::npos;
+         at = out.find("{hostname}", at + hostname.size())) {
+      out.replace(at, 10, hostname);
+    }
+    return out;
+  }
 };
 
 // Reads one persona file; errors name the file, line and key.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -53,10 +54,12 @@ class RealClientsTest : public ::testing::Test {
     for (std::size_t i = 0; i < personas->size(); ++i) {
       if ((*personas)[i].name == "ip-camera") {
         options_.personas = {(*personas)[i]};
+        randomise(options_.personas[0], "real-clients-seed");
       }
     }
     ASSERT_EQ(options_.personas.size(), 1u);
-    options_.listeners = {{"telnet", "127.0.0.1", 0, 0}, {"ssh", "127.0.0.1", 0, 0}};
+    options_.listeners = {
+        {"telnet", "127.0.0.1", 0, 0}, {"ssh", "127.0.0.1", 0, 0}, {"http", "127.0.0.1", 0, 0}};
     options_.threads = 2;
     options_.ssh_host_keys_dir = dir_.path() / "ssh";
     server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
@@ -106,7 +109,8 @@ TEST_F(RealClientsTest, DebianTelnetLogsInAndRunsCommands) {
       "printf 'exit\\n'; sleep 0.5) | telnet 127.0.0.1 {}",
       port_);
   auto result = run_process({"/bin/sh", "-c", script});
-  EXPECT_NE(result.out.find("(none) login: "), std::string::npos) << result.out << result.err;
+  EXPECT_NE(result.out.find(options_.personas[0].hostname + " login: "), std::string::npos)
+      << result.out << result.err;
   EXPECT_NE(result.out.find("armv7l"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("ARMv7 Processor rev 5 (v7l)"), std::string::npos) << result.out;
   ASSERT_TRUE(wait_for("session.close", 1));
@@ -228,6 +232,22 @@ TEST_F(RealClientsTest, SshBannerIsThePersonasAndHostKeysAreKept) {
   };
   EXPECT_FALSE(keys_of(before).empty()) << before;
   EXPECT_EQ(keys_of(before), keys_of(again.out));
+}
+
+// nmap's service detection names what the persona claims on each port, never a honeypot.
+TEST_F(RealClientsTest, NmapServiceDetectionSeesThePersonasProducts) {
+  std::string ports = fmt::format("{},{},{}", port_, ssh_port_, server_->bound().at(2).port);
+  auto scan = run_process(
+      {"timeout", "120", "nmap", "-sV", "-Pn", "-n", "--version-light", "-p", ports, "127.0.0.1"});
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  EXPECT_NE(scan.out.find(fmt::format("{}/tcp open  telnet  BusyBox telnetd", port_)),
+            std::string::npos)
+      << scan.out;
+  EXPECT_NE(scan.out.find("Dropbear sshd 2014.63"), std::string::npos) << scan.out;
+  EXPECT_NE(scan.out.find("GoAhead WebServer"), std::string::npos) << scan.out;
+  std::string lower = scan.out;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  EXPECT_EQ(lower.find("honeypot"), std::string::npos) << scan.out;
 }
 
 }  // namespace

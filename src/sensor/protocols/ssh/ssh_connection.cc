@@ -261,9 +261,9 @@ int SshConnection::on_shell(ssh_session, ssh_channel, void* channel) {
   auto* ch = static_cast<Channel*>(channel);
   ch->interactive = true;
   SshConnection& c = *ch->owner;
-  c.write(*ch, c.persona_.motd);
+  c.write(*ch, c.persona_.expand(c.persona_.motd));
   if (ch->pty) {
-    c.write(*ch, c.persona_.prompt);
+    c.write(*ch, c.persona_.expand(c.persona_.prompt));
   }
   return SSH_OK;
 }
@@ -299,14 +299,14 @@ int SshConnection::on_data(ssh_session, ssh_channel, void* data, std::uint32_t l
       ch->line.clear();
       c.run_line(*ch, line);
       if (!ch->ended && ch->pty) {
-        c.write(*ch, c.persona_.prompt);
+        c.write(*ch, c.persona_.expand(c.persona_.prompt));
       }
     } else if (b == '\x04' && ch->line.empty()) {
       c.end_channel(*ch, 0);  // Ctrl-D
     } else if (b == '\x03') {
       ch->line.clear();
       if (ch->pty) {
-        c.write(*ch, "^C\n" + c.persona_.prompt);
+        c.write(*ch, "^C\n" + c.persona_.expand(c.persona_.prompt));
       }
     } else if (b == '\x7f' || b == '\b') {
       if (!ch->line.empty()) {

@@ -29,7 +29,8 @@ TelnetSession::TelnetSession(const DevicePersona& persona,
 SessionActions TelnetSession::open() {
   SessionActions out;
   out.send = busybox_greeting();
-  out.then_send = to_nvt(persona_.telnet_banner) + persona_.login_prompt;
+  out.then_send =
+      to_nvt(persona_.expand(persona_.telnet_banner)) + persona_.expand(persona_.login_prompt);
   return out;
 }
 
@@ -87,12 +88,12 @@ void TelnetSession::on_line(std::string line, SessionActions& out) {
   switch (stage_) {
     case Stage::kUser:
       if (line.empty()) {
-        out.send += persona_.login_prompt;
+        out.send += persona_.expand(persona_.login_prompt);
         return;
       }
       user_ = std::move(line);
       stage_ = Stage::kPassword;
-      out.send += persona_.password_prompt;
+      out.send += persona_.expand(persona_.password_prompt);
       return;
     case Stage::kPassword: {
       bool ok = gate_.accept(user_, line);
@@ -104,7 +105,8 @@ void TelnetSession::on_line(std::string line, SessionActions& out) {
       if (ok) {
         stage_ = Stage::kShell;
         shell_.emplace(persona_, filesystem_, now_s_);
-        out.send += "\r\n" + to_nvt(persona_.motd) + persona_.prompt;
+        out.send +=
+            "\r\n" + to_nvt(persona_.expand(persona_.motd)) + persona_.expand(persona_.prompt);
         return;
       }
       out.send += "\r\n" + persona_.login_failed + "\r\n";
@@ -115,7 +117,7 @@ void TelnetSession::on_line(std::string line, SessionActions& out) {
         return;
       }
       stage_ = Stage::kUser;
-      out.send += persona_.login_prompt;
+      out.send += persona_.expand(persona_.login_prompt);
       return;
     }
     case Stage::kShell: {
@@ -136,7 +138,7 @@ void TelnetSession::on_line(std::string line, SessionActions& out) {
         stage_ = Stage::kClosed;
         return;
       }
-      out.send += persona_.prompt;
+      out.send += persona_.expand(persona_.prompt);
       return;
     }
     case Stage::kClosed:
