@@ -7,42 +7,12 @@
 #include <algorithm>
 #include <array>
 
+#include "core/toml_reader.h"
+
 namespace mitsu::sensor {
 namespace {
 
-// Reads typed values and names file:line:column and key in every error.
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  Error at(const toml::node& node, std::string_view key, std::string_view message) const {
-    return Error{fmt::format("{}:{}:{}: {}: {}", file_, node.source().begin.line,
-                             node.source().begin.column, key, message)};
-  }
-
-  Status string(const toml::node& node, std::string_view key, std::string& out) const {
-    if (!node.is_string()) {
-      return at(node, key, "expected a string");
-    }
-    out = *node.value<std::string>();
-    return {};
-  }
-
-  Status integer(const toml::node& node, std::string_view key, std::int64_t min, std::int64_t max,
-                 std::int64_t& out) const {
-    if (!node.is_integer()) {
-      return at(node, key, "expected an integer");
-    }
-    out = *node.value<std::int64_t>();
-    if (out < min || out > max) {
-      return at(node, key, fmt::format("must be between {} and {}", min, max));
-    }
-    return {};
-  }
-
- private:
-  std::string file_;
-};
+using Reader = TomlReader;
 
 Status read_section(const Reader& r, const toml::table& table, std::string_view section,
                     DevicePersona& p) {
