@@ -169,9 +169,11 @@ SessionActions SshConnection::step() {
   if (!finished_ && (ssh_get_status(session_) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0) {
     fail("client_closed");
   }
-  // Output queued by the callbacks goes out now, not when the client next writes.
+  // Output queued by the callbacks goes out now, not when the client next writes. The wait is
+  // short: a client that stops reading must not hold the event loop (its output then waits for
+  // its next message).
   if (!finished_) {
-    ssh_blocking_flush(session_, 2000);
+    ssh_blocking_flush(session_, 100);
   }
   SessionActions out = std::move(pending_);
   pending_ = {};
