@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.h"
 #include "sensor/persona/persona.h"
 #include "sensor/runtime/sensor_server.h"
 #include "testing/temp_dir.h"
@@ -23,10 +24,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace mitsu;
 
-[[noreturn]] void die(const std::string& message) {
-  fmt::print(stderr, "bench: {}\n", message);
-  std::exit(1);
-}
+using mitsu::bench::die;
 
 class CountingSink : public sensor::EventSink {
  public:

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "collector/collector.h"
 #include "collector/collector_thread.h"
 #include "core/event_parser.h"
@@ -42,10 +43,7 @@ std::string csv_field(std::string_view text) {
   return out;
 }
 
-[[noreturn]] void die(const std::string& message) {
-  fmt::print(stderr, "bench: {}\n", message);
-  std::exit(1);
-}
+using mitsu::bench::die;
 
 }  // namespace
 

@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench_support.h"
 #include "sensor/persona/persona.h"
 #include "sensor/runtime/sensor_server.h"
 #include "spool/spool.h"
@@ -35,10 +36,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace mitsu;
 
-[[noreturn]] void die(const std::string& message) {
-  fmt::print(stderr, "bench: {}\n", message);
-  std::exit(1);
-}
+using mitsu::bench::die;
 
 // Raises the open-file limit as far as allowed; returns it. Without CAP_SYS_RESOURCE the hard
 // limit caps it, and with it the number of sessions one process can hold.

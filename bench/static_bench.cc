@@ -20,6 +20,7 @@
 
 #include "analysis/cluster/tlsh_index.h"
 #include "analysis/static/static_analyzer.h"
+#include "bench_support.h"
 #include "core/file_io.h"
 #include "testing/sample_fixtures.h"
 
@@ -34,10 +35,7 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-[[noreturn]] void die(const std::string& message) {
-  fmt::print(stderr, "bench: {}\n", message);
-  std::exit(1);
-}
+using mitsu::bench::die;
 
 std::vector<std::byte> read_file(const fs::path& path) {
   std::vector<std::byte> out;
