@@ -21,8 +21,10 @@ packages=(
   gcc-mipsel-linux-gnu libc6-dev-mipsel-cross
   # tools used at run time and by tests/benchmarks
   sqlite3 procps binutils yara ssdeep busybox
-  # real clients and servers the sensor tests drive (telnet, ssh, hydra brute force, tftp)
+  # real clients and servers the sensor tests drive (telnet, ssh, hydra brute force, tftp, ftp,
+  # upnp); util-linux's unshare and iproute2 make the network namespace of the standard-port test
   telnet openssh-client sshpass hydra tftp-hpa tftpd-hpa python3 curl nmap miniupnpc lftp
+  util-linux iproute2
 )
 
 missing=()

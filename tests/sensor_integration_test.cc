@@ -19,11 +19,14 @@
 #include "core/hex.h"
 #include "testing/local_http_server.h"
 #include "testing/loopback_client.h"
+#include "testing/sha256.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
 namespace mitsu {
 namespace {
+
+using mitsu::testing::sha256_of;
 
 using namespace std::chrono_literals;
 
@@ -37,13 +40,6 @@ int free_port(int type) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
   ::close(fd);
   return ntohs(a.sin_port);
-}
-
-std::string sha256_of(std::string_view data) {
-  unsigned char out[32];
-  unsigned size = 0;
-  EVP_Digest(data.data(), data.size(), out, &size, EVP_sha256(), nullptr);
-  return to_hex(out, size);
 }
 
 TEST(SensorIntegration, BotSessionsEndWithEventsAndFilesInTheStore) {

@@ -209,8 +209,11 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                                [&](const toml::node& n, const std::string& k) {
                                  l.protocol = r.string(n, k);
                                  if (l.protocol != "telnet" && l.protocol != "ssh" &&
-                                     l.protocol != "http") {
-                                   r.fail(n, k, "must be \"telnet\", \"ssh\" or \"http\"");
+                                     l.protocol != "http" && l.protocol != "ftp" &&
+                                     l.protocol != "tftp" && l.protocol != "ssdp") {
+                                   r.fail(n, k,
+                                          "must be \"telnet\", \"ssh\", \"http\", \"ftp\", "
+                                          "\"tftp\" or \"ssdp\"");
                                  }
                                }},
                               {"address",
@@ -224,6 +227,10 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                               {"proxy_protocol",
                                [&](const toml::node& n, const std::string& k) {
                                  l.proxy_protocol = r.boolean(n, k);
+                               }},
+                              {"multicast",
+                               [&](const toml::node& n, const std::string& k) {
+                                 l.multicast = r.boolean(n, k);
                                }},
                               {"proxy_from",
                                [&](const toml::node& n, const std::string& k) {

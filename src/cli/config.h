@@ -35,6 +35,7 @@ struct SensorSettings {
     int port = 0;
     bool proxy_protocol = false;
     std::vector<std::string> proxy_from;
+    bool multicast = false;  // ssdp: also join 239.255.255.250:1900 on the listen address
   };
   std::vector<Listener> listeners;
   bool download = true;

@@ -59,8 +59,10 @@ max_bytes = "1MiB"
 
   auto bad = parse_config("[[sensor.listeners]]\npersona = \"x\"\nprotocol = \"smtp\"\n", "b.toml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error(),
-            "b.toml:3:12: sensor.listeners.protocol: must be \"telnet\", \"ssh\" or \"http\"");
+  EXPECT_EQ(
+      bad.error(),
+      "b.toml:3:12: sensor.listeners.protocol: must be \"telnet\", \"ssh\", \"http\", \"ftp\", "
+      "\"tftp\" or \"ssdp\"");
 }
 
 TEST(Config, ReadsEveryKey) {

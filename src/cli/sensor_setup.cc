@@ -133,7 +133,9 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
   if (s.listeners.empty()) {
     for (std::size_t i = 0; i < options.personas.size(); ++i) {
       for (const auto& service : options.personas[i].services) {
-        options.listeners.push_back({service.protocol, s.listen, service.port, i});
+        // SSDP is found by multicast: join the group, or discovery finds nothing.
+        options.listeners.push_back(
+            {service.protocol, s.listen, service.port, i, false, {}, service.protocol == "ssdp"});
       }
     }
   }
@@ -144,7 +146,7 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
                                s.personas_dir.string())};
     }
     options.listeners.push_back({l.protocol, l.address.empty() ? s.listen : l.address, l.port,
-                                 *index, l.proxy_protocol, l.proxy_from});
+                                 *index, l.proxy_protocol, l.proxy_from, l.multicast});
   }
   return options;
 }

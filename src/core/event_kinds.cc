@@ -73,6 +73,30 @@ constexpr std::array kFileUpload{
     FieldRule{"/file/name", kString, kOptional},
 };
 
+constexpr std::array kFtpCommand{
+    FieldRule{"/mitsu/ftp/verb", kNonEmptyString, kRequired},
+    FieldRule{"/mitsu/ftp/argument", kString, kOptional},
+};
+
+constexpr std::array kTftpRequest{
+    FieldRule{"/mitsu/tftp/operation", kToken, kRequired},
+    FieldRule{"/file/name", kString, kRequired},
+    FieldRule{"/mitsu/tftp/mode", kToken, kOptional},
+};
+
+constexpr std::array kSsdpRequest{
+    FieldRule{"/http/request/method", kNonEmptyString, kRequired},
+    FieldRule{"/mitsu/ssdp/request_bytes", kNonNegativeInt, kRequired},
+    FieldRule{"/mitsu/ssdp/replies", kNonNegativeInt, kRequired},
+    FieldRule{"/mitsu/ssdp/reply_bytes", kNonNegativeInt, kRequired},
+};
+
+constexpr std::array kUpnpAction{
+    FieldRule{"/mitsu/upnp/action", kNonEmptyString, kRequired},
+    FieldRule{"/mitsu/upnp/service", kString, kOptional},
+    FieldRule{"/event/outcome", kOutcome, kRequired},
+};
+
 constexpr std::array kKinds{
     EventKind{"session.open", EventScope::kSession, kNoFields},
     EventKind{"session.close", EventScope::kSession, kSessionClose},
@@ -80,6 +104,10 @@ constexpr std::array kKinds{
     EventKind{"command", EventScope::kSession, kCommand},
     EventKind{"exploit", EventScope::kSession, kExploit},
     EventKind{"http.request", EventScope::kSession, kHttpRequest},
+    EventKind{"ftp.command", EventScope::kSession, kFtpCommand},
+    EventKind{"tftp.request", EventScope::kSession, kTftpRequest},
+    EventKind{"ssdp.request", EventScope::kSession, kSsdpRequest},
+    EventKind{"upnp.action", EventScope::kSession, kUpnpAction},
     EventKind{"file.download", EventScope::kSession, kFileDownload},
     EventKind{"file.upload", EventScope::kSession, kFileUpload},
     EventKind{"sensor.start", EventScope::kSensor, kNoFields},

@@ -48,6 +48,20 @@ class EventParserTest : public ::testing::Test {
     } else if (action == "file.upload") {
       set_field(e, "file.hash.sha256", std::string(64, 'b'));
       set_field(e, "file.size", 1234);
+    } else if (action == "ftp.command") {
+      set_field(e, "mitsu.ftp.verb", "STOR");
+      set_field(e, "mitsu.ftp.argument", "bot.arm7");
+    } else if (action == "tftp.request") {
+      set_field(e, "mitsu.tftp.operation", "write");
+      set_field(e, "file.name", "bot.mips");
+    } else if (action == "ssdp.request") {
+      set_field(e, "http.request.method", "M-SEARCH");
+      set_field(e, "mitsu.ssdp.request_bytes", 137);
+      set_field(e, "mitsu.ssdp.replies", 0);
+      set_field(e, "mitsu.ssdp.reply_bytes", 0);
+    } else if (action == "upnp.action") {
+      set_field(e, "mitsu.upnp.action", "AddPortMapping");
+      set_field(e, "event.outcome", "success");
     }
     return e;
   }

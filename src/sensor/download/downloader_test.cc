@@ -8,19 +8,15 @@
 
 #include "core/hex.h"
 #include "testing/local_http_server.h"
+#include "testing/sha256.h"
 #include "testing/temp_dir.h"
 
 namespace mitsu::sensor {
 namespace {
 
-using mitsu::testing::LocalHttpServer;
+using mitsu::testing::sha256_of;
 
-std::string sha256_of(std::string_view data) {
-  unsigned char out[32];
-  unsigned size = 0;
-  EVP_Digest(data.data(), data.size(), out, &size, EVP_sha256(), nullptr);
-  return to_hex(out, size);
-}
+using mitsu::testing::LocalHttpServer;
 
 class DownloaderTest : public ::testing::Test {
  protected:

@@ -119,6 +119,62 @@ Status read_section(const Reader& r, const toml::table& table, std::string_view 
                     "unknown key (known: port, server, realm, login_path, user_field, "
                     "password_field, pages)");
       }
+    } else if (section == "ftp") {
+      std::int64_t port = 0;
+      if (name == "banner")
+        s = r.string(node, key, p.ftp_banner);
+      else if (name == "anonymous") {
+        if (!node.is_boolean()) {
+          return r.at(node, key, "expected true or false");
+        }
+        p.ftp_anonymous = *node.value<bool>();
+      } else if (name == "port") {
+        s = r.integer(node, key, 1, 65535, port);
+        p.services.push_back({"ftp", static_cast<int>(port)});
+      } else {
+        return r.at(node, key, "unknown key (known: port, banner, anonymous)");
+      }
+      if (s && name == "banner" && !p.ftp_banner.starts_with("220")) {
+        return r.at(node, key, "must start with \"220\"");
+      }
+    } else if (section == "tftp") {
+      std::int64_t port = 0;
+      if (name == "port") {
+        s = r.integer(node, key, 1, 65535, port);
+        p.services.push_back({"tftp", static_cast<int>(port)});
+      } else {
+        return r.at(node, key, "unknown key (known: port)");
+      }
+    } else if (section == "upnp") {
+      std::int64_t port = 0;
+      if (name == "device_type")
+        s = r.string(node, key, p.upnp_device_type);
+      else if (name == "server")
+        s = r.string(node, key, p.upnp_server);
+      else if (name == "friendly_name")
+        s = r.string(node, key, p.upnp_friendly_name);
+      else if (name == "external_ip")
+        s = r.string(node, key, p.upnp_external_ip);
+      else if (name == "services") {
+        const toml::array* list = node.as_array();
+        if (list == nullptr) {
+          return r.at(node, key, "expected an array of service type URNs");
+        }
+        for (const toml::node& item : *list) {
+          std::string service;
+          if (Status e = r.string(item, key, service); !e) {
+            return e;
+          }
+          p.upnp_services.push_back(std::move(service));
+        }
+      } else if (name == "port") {
+        s = r.integer(node, key, 1, 65535, port);
+        p.services.push_back({"ssdp", static_cast<int>(port)});
+      } else {
+        return r.at(node, key,
+                    "unknown key (known: port, device_type, server, friendly_name, services, "
+                    "external_ip)");
+      }
     } else if (section == "credentials") {
       if (name == "accept") {
         const toml::array* list = node.as_array();
@@ -209,10 +265,11 @@ Result<DevicePersona> load_persona(const std::filesystem::path& file) {
       Status s;
       std::int64_t number = 0;
       if (const toml::table* section = node.as_table()) {
-        if (key != "telnet" && key != "ssh" && key != "http" && key != "credentials" &&
-            key != "filesystem") {
+        if (key != "telnet" && key != "ssh" && key != "http" && key != "ftp" && key != "tftp" &&
+            key != "upnp" && key != "credentials" && key != "filesystem") {
           return r.at(node, key,
-                      "unknown section (known: telnet, ssh, http, credentials, filesystem)");
+                      "unknown section (known: telnet, ssh, http, ftp, tftp, upnp, credentials, "
+                      "filesystem)");
         }
         s = read_section(r, *section, key, p);
       } else if (key == "device_type")
@@ -248,7 +305,8 @@ Result<DevicePersona> load_persona(const std::filesystem::path& file) {
         return r.at(node, key,
                     "unknown key (known: device_type, vendor, model, arch, cpu_cores, cpu_model, "
                     "kernel_release, kernel_version, hostname, busybox_version, shell_name, "
-                    "prompt and the sections telnet, ssh, credentials, filesystem)");
+                    "prompt and the sections telnet, ssh, http, ftp, tftp, upnp, credentials, "
+                    "filesystem)");
       }
       if (!s) {
         return Error{s.error()};

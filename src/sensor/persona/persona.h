@@ -75,6 +75,21 @@ struct DevicePersona {
   std::string http_password_field = "password";
   std::vector<HttpPage> http_pages;
 
+  // FTP: the greeting names the daemon nmap and bots recognise ("220 Operation successful" is
+  // BusyBox ftpd); anonymous logins are what ftp-anon scanners look for.
+  std::string ftp_banner = "220 Operation successful";
+  bool ftp_anonymous = false;
+
+  // UPnP: the device SSDP announces and its description (rootDesc.xml) shows, with the services
+  // it controls (WANIPConnection on a gateway, ContentDirectory on a media server).
+  std::string upnp_device_type;  // "" when the persona has no UPnP
+  std::string upnp_server = "Linux/2.6 UPnP/1.0 miniupnpd/1.9";
+  std::string upnp_friendly_name;
+  std::vector<std::string> upnp_services;  // urn:schemas-upnp-org:service:…:1
+  // What GetExternalIPAddress answers; "" (the default): the address the client reached, which
+  // on a sensor facing the internet is its public one, as a real gateway's WAN address is.
+  std::string upnp_external_ip;
+
   std::vector<std::string> directories;
   std::vector<PersonaFile> files;
   std::vector<PersonaService> services;

@@ -20,7 +20,13 @@ TEST(Persona, ShippedPersonasLoadWithDistinctDevicesAndCpus) {
     types.insert(p.device_type);
     archs.insert(p.arch);
     EXPECT_FALSE(p.credentials.accept.empty()) << p.name;
-    EXPECT_EQ(p.services.size(), 3u) << p.name << ": telnet, ssh and http ports";
+    std::set<std::string> protocols;
+    for (const auto& s : p.services) {
+      protocols.insert(s.protocol);
+    }
+    for (const char* protocol : {"telnet", "ssh", "http", "tftp"}) {
+      EXPECT_TRUE(protocols.contains(protocol)) << p.name << " has no " << protocol << " port";
+    }
     EXPECT_FALSE(p.http_pages.empty()) << p.name;
     for (const auto& s : p.services) {
       EXPECT_TRUE(ports.insert(s.port).second) << p.name << " reuses port " << s.port;

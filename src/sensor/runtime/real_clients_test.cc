@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "sensor/persona/test_persona.h"
+#include "sensor/runtime/memory_sink.h"
 #include "sensor/runtime/sensor_server.h"
 #include "testing/local_http_server.h"
 #include "testing/subprocess.h"
@@ -23,28 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using mitsu::testing::run_process;
-
-class MemorySink : public EventSink {
- public:
-  void emit(const nlohmann::json& event) override {
-    std::lock_guard lock(mutex_);
-    events_.push_back(event);
-  }
-  std::vector<nlohmann::json> of(std::string_view action) const {
-    std::lock_guard lock(mutex_);
-    std::vector<nlohmann::json> out;
-    for (const auto& e : events_) {
-      if (e["event"]["action"] == action) {
-        out.push_back(e);
-      }
-    }
-    return out;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<nlohmann::json> events_;
-};
 
 class RealClientsTest : public ::testing::Test {
  protected:

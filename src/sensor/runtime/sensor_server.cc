@@ -18,22 +18,29 @@
 #include "core/clock.h"
 #include "core/uuid.h"
 #include "sensor/download/address_guard.h"
+#include "sensor/protocols/ftp/ftp_session.h"
 #include "sensor/protocols/http/http_session.h"
 #include "sensor/protocols/proxy/proxy_header.h"
 #include "sensor/protocols/ssh/ssh_connection.h"
 #include "sensor/protocols/telnet/telnet_session.h"
+#include "sensor/protocols/tftp/tftp_session.h"
+#include "sensor/protocols/upnp/ssdp.h"
 
 namespace mitsu::sensor {
 namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
 using asio::ip::tcp;
+using asio::ip::udp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr auto kSegmentPause = std::chrono::milliseconds(5);
+// How long an FTP data connection may take to be made, and to stay silent while transferring.
+constexpr auto kDataConnectionTimeout = std::chrono::seconds(20);
+constexpr auto kTftpFirstReplyDelay = std::chrono::milliseconds(100);
 
 // One connection: the socket, its deadlines, and the protocol session it feeds.
 struct Connection {
@@ -45,6 +52,9 @@ struct Connection {
   std::unique_ptr<LoginGate> gate;
   std::unique_ptr<Session> session;         // Telnet: fed bytes by the runtime
   std::unique_ptr<ssh::SshConnection> ssh;  // SSH: libssh reads the socket itself
+  // FTP data connection in progress: closed by stop() and by its own deadline.
+  std::unique_ptr<tcp::acceptor> ftp_passive;
+  std::unique_ptr<tcp::socket> ftp_data;
   std::string end_reason;
   Clock::time_point idle_deadline;
   Clock::time_point total_deadline;
@@ -65,11 +75,14 @@ struct SensorServer::Impl {
   std::vector<std::unique_ptr<ssh::SshEndpoint>> ssh_endpoints;  // by listener, null for Telnet
   std::vector<std::filesystem::path> host_keys;
   std::vector<AddressGuard> proxy_peers;  // by listener: who may send a PROXY header
+  std::vector<std::shared_ptr<upnp::PortMappingTable>> port_mappings;  // by persona; null: no UPnP
+  upnp::ReflectionGuard ssdp_guard;
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::unique_ptr<udp::socket>> udp_listeners;
   std::vector<Bound> bound;
   std::atomic<bool> stopping{false};
 
@@ -80,6 +93,9 @@ struct SensorServer::Impl {
   std::unordered_map<std::string, int> failures;  // failed logins per source, across sessions
   std::mutex live_mutex;
   std::unordered_set<std::shared_ptr<Connection>> live;
+
+  Status start_udp(const ListenerSpec& spec, const asio::ip::address& address);
+  Status start_ssdp(const ListenerSpec& spec);
 
   Impl(SensorOptions o, EventSink& s, artifacts::ArtifactStore& a, Downloader* d)
       : options(std::move(o)),
@@ -157,19 +173,26 @@ struct SensorServer::Impl {
       return false;
     }
     c.source_key = remote.address().to_string();
+    return admit_source(c.source_key);
+  }
+
+  // Counts a session against the overall and per-source caps; false when either is reached.
+  bool admit_source(const std::string& source) {
     std::lock_guard lock(sources_mutex);
     if (active >= options.limits.max_sessions ||
-        per_source[c.source_key] >= options.limits.max_sessions_per_source) {
+        per_source[source] >= options.limits.max_sessions_per_source) {
       return false;
     }
-    ++per_source[c.source_key];
+    ++per_source[source];
     ++active;
     return true;
   }
 
-  void release(Connection& c) {
+  void release(Connection& c) { release_source(c.source_key); }
+
+  void release_source(const std::string& source) {
     std::lock_guard lock(sources_mutex);
-    auto it = per_source.find(c.source_key);
+    auto it = per_source.find(source);
     if (it != per_source.end() && --it->second == 0) {
       per_source.erase(it);
     }
@@ -204,17 +227,21 @@ struct SensorServer::Impl {
   }
 
   void keep_captures(Connection& c, std::vector<CapturedFile>& files) {
+    keep_captures(c.info, files);
+  }
+
+  void keep_captures(const SessionInfo& info, std::vector<CapturedFile>& files) {
     for (CapturedFile& f : files) {
       auto put = artifacts.put(
           std::as_bytes(std::span(f.content.data(), f.content.size())),
-          artifacts::Sighting{c.info.session_id, now_unix_us(), c.info.protocol + ":" + f.path});
+          artifacts::Sighting{info.session_id, now_unix_us(), info.protocol + ":" + f.path});
       if (!put) {
-        spdlog::error("sensor: cannot keep {} from session {}: {}", f.path, c.info.session_id,
+        spdlog::error("sensor: cannot keep {} from session {}: {}", f.path, info.session_id,
                       put.error());
         continue;
       }
       ++captures;
-      emit(c.info, "file.upload",
+      emit(info, "file.upload",
            {{"file.hash.sha256", put->info.sha256},
             {"file.size", f.content.size()},
             {"file.name", f.path}});
@@ -322,6 +349,8 @@ struct SensorServer::Impl {
       co_return;
     }
     c->gate = std::make_unique<SourceGate>(*this, c->source_key, persona.credentials);
+    // A finished TCP handshake proves the address is not spoofed: SSDP may answer it in full.
+    ssdp_guard.proven(c->source_key, Clock::now());
     emit(c->info, "session.open", nlohmann::json::object());
 
     SessionActions last;
@@ -418,9 +447,18 @@ struct SensorServer::Impl {
   awaitable<void> run_byte_session(std::shared_ptr<Connection> c, const ListenerSpec& spec) {
     const DevicePersona& persona = options.personas[spec.persona];
     std::int64_t now_s = now_unix_us() / 1'000'000;
+    ftp::FtpSession* ftp = nullptr;
     if (spec.protocol == "http") {
-      c->session = std::make_unique<http::HttpSession>(persona, filesystems[spec.persona],
-                                                       options.exploits, *c->gate, now_s);
+      auto session =
+          std::make_unique<http::HttpSession>(persona, filesystems[spec.persona], options.exploits,
+                                              *c->gate, now_s, port_mappings[spec.persona]);
+      session->set_local_address(c->info.dst_ip);
+      c->session = std::move(session);
+    } else if (spec.protocol == "ftp") {
+      auto session = std::make_unique<ftp::FtpSession>(persona, filesystems[spec.persona], *c->gate,
+                                                       c->info.src_ip);
+      ftp = session.get();
+      c->session = std::move(session);
     } else {
       c->session = std::make_unique<telnet::TelnetSession>(persona, filesystems[spec.persona],
                                                            *c->gate, now_s);
@@ -448,6 +486,340 @@ struct SensorServer::Impl {
         break;
       }
       open = co_await apply(c, c->session->receive(std::span(buffer.data(), n)));
+      if (open && ftp != nullptr) {
+        open = co_await ftp_data_connections(c, *ftp);
+      }
+    }
+  }
+
+  // Carries out what an FTP session asked for after a command: a passive port, then transfers
+  // over data connections, until it waits for the client again. False when the session ends.
+  awaitable<bool> ftp_data_connections(std::shared_ptr<Connection> c, ftp::FtpSession& ftp) {
+    for (;;) {
+      if (ftp.passive_requested()) {
+        boost::system::error_code ec;
+        tcp::endpoint local = c->socket.local_endpoint(ec);
+        c->ftp_passive = std::make_unique<tcp::acceptor>(c->socket.get_executor());
+        if (!ec) {
+          c->ftp_passive->open(local.protocol(), ec);
+        }
+        if (!ec) {
+          c->ftp_passive->bind(tcp::endpoint(local.address(), 0), ec);
+        }
+        if (!ec) {
+          c->ftp_passive->listen(1, ec);
+        }
+        int port = ec ? 0 : c->ftp_passive->local_endpoint(ec).port();
+        if (!co_await apply(c, ftp.passive_opened(local.address().to_string(), ec ? 0 : port))) {
+          co_return false;
+        }
+        continue;
+      }
+      std::optional<ftp::DataTransfer> transfer = ftp.take_transfer();
+      if (!transfer) {
+        co_return true;
+      }
+      std::string received;
+      bool ok = co_await ftp_transfer(*c, ftp, *transfer, received);
+      c->ftp_passive.reset();
+      c->ftp_data.reset();
+      if (!co_await apply(c, ftp.transfer_done(std::move(received), ok))) {
+        co_return false;
+      }
+    }
+  }
+
+  // One data connection: accepted on the passive port (from the control connection's peer
+  // only) or made to the PORT address, then one transfer either way, with a deadline.
+  awaitable<bool> ftp_transfer(Connection& c, ftp::FtpSession& ftp,
+                               const ftp::DataTransfer& transfer, std::string& received) {
+    asio::steady_timer deadline(c.socket.get_executor());
+    auto arm = [&] {
+      deadline.expires_after(kDataConnectionTimeout);
+      deadline.async_wait([&c](boost::system::error_code ec) {
+        if (!ec) {
+          boost::system::error_code ignored;
+          if (c.ftp_passive) {
+            c.ftp_passive->close(ignored);
+          }
+          if (c.ftp_data) {
+            c.ftp_data->close(ignored);
+          }
+        }
+      });
+    };
+    arm();
+    boost::system::error_code ec;
+    c.ftp_data = std::make_unique<tcp::socket>(c.socket.get_executor());
+    if (const auto& active = ftp.active_endpoint()) {
+      auto address = asio::ip::make_address(active->address, ec);
+      if (!ec) {
+        co_await c.ftp_data->async_connect(
+            tcp::endpoint(address, static_cast<unsigned short>(active->port)),
+            asio::redirect_error(use_awaitable, ec));
+      }
+    } else if (c.ftp_passive) {
+      for (;;) {
+        co_await c.ftp_passive->async_accept(*c.ftp_data, asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+          break;
+        }
+        tcp::endpoint peer = c.ftp_data->remote_endpoint(ec);
+        if (!ec && peer.address().to_string() == c.source_key) {
+          break;
+        }
+        c.ftp_data->close(ec);  // someone else raced for the port
+      }
+      c.ftp_passive->close(ec);
+    } else {
+      ec = asio::error::not_connected;
+    }
+    if (ec || stopping) {
+      deadline.cancel();
+      co_return false;
+    }
+    bool ok = true;
+    if (transfer.upload) {
+      std::vector<char> chunk(kReadChunk);
+      for (;;) {
+        std::size_t n = co_await c.ftp_data->async_read_some(
+            asio::buffer(chunk), asio::redirect_error(use_awaitable, ec));
+        if (n > 0) {
+          std::size_t room = ftp::kMaxUploadBytes - received.size();
+          received.append(chunk.data(), std::min(n, room));
+          c.idle_deadline = Clock::now() + options.limits.idle_timeout;
+          if (n > room) {
+            ok = false;  // over the cap: keep what fits, end the transfer
+            break;
+          }
+          arm();
+        }
+        if (ec) {
+          ok = ec == asio::error::eof;
+          break;
+        }
+      }
+    } else {
+      co_await asio::async_write(*c.ftp_data, asio::buffer(transfer.content),
+                                 asio::redirect_error(use_awaitable, ec));
+      ok = !ec;
+      c.ftp_data->shutdown(tcp::socket::shutdown_send, ec);
+    }
+    deadline.cancel();
+    c.ftp_data->close(ec);
+    co_return ok && !stopping;
+  }
+
+  // TFTP: requests arrive on the well-known port; each transfer gets its own socket and port
+  // (RFC 1350's transfer identifiers), connected to the client so no one else can join in.
+  awaitable<void> tftp_loop(udp::socket& socket, const ListenerSpec& spec) {
+    std::vector<std::byte> buffer(65536);
+    for (;;) {
+      udp::endpoint from;
+      boost::system::error_code ec;
+      std::size_t n = co_await socket.async_receive_from(asio::buffer(buffer), from,
+                                                         asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || stopping) {
+          co_return;
+        }
+        continue;
+      }
+      // Only a read or write request opens a transfer; other datagrams here are noise.
+      if (n < 4 || buffer[0] != std::byte{0} ||
+          (buffer[1] != std::byte{1} && buffer[1] != std::byte{2})) {
+        continue;
+      }
+      ++accepted;
+      std::string source = from.address().to_string();
+      if (!admit_source(source)) {
+        ++refused;
+        continue;
+      }
+      std::string request(reinterpret_cast<const char*>(buffer.data()), n);
+      udp::endpoint local = socket.local_endpoint(ec);
+      asio::co_spawn(socket.get_executor(),
+                     tftp_transfer(from, local.address(), local.port(), std::move(request), spec),
+                     asio::detached);
+    }
+  }
+
+  awaitable<void> tftp_transfer(udp::endpoint client, asio::ip::address local_address,
+                                int listen_port, std::string request, const ListenerSpec& spec) {
+    const DevicePersona& persona = options.personas[spec.persona];
+    SessionInfo info;
+    info.session_id = ids.next().to_string();
+    info.protocol = "tftp";
+    info.transport = "udp";
+    info.src_ip = client.address().to_string();
+    info.src_port = client.port();
+    info.dst_ip = local_address.to_string();
+    info.dst_port = listen_port;
+    info.persona = {persona.device_type, persona.vendor, persona.model};
+    std::int64_t opened_us = now_unix_us();
+    emit(info, "session.open", nlohmann::json::object());
+
+    auto executor = co_await asio::this_coro::executor;
+    udp::socket socket(executor);
+    boost::system::error_code ec;
+    socket.open(client.protocol(), ec);
+    if (!ec) {
+      socket.bind(udp::endpoint(local_address, 0), ec);
+    }
+    if (!ec) {
+      socket.connect(client, ec);
+    }
+    tftp::TftpSession session(filesystems[spec.persona], std::move(request));
+    asio::steady_timer timer(executor);
+    std::string end_reason;
+    auto carry_out = [&](SessionActions actions) {
+      for (const SessionEvent& e : actions.events) {
+        emit(info, e.action, e.fields);
+      }
+      keep_captures(info, actions.captures);
+      if (!actions.send.empty() && !ec) {
+        boost::system::error_code ignored;
+        socket.send(asio::buffer(actions.send), 0, ignored);
+      }
+      if (actions.close && end_reason.empty()) {
+        end_reason = actions.close_reason;
+      }
+    };
+    // A device's tftpd answers after a moment (inetd forks it); clients that listen for the
+    // answer on a socket they open after sending — nmap's tftp-enum — depend on that.
+    timer.expires_after(kTftpFirstReplyDelay);
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    ec = {};
+    carry_out(session.open());
+    Clock::time_point total_deadline = Clock::now() + options.limits.session_timeout;
+    std::vector<std::byte> buffer(65536 + 4);
+    while (!ec && !session.done()) {
+      // Waits in short slices, so a stopping sensor is noticed within a quarter second.
+      Clock::time_point quiet_until = Clock::now() + std::chrono::seconds(session.timeout_s());
+      std::size_t n = 0;
+      bool received = false;
+      while (!stopping && Clock::now() < quiet_until) {
+        timer.expires_after(std::chrono::milliseconds(250));
+        timer.async_wait([&socket](boost::system::error_code e) {
+          if (!e) {
+            boost::system::error_code ignored;
+            socket.cancel(ignored);
+          }
+        });
+        boost::system::error_code receive_ec;
+        n = co_await socket.async_receive(asio::buffer(buffer),
+                                          asio::redirect_error(use_awaitable, receive_ec));
+        timer.cancel();
+        if (!receive_ec) {
+          received = true;
+          break;
+        }
+        if (receive_ec != asio::error::operation_aborted) {
+          end_reason = "client_closed";  // ICMP port unreachable: the client is gone
+          break;
+        }
+      }
+      if (stopping || !end_reason.empty() || Clock::now() >= total_deadline) {
+        if (end_reason.empty()) {
+          end_reason = stopping ? "shutdown" : "session_timeout";
+        }
+        break;
+      }
+      carry_out(received ? session.receive(std::span(buffer.data(), n)) : session.retransmit());
+    }
+    carry_out(session.finish());
+    socket.close(ec);
+    emit(info, "session.close",
+         {{"event.duration", (now_unix_us() - opened_us) * 1000},
+          {"mitsu.session.end_reason", end_reason.empty() ? "complete" : end_reason}});
+    release_source(info.src_ip);
+  }
+
+  // SSDP: one datagram, one exchange. Replies leave from the unicast socket whichever socket
+  // (unicast or the multicast group's) the request came in on, within the reflection guard.
+  awaitable<void> ssdp_loop(udp::socket& socket, udp::socket& reply_socket,
+                            const ListenerSpec& spec, int description_port) {
+    const DevicePersona& persona = options.personas[spec.persona];
+    std::vector<std::byte> buffer(8192);
+    for (;;) {
+      udp::endpoint from;
+      boost::system::error_code ec;
+      std::size_t n = co_await socket.async_receive_from(asio::buffer(buffer), from,
+                                                         asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || stopping) {
+          co_return;
+        }
+        continue;
+      }
+      std::string source = from.address().to_string();
+      Clock::time_point now = Clock::now();
+      ssdp_guard.received(source, n, now);
+      auto request = upnp::parse_ssdp(std::span(buffer.data(), n));
+      std::size_t replies = 0, reply_bytes = 0;
+      if (request && request->method == "M-SEARCH" && !persona.upnp_device_type.empty()) {
+        // LOCATION names the address this client reaches us on.
+        udp::socket probe(socket.get_executor());
+        asio::ip::address here = reply_socket.local_endpoint(ec).address();
+        if (here.is_unspecified()) {
+          probe.open(from.protocol(), ec);
+          probe.connect(from, ec);
+          here = probe.local_endpoint(ec).address();
+        }
+        std::string host = here.is_v6() ? "[" + here.to_string() + "]" : here.to_string();
+        std::string location =
+            fmt::format("http://{}:{}{}", host, description_port, upnp::kDescriptionPath);
+        bool proven = ssdp_guard.is_proven(source, now);
+        for (const std::string& reply :
+             upnp::search_responses(persona, request->header("ST"), location, !proven)) {
+          if (!ssdp_guard.may_send(source, reply.size(), now)) {
+            continue;
+          }
+          reply_socket.send_to(asio::buffer(reply), from, 0, ec);
+          if (!ec) {
+            ++replies;
+            reply_bytes += reply.size();
+          }
+        }
+      }
+      std::uint64_t suppressed = 0;
+      if (!ssdp_guard.may_record(source, now, suppressed)) {
+        continue;
+      }
+      SessionInfo info;
+      info.session_id = ids.next().to_string();
+      info.protocol = "ssdp";
+      info.transport = "udp";
+      info.src_ip = source;
+      info.src_port = from.port();
+      udp::endpoint local = socket.local_endpoint(ec);
+      info.dst_ip = local.address().to_string();
+      info.dst_port = local.port();
+      info.persona = {persona.device_type, persona.vendor, persona.model};
+      nlohmann::json fields{{"mitsu.ssdp.request_bytes", n},
+                            {"mitsu.ssdp.replies", replies},
+                            {"mitsu.ssdp.reply_bytes", reply_bytes}};
+      if (suppressed > 0) {
+        fields["mitsu.ssdp.suppressed"] = suppressed;
+      }
+      if (request) {
+        fields["http.request.method"] = request->method;
+        for (auto [header, field] : {std::pair{"ST", "mitsu.ssdp.st"},
+                                     {"MAN", "mitsu.ssdp.man"},
+                                     {"NT", "mitsu.ssdp.nt"},
+                                     {"NTS", "mitsu.ssdp.nts"},
+                                     {"LOCATION", "mitsu.ssdp.location"},
+                                     {"USER-AGENT", "user_agent.original"}}) {
+          if (std::string_view value = request->header(header); !value.empty()) {
+            fields[field] = std::string(value.substr(0, 1024));
+          }
+        }
+      } else {
+        fields["http.request.method"] = "(invalid)";
+        fields["mitsu.ssdp.raw"] = std::string(reinterpret_cast<const char*>(buffer.data()),
+                                               std::min<std::size_t>(n, 512));
+      }
+      emit(info, "ssdp.request", fields);
     }
   }
 
@@ -470,6 +842,89 @@ struct SensorServer::Impl {
   }
 };
 
+Status SensorServer::Impl::start_udp(const ListenerSpec& spec, const asio::ip::address& address) {
+  auto socket = std::make_unique<udp::socket>(*contexts[0]);
+  boost::system::error_code ec;
+  udp::endpoint endpoint(address, static_cast<unsigned short>(spec.port));
+  socket->open(endpoint.protocol(), ec);
+  if (!ec) {
+    socket->set_option(udp::socket::reuse_address(true), ec);
+    socket->bind(endpoint, ec);
+  }
+  const std::string& persona = options.personas[spec.persona].name;
+  if (ec) {
+    return Error{fmt::format("sensor: cannot listen on {}:{} ({} for {}): {}", spec.address,
+                             spec.port, spec.protocol, persona, ec.message())};
+  }
+  bound.push_back({spec.protocol, persona, spec.address, socket->local_endpoint(ec).port()});
+  asio::co_spawn(*contexts[0], tftp_loop(*socket, spec), asio::detached);
+  udp_listeners.push_back(std::move(socket));
+  return {};
+}
+
+Status SensorServer::Impl::start_ssdp(const ListenerSpec& spec) {
+  const DevicePersona& persona = options.personas[spec.persona];
+  if (persona.upnp_device_type.empty()) {
+    return Error{fmt::format("sensor: ssdp on port {}: persona {} has no [upnp] section", spec.port,
+                             persona.name)};
+  }
+  int description_port = 0;
+  for (std::size_t i = 0; i < bound.size(); ++i) {
+    if (bound[i].protocol == "http" && bound[i].persona == persona.name) {
+      description_port = bound[i].port;
+      break;
+    }
+  }
+  if (description_port == 0) {
+    return Error{fmt::format(
+        "sensor: ssdp for {} needs an http listener for the same persona (its description)",
+        persona.name)};
+  }
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(spec.address, ec);
+  auto unicast = std::make_unique<udp::socket>(*contexts[0]);
+  udp::endpoint endpoint(address, static_cast<unsigned short>(spec.port));
+  unicast->open(endpoint.protocol(), ec);
+  if (!ec) {
+    unicast->set_option(udp::socket::reuse_address(true), ec);
+    unicast->bind(endpoint, ec);
+  }
+  if (ec) {
+    return Error{fmt::format("sensor: cannot listen on {}:{} (ssdp for {}): {}", spec.address,
+                             spec.port, persona.name, ec.message())};
+  }
+  bound.push_back({spec.protocol, persona.name, spec.address, unicast->local_endpoint(ec).port()});
+  udp::socket& reply_socket = *unicast;
+  asio::co_spawn(*contexts[0], ssdp_loop(*unicast, reply_socket, spec, description_port),
+                 asio::detached);
+  udp_listeners.push_back(std::move(unicast));
+  if (spec.multicast) {
+    // The group's socket: bound to the group address, so it hears only SSDP multicast, on the
+    // interface of the listen address.
+    auto group = asio::ip::make_address_v4(std::string(upnp::kMulticastGroup));
+    auto multicast = std::make_unique<udp::socket>(*contexts[0]);
+    udp::endpoint group_endpoint(group, upnp::kMulticastPort);
+    multicast->open(udp::v4(), ec);
+    if (!ec) {
+      multicast->set_option(udp::socket::reuse_address(true), ec);
+      multicast->bind(group_endpoint, ec);
+    }
+    if (!ec) {
+      auto interface_address = address.is_v4() ? address.to_v4() : asio::ip::address_v4::any();
+      multicast->set_option(asio::ip::multicast::join_group(group, interface_address), ec);
+    }
+    if (ec) {
+      return Error{fmt::format("sensor: cannot join {}:{} on {} (ssdp for {}): {}",
+                               upnp::kMulticastGroup, upnp::kMulticastPort, spec.address,
+                               persona.name, ec.message())};
+    }
+    asio::co_spawn(*contexts[0], ssdp_loop(*multicast, reply_socket, spec, description_port),
+                   asio::detached);
+    udp_listeners.push_back(std::move(multicast));
+  }
+  return {};
+}
+
 SensorServer::SensorServer(SensorOptions options, EventSink& sink,
                            artifacts::ArtifactStore& artifacts, Downloader* downloader)
     : impl_(std::make_unique<Impl>(std::move(options), sink, artifacts, downloader)) {}
@@ -482,6 +937,8 @@ Status SensorServer::start() {
   Impl& m = *impl_;
   for (const DevicePersona& p : m.options.personas) {
     m.filesystems.push_back(persona_filesystem(p));
+    m.port_mappings.push_back(
+        p.upnp_device_type.empty() ? nullptr : std::make_shared<upnp::PortMappingTable>());
   }
   unsigned threads = m.options.threads != 0 ? m.options.threads
                                             : std::max(1u, std::thread::hardware_concurrency());
@@ -514,14 +971,25 @@ Status SensorServer::start() {
         return Error{endpoint.error()};
       }
       m.ssh_endpoints.back() = std::move(*endpoint);
-    } else if (spec.protocol != "telnet" && spec.protocol != "http") {
+    } else if (spec.protocol != "telnet" && spec.protocol != "http" && spec.protocol != "ftp" &&
+               spec.protocol != "tftp" && spec.protocol != "ssdp") {
       return Error{
-          fmt::format("sensor: protocol '{}' is not served (telnet, ssh, http)", spec.protocol)};
+          fmt::format("sensor: protocol '{}' is not served (telnet, ssh, http, ftp, tftp, ssdp)",
+                      spec.protocol)};
     }
     boost::system::error_code ec;
     auto address = asio::ip::make_address(spec.address, ec);
     if (ec) {
       return Error{fmt::format("sensor: listen address '{}': {}", spec.address, ec.message())};
+    }
+    if (spec.protocol == "tftp") {
+      if (Status s = m.start_udp(spec, address); !s) {
+        return s;
+      }
+      continue;
+    }
+    if (spec.protocol == "ssdp") {
+      continue;  // after the HTTP listeners: replies name their port
     }
     auto acceptor = std::make_unique<tcp::acceptor>(*m.contexts[0]);
     tcp::endpoint endpoint(address, static_cast<unsigned short>(spec.port));
@@ -557,6 +1025,13 @@ Status SensorServer::start() {
     asio::co_spawn(*m.contexts[0], m.accept_loop(*acceptor, spec, ssh_endpoint), asio::detached);
     m.acceptors.push_back(std::move(acceptor));
   }
+  for (const ListenerSpec& spec : m.options.listeners) {
+    if (spec.protocol == "ssdp") {
+      if (Status s = m.start_ssdp(spec); !s) {
+        return s;
+      }
+    }
+  }
   for (auto& context : m.contexts) {
     m.threads.emplace_back([ctx = context.get()] { ctx->run(); });
   }
@@ -578,6 +1053,12 @@ void SensorServer::stop() {
       a->close(ignored);
     });
   }
+  for (auto& socket : m.udp_listeners) {
+    asio::post(socket->get_executor(), [u = socket.get()] {
+      boost::system::error_code ignored;
+      u->close(ignored);
+    });
+  }
   {
     std::lock_guard lock(m.live_mutex);
     for (const auto& c : m.live) {
@@ -587,6 +1068,12 @@ void SensorServer::stop() {
         }
         boost::system::error_code ignored;
         c->socket.cancel(ignored);
+        if (c->ftp_passive) {
+          c->ftp_passive->close(ignored);
+        }
+        if (c->ftp_data) {
+          c->ftp_data->close(ignored);
+        }
       });
     }
   }

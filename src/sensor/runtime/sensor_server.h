@@ -23,7 +23,7 @@
 namespace mitsu::sensor {
 
 struct ListenerSpec {
-  std::string protocol;  // telnet, ssh or http
+  std::string protocol;  // telnet, ssh, http, ftp, tftp or ssdp
   std::string address = "127.0.0.1";
   int port = 0;             // 0: any free port (tests)
   std::size_t persona = 0;  // index into SensorOptions::personas
@@ -31,6 +31,8 @@ struct ListenerSpec {
   // whose bytes are taken as they come.
   bool proxy_protocol = false;
   std::vector<std::string> proxy_from;
+  // SSDP: also receive M-SEARCH sent to 239.255.255.250:1900 on the interface of `address`.
+  bool multicast = false;
 };
 
 struct SensorLimits {

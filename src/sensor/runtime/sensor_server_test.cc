@@ -14,58 +14,18 @@
 
 #include "core/hex.h"
 #include "sensor/persona/test_persona.h"
+#include "sensor/runtime/memory_sink.h"
 #include "testing/local_http_server.h"
 #include "testing/loopback_client.h"
+#include "testing/sha256.h"
 #include "testing/temp_dir.h"
 
 namespace mitsu::sensor {
 namespace {
 
+using mitsu::testing::sha256_of;
+
 using namespace std::chrono_literals;
-
-class MemorySink : public EventSink {
- public:
-  void emit(const nlohmann::json& event) override {
-    std::lock_guard lock(mutex_);
-    events_.push_back(event);
-  }
-  std::vector<nlohmann::json> events() const {
-    std::lock_guard lock(mutex_);
-    return events_;
-  }
-  std::vector<nlohmann::json> of(std::string_view action) const {
-    std::vector<nlohmann::json> out;
-    for (const auto& e : events()) {
-      if (e["event"]["action"] == action) {
-        out.push_back(e);
-      }
-    }
-    return out;
-  }
-  // Waits until `n` events of a kind arrived (sessions end on the server's threads).
-  bool wait_for(std::string_view action, std::size_t n,
-                std::chrono::milliseconds limit = 5s) const {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      if (of(action).size() >= n) {
-        return true;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<nlohmann::json> events_;
-};
-
-std::string sha256_of(std::string_view data) {
-  unsigned char out[32];
-  unsigned size = 0;
-  EVP_Digest(data.data(), data.size(), out, &size, EVP_sha256(), nullptr);
-  return to_hex(out, size);
-}
 
 using Client = mitsu::testing::LoopbackClient;
 

@@ -19,6 +19,8 @@ std::string_view reason(int status) {
       return "Unauthorized";
     case 404:
       return "Not Found";
+    case 500:
+      return "Internal Server Error";
     case 413:
       return "Request Entity Too Large";
     case 431:
@@ -103,10 +105,11 @@ std::string client_fingerprint(const Request& request) {
 HttpSession::HttpSession(const DevicePersona& persona,
                          std::shared_ptr<const FakeFilesystem> filesystem,
                          std::shared_ptr<const ExploitRules> exploits, LoginGate& gate,
-                         std::int64_t now_s)
+                         std::int64_t now_s, std::shared_ptr<upnp::PortMappingTable> port_mappings)
     : persona_(persona),
       filesystem_(std::move(filesystem)),
       exploits_(std::move(exploits)),
+      port_mappings_(std::move(port_mappings)),
       gate_(gate),
       now_s_(now_s) {}
 
@@ -215,12 +218,17 @@ void HttpSession::handle(const Request& request, SessionActions& out) {
     }
   }
 
+  if (port_mappings_ && handle_upnp(request, out)) {
+    return;
+  }
   for (const HttpPage& page : persona_.http_pages) {
     if (page.path != request.path) {
       continue;
     }
     if (page.auth && !authorised && !persona_.http_realm.empty()) {
-      respond(request, 401, "text/html", "<html><body><h1>401 Unauthorized</h1></body></html>\n",
+      respond(request, 401, "text/html",
+              "<html><head><title>401 Unauthorized</title></head><body><h1>401 Unauthorized</h1>"
+              "</body></html>\n",
               out, fmt::format("WWW-Authenticate: Basic realm=\"{}\"\r\n", persona_.http_realm));
       return;
     }
@@ -231,6 +239,42 @@ void HttpSession::handle(const Request& request, SessionActions& out) {
           "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1>"
           "<p>The requested URL was not found on this server.</p></body></html>\n",
           out);
+}
+
+bool HttpSession::handle_upnp(const Request& request, SessionActions& out) {
+  constexpr std::string_view kXml = "text/xml; charset=\"utf-8\"";
+  if (request.method == "GET" || request.method == "HEAD") {
+    if (request.path == upnp::kDescriptionPath) {
+      respond(request, 200, kXml, upnp::description_xml(persona_), out);
+      return true;
+    }
+    if (auto scpd = upnp::scpd_xml(persona_, request.path)) {
+      respond(request, 200, kXml, *scpd, out);
+      return true;
+    }
+    return false;
+  }
+  std::string service = upnp::service_at(persona_, request.path);
+  if (request.method != "POST" || service.empty()) {
+    return false;
+  }
+  std::optional<upnp::SoapCall> call = upnp::parse_soap(request.header("SOAPAction"), request.body);
+  if (!call) {
+    call = upnp::SoapCall{service, "", {}};
+  }
+  upnp::SoapReply reply = upnp::control(persona_, *port_mappings_, *call, local_address_);
+  nlohmann::json arguments = nlohmann::json::object();
+  for (const auto& [name, value] : call->arguments) {
+    arguments[name] = value;
+  }
+  out.events.push_back(
+      {"upnp.action",
+       {{"mitsu.upnp.action", call->action.empty() ? "(none)" : call->action},
+        {"mitsu.upnp.service", call->service_type.empty() ? service : call->service_type},
+        {"mitsu.upnp.arguments", std::move(arguments)},
+        {"event.outcome", reply.ok() ? "success" : "failure"}}});
+  respond(request, reply.status, kXml, reply.body, out, "EXT:\r\n");
+  return true;
 }
 
 void HttpSession::run_injected(const std::string& command, SessionActions& out) {

@@ -11,6 +11,7 @@
 #include "sensor/exploits/exploit_rules.h"
 #include "sensor/persona/persona.h"
 #include "sensor/protocols/http/http_request.h"
+#include "sensor/protocols/upnp/upnp_device.h"
 #include "sensor/session/kept_files.h"
 #include "sensor/session/session.h"
 #include "sensor/shell/emulated_shell.h"
@@ -23,10 +24,14 @@ inline constexpr std::size_t kEventBodyBytes = 4096;  // of a body, in its event
 class HttpSession final : public Session {
  public:
   // `exploits` may be null: no signature matching (bench/http measures the difference).
+  // `port_mappings` is the persona's UPnP state, shared by its connections (null: no UPnP).
   HttpSession(const DevicePersona& persona, std::shared_ptr<const FakeFilesystem> filesystem,
-              std::shared_ptr<const ExploitRules> exploits, LoginGate& gate, std::int64_t now_s);
+              std::shared_ptr<const ExploitRules> exploits, LoginGate& gate, std::int64_t now_s,
+              std::shared_ptr<upnp::PortMappingTable> port_mappings = nullptr);
 
   SessionActions open() override { return {}; }
+  // The sensor address the client connected to (what UPnP reports as the WAN address).
+  void set_local_address(std::string address) { local_address_ = std::move(address); }
   SessionActions receive(std::span<const std::byte> bytes) override;
   SessionActions finish() override;
   void downloaded(const DownloadRequest& request, std::string_view content) override;
@@ -36,15 +41,19 @@ class HttpSession final : public Session {
   void respond(const Request& request, int status, std::string_view content_type,
                std::string_view body, SessionActions& out, std::string_view extra_headers = {});
   void run_injected(const std::string& command, SessionActions& out);
+  // UPnP description, SCPDs and SOAP control; false when the request is for none of them.
+  bool handle_upnp(const Request& request, SessionActions& out);
 
   const DevicePersona& persona_;
   std::shared_ptr<const FakeFilesystem> filesystem_;
   std::shared_ptr<const ExploitRules> exploits_;
+  std::shared_ptr<upnp::PortMappingTable> port_mappings_;
   LoginGate& gate_;
   std::int64_t now_s_;
   RequestParser parser_;
   std::size_t requests_ = 0;
   bool closed_ = false;
+  std::string local_address_;
   std::string last_basic_;              // credentials already reported in this connection
   std::optional<EmulatedShell> shell_;  // made on the first injected command
   KeptFiles kept_;

@@ -1,0 +1,125 @@
+#include "sensor/protocols/upnp/ssdp.h"
+
+#include <fmt/format.h>
+
+#include "sensor/protocols/upnp/upnp_device.h"
+
+namespace mitsu::sensor::upnp {
+
+std::optional<http::Request> parse_ssdp(std::span<const std::byte> datagram) {
+  http::RequestParser parser;
+  parser.feed(datagram);
+  http::RequestParser::Result r = parser.next();
+  if (r.status == http::RequestParser::Status::kNeedMore) {
+    // Many bots leave off the closing blank line: a datagram is complete as it comes.
+    constexpr std::string_view kEnd = "\r\n\r\n";
+    parser.feed(std::as_bytes(std::span(kEnd.data(), kEnd.size())));
+    r = parser.next();
+  }
+  if (r.status != http::RequestParser::Status::kRequest || r.request.method.empty()) {
+    return std::nullopt;
+  }
+  return std::move(r.request);
+}
+
+std::vector<std::string> search_responses(const DevicePersona& p, std::string_view st,
+                                          std::string_view location, bool compact) {
+  std::string uuid = device_uuid(p);
+  // (search target answered, USN) pairs, in the order UDA 1.0 lists them.
+  std::vector<std::pair<std::string, std::string>> targets{
+      {"upnp:rootdevice", uuid + "::upnp:rootdevice"},
+      {uuid, uuid},
+      {p.upnp_device_type, uuid + "::" + p.upnp_device_type}};
+  for (const std::string& service : p.upnp_services) {
+    targets.emplace_back(service, uuid + "::" + service);
+  }
+  std::vector<std::string> out;
+  for (const auto& [target, usn] : targets) {
+    if (st != "ssdp:all" && st != target) {
+      continue;
+    }
+    std::string reply = fmt::format(
+        "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=120\r\nST: {}\r\n"
+        "USN: {}\r\nEXT:\r\n",
+        target, usn);
+    if (!compact) {
+      reply += fmt::format("SERVER: {}\r\n", p.upnp_server);
+    }
+    reply += fmt::format("LOCATION: {}\r\n\r\n", location);
+    out.push_back(std::move(reply));
+  }
+  return out;
+}
+
+ReflectionGuard::Ledger& ReflectionGuard::ledger(const std::string& source, Clock::time_point now) {
+  if (ledgers_.size() >= kMaxSources && !ledgers_.contains(source)) {
+    // Forgetting unproven sources only loses their budgets: they start again from zero.
+    std::erase_if(ledgers_, [&](const auto& entry) { return entry.second.proven_until <= now; });
+    if (ledgers_.size() >= kMaxSources) {
+      ledgers_.clear();  // proofs go too: those sources are back to byte-for-byte replies
+    }
+  }
+  Ledger& l = ledgers_[source];
+  if (now - l.since > kLedgerLifetime) {
+    l.received = 0;
+    l.sent = 0;
+    l.since = now;
+  }
+  return l;
+}
+
+void ReflectionGuard::received(const std::string& source, std::size_t bytes,
+                               Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  ledger(source, now).received += bytes;
+}
+
+bool ReflectionGuard::may_send(const std::string& source, std::size_t bytes,
+                               Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  Ledger& l = ledger(source, now);
+  if (now - l.second >= std::chrono::seconds(1)) {
+    l.second = now;
+    l.replies_this_second = 0;
+  }
+  if (l.replies_this_second >= kRepliesPerSecond) {
+    return false;
+  }
+  if (l.proven_until <= now && l.sent + bytes > l.received) {
+    return false;
+  }
+  ++l.replies_this_second;
+  l.sent += bytes;
+  return true;
+}
+
+void ReflectionGuard::proven(const std::string& source, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  ledger(source, now).proven_until = now + kProofLifetime;
+}
+
+bool ReflectionGuard::may_record(const std::string& source, Clock::time_point now,
+                                 std::uint64_t& suppressed) {
+  std::lock_guard lock(mutex_);
+  Ledger& l = ledger(source, now);
+  if (now - l.event_second >= std::chrono::seconds(1)) {
+    l.event_second = now;
+    l.events_this_second = 0;
+  }
+  if (l.events_this_second >= kRepliesPerSecond) {
+    ++l.suppressed;
+    return false;
+  }
+  ++l.events_this_second;
+  suppressed = l.suppressed;
+  l.suppressed = 0;
+  return true;
+}
+
+bool ReflectionGuard::is_proven(const std::string& source, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  auto it = ledgers_.find(source);
+  return it != ledgers_.end() && it->second.proven_until > now;
+}
+
+}  // namespace mitsu::sensor::upnp

@@ -1,0 +1,74 @@
+#pragma once
+// SSDP (UPnP discovery over UDP port 1900): M-SEARCH requests answered with the persona's
+// LOCATION, NOTIFY announcements read for what they claim. SSDP is a favourite DDoS reflector —
+// a 100-byte spoofed request can draw kilobytes of answers — so every reply goes through a
+// ReflectionGuard: a source that has not proven its address gets no more bytes back than it
+// sent, and every source is rate-limited.
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sensor/persona/persona.h"
+#include "sensor/protocols/http/http_request.h"
+
+namespace mitsu::sensor::upnp {
+
+inline constexpr std::string_view kMulticastGroup = "239.255.255.250";
+inline constexpr int kMulticastPort = 1900;
+
+// M-SEARCH, NOTIFY (or anything else a datagram starts with); nullopt when it is not HTTPU.
+std::optional<http::Request> parse_ssdp(std::span<const std::byte> datagram);
+
+// The answers a device gives to an M-SEARCH for `search_target`, one datagram each (ssdp:all
+// draws one per root device, device type and service). `compact` leaves out what a control
+// point does not need (SERVER, DATE), for sources whose byte budget is tight.
+std::vector<std::string> search_responses(const DevicePersona& persona,
+                                          std::string_view search_target, std::string_view location,
+                                          bool compact);
+
+class ReflectionGuard {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr int kRepliesPerSecond = 10;
+  static constexpr auto kProofLifetime = std::chrono::minutes(30);
+  static constexpr auto kLedgerLifetime = std::chrono::minutes(10);
+  static constexpr std::size_t kMaxSources = 100'000;
+
+  // A request of `bytes` arrived from `source`: its reply budget grows by as much.
+  void received(const std::string& source, std::size_t bytes, Clock::time_point now);
+  // Whether a reply of `bytes` may go to `source` now; counted as sent when it may.
+  bool may_send(const std::string& source, std::size_t bytes, Clock::time_point now);
+  // `source` completed a TCP handshake with the sensor: its address is not spoofed.
+  void proven(const std::string& source, Clock::time_point now);
+  bool is_proven(const std::string& source, Clock::time_point now);
+  // Whether a request from `source` is recorded as an event: kRepliesPerSecond a second, so a
+  // flood is seen without filling the spool. `suppressed` gets how many were skipped since the
+  // last one recorded.
+  bool may_record(const std::string& source, Clock::time_point now, std::uint64_t& suppressed);
+
+ private:
+  struct Ledger {
+    std::uint64_t received = 0;
+    std::uint64_t sent = 0;
+    Clock::time_point since{};
+    Clock::time_point second{};
+    int replies_this_second = 0;
+    Clock::time_point event_second{};
+    int events_this_second = 0;
+    std::uint64_t suppressed = 0;
+    Clock::time_point proven_until{};
+  };
+  Ledger& ledger(const std::string& source, Clock::time_point now);
+
+  std::mutex mutex_;
+  std::unordered_map<std::string, Ledger> ledgers_;
+};
+
+}  // namespace mitsu::sensor::upnp
