@@ -69,7 +69,12 @@ Status read_section(const Reader& r, const toml::table& table, std::string_view 
         s = r.string(node, key, p.http_user_field);
       else if (name == "password_field")
         s = r.string(node, key, p.http_password_field);
-      else if (name == "port") {
+      else if (name == "date_first") {
+        if (!node.is_boolean()) {
+          return r.at(node, key, "expected true or false");
+        }
+        p.http_date_first = *node.value<bool>();
+      } else if (name == "port") {
         s = r.integer(node, key, 1, 65535, port);
         p.services.push_back({"http", static_cast<int>(port)});
       } else if (name == "pages") {
@@ -116,8 +121,8 @@ Status read_section(const Reader& r, const toml::table& table, std::string_view 
         }
       } else {
         return r.at(node, key,
-                    "unknown key (known: port, server, realm, login_path, user_field, "
-                    "password_field, pages)");
+                    "unknown key (known: port, server, date_first, realm, login_path, "
+                    "user_field, password_field, pages)");
       }
     } else if (section == "ftp") {
       std::int64_t port = 0;

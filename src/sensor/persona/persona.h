@@ -73,6 +73,7 @@ struct DevicePersona {
   std::string http_login_path;  // where the login form posts ("" when there is none)
   std::string http_user_field = "username";
   std::string http_password_field = "password";
+  bool http_date_first = false;  // Date before Server in responses, as Boa sends them
   std::vector<HttpPage> http_pages;
 
   // FTP: the greeting names the daemon nmap and bots recognise ("220 Operation successful" is

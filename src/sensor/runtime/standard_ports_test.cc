@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include "sensor/runtime/memory_sink.h"
 #include "testing/subprocess.h"
@@ -146,6 +148,67 @@ TEST_F(StandardPorts, NmapTftpEnumFindsTheProvisioningFile) {
   ASSERT_EQ(scan.exit_code, 0) << scan.err;
   EXPECT_NE(scan.out.find("tftp-enum: \n|_  config.bin"), std::string::npos) << scan.out;
   EXPECT_EQ(lower(scan.out).find("honeypot"), std::string::npos) << scan.out;
+}
+
+// nmap -sV against every TCP port of every shipped persona, on the ports the all-in-one default
+// uses: each names a product (the persona's claim), none a honeypot.
+TEST(EveryPersona, NmapServiceDetectionNamesAProductOnEveryPort) {
+  mitsu::testing::TempDir dir("every-persona");
+  auto store = std::move(*artifacts::ArtifactStore::open({dir.path() / "artifacts"}));
+  auto personas = load_personas(MITSU_DEFAULT_PERSONAS_DIR);
+  ASSERT_TRUE(personas) << personas.error();
+  SensorOptions options;
+  options.personas = *personas;
+  std::vector<std::string> tcp_ports;
+  std::map<std::string, std::string> service_of;  // port → what the persona serves there
+  for (std::size_t i = 0; i < options.personas.size(); ++i) {
+    randomise(options.personas[i], "every-persona");
+    for (const PersonaService& s : options.personas[i].services) {
+      options.listeners.push_back(
+          {s.protocol, "127.0.0.1", s.port, i, false, {}, s.protocol == "ssdp"});
+      if (s.protocol != "tftp" && s.protocol != "ssdp") {
+        tcp_ports.push_back(std::to_string(s.port));
+        service_of[std::to_string(s.port)] = s.protocol;
+      }
+    }
+  }
+  options.threads = 2;
+  options.ssh_host_keys_dir = dir.path() / "ssh";
+  MemorySink sink;
+  SensorServer server(options, sink, *store, nullptr);
+  Status started = server.start();
+  ASSERT_TRUE(started) << started.error();
+  std::string ports;
+  for (const std::string& p : tcp_ports) {
+    ports += (ports.empty() ? "" : ",") + p;
+  }
+  auto scan = run_process(
+      {"timeout", "300", "nmap", "-sV", "--version-light", "-Pn", "-n", "-p", ports, "127.0.0.1"});
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  std::size_t open = 0;
+  std::istringstream lines(scan.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("/tcp") == std::string::npos) {
+      continue;
+    }
+    ++open;
+    EXPECT_NE(line.find(" open "), std::string::npos) << line;
+    // "PORT STATE SERVICE VERSION": the service the persona runs, recognised (no "?"), with
+    // the product it claims. A Telnet banner nmap has no fingerprint for shows no product, as
+    // many real devices' do.
+    std::istringstream fields(line);
+    std::string port, state, service, product;
+    fields >> port >> state >> service >> product;
+    std::string number = port.substr(0, port.find('/'));
+    EXPECT_EQ(service, service_of[number]) << line;
+    if (service != "telnet") {
+      EXPECT_FALSE(product.empty()) << "no product named: " << line;
+    }
+  }
+  EXPECT_EQ(open, tcp_ports.size()) << scan.out;
+  EXPECT_EQ(lower(scan.out).find("honeypot"), std::string::npos) << scan.out;
+  std::printf("%s", scan.out.c_str());
+  server.stop();
 }
 
 }  // namespace

