@@ -183,6 +183,11 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                  [&](const toml::node& node, const std::string& key) {
                    c.sensors.limits.idle_timeout = std::chrono::seconds(r.integer(node, key, 1, 86400));
                  }},
+                {"request_timeout_s",
+                 [&](const toml::node& node, const std::string& key) {
+                   c.sensors.limits.request_timeout =
+                       std::chrono::seconds(r.integer(node, key, 1, 3600));
+                 }},
                 {"session_timeout_s",
                  [&](const toml::node& node, const std::string& key) {
                    c.sensors.limits.session_timeout =

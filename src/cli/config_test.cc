@@ -29,6 +29,7 @@ listen = "0.0.0.0"
 user = "nobody"
 max_sessions_per_source = 5
 idle_timeout_s = 30
+request_timeout_s = 7
 [[sensor.listeners]]
 persona = "ip-camera"
 port = 23
@@ -49,6 +50,7 @@ max_bytes = "1MiB"
   EXPECT_EQ(s.user, "nobody");
   EXPECT_EQ(s.limits.max_sessions_per_source, 5u);
   EXPECT_EQ(s.limits.idle_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(s.limits.request_timeout, std::chrono::seconds(7));
   ASSERT_EQ(s.listeners.size(), 2u);
   EXPECT_EQ(s.listeners[0].port, 23);
   EXPECT_TRUE(s.listeners[0].proxy_protocol);

@@ -58,6 +58,7 @@ struct Connection {
   std::string end_reason;
   Clock::time_point idle_deadline;
   Clock::time_point total_deadline;
+  Clock::time_point request_deadline = Clock::time_point::max();  // HTTP: a request in progress
   std::int64_t opened_us = 0;
   std::uint64_t input_bytes = 0;
 };
@@ -201,10 +202,13 @@ struct SensorServer::Impl {
 
   awaitable<void> watchdog(std::shared_ptr<Connection> c) {
     while (c->socket.is_open()) {
-      Clock::time_point deadline = std::min(c->idle_deadline, c->total_deadline);
+      Clock::time_point deadline =
+          std::min({c->idle_deadline, c->total_deadline, c->request_deadline});
       if (Clock::now() >= deadline) {
         if (c->end_reason.empty()) {
-          c->end_reason = c->total_deadline <= Clock::now() ? "session_timeout" : "idle_timeout";
+          c->end_reason = c->total_deadline <= Clock::now()     ? "session_timeout"
+                          : c->request_deadline <= Clock::now() ? "request_timeout"
+                                                                : "idle_timeout";
         }
         boost::system::error_code ignored;
         c->socket.close(ignored);
@@ -448,11 +452,13 @@ struct SensorServer::Impl {
     const DevicePersona& persona = options.personas[spec.persona];
     std::int64_t now_s = now_unix_us() / 1'000'000;
     ftp::FtpSession* ftp = nullptr;
+    http::HttpSession* web = nullptr;
     if (spec.protocol == "http") {
       auto session =
           std::make_unique<http::HttpSession>(persona, filesystems[spec.persona], options.exploits,
                                               *c->gate, now_s, port_mappings[spec.persona]);
       session->set_local_address(c->info.dst_ip);
+      web = session.get();
       c->session = std::move(session);
     } else if (spec.protocol == "ftp") {
       auto session = std::make_unique<ftp::FtpSession>(persona, filesystems[spec.persona], *c->gate,
@@ -488,6 +494,16 @@ struct SensorServer::Impl {
       open = co_await apply(c, c->session->receive(std::span(buffer.data(), n)));
       if (open && ftp != nullptr) {
         open = co_await ftp_data_connections(c, *ftp);
+      }
+      if (web != nullptr) {
+        // A request's deadline runs from its first byte; the watchdog re-reads it when woken.
+        bool in_progress = web->request_in_progress();
+        if (in_progress && c->request_deadline == Clock::time_point::max()) {
+          c->request_deadline = Clock::now() + options.limits.request_timeout;
+          c->timer.cancel();
+        } else if (!in_progress) {
+          c->request_deadline = Clock::time_point::max();
+        }
       }
     }
   }

@@ -40,6 +40,9 @@ struct SensorLimits {
   std::size_t max_sessions_per_source = 64;
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds session_timeout{std::chrono::hours(1)};
+  // HTTP: from a request's first byte to its last, so a client trickling headers (slowloris)
+  // cannot hold a connection for the whole idle timeout per byte.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   std::uint64_t max_input_bytes = 16ULL << 20;
 };
 

@@ -38,13 +38,14 @@ class SensorServerTest : public ::testing::Test {
   std::unique_ptr<Downloader> downloader;
   std::unique_ptr<SensorServer> server;
 
-  int start(SensorLimits limits = {}, std::vector<std::string> proxy_from = {}) {
+  int start(SensorLimits limits = {}, std::vector<std::string> proxy_from = {},
+            std::string protocol = "telnet") {
     DownloadOptions d;
     d.allow = {"127.0.0.1/32"};
     downloader = std::move(*Downloader::start(d, *store));
     SensorOptions options;
     options.personas = {test_persona("router", "mips", "R1")};
-    options.listeners = {{"telnet", "127.0.0.1", 0, 0, !proxy_from.empty(), proxy_from}};
+    options.listeners = {{protocol, "127.0.0.1", 0, 0, !proxy_from.empty(), proxy_from}};
     options.limits = limits;
     options.threads = 2;
     server = std::make_unique<SensorServer>(options, sink, *store, downloader.get());
@@ -152,6 +153,29 @@ TEST_F(SensorServerTest, IdleSessionsTimeOut) {
   EXPECT_TRUE(c.closed_by_peer(3s));
   ASSERT_TRUE(sink.wait_for("session.close", 1));
   EXPECT_EQ(sink.of("session.close")[0]["mitsu"]["session"]["end_reason"], "idle_timeout");
+}
+
+// Slowloris: headers trickled one at a time, each well inside the idle timeout; the request as
+// a whole gets request_timeout. A keep-alive connection between requests is only idle.
+TEST_F(SensorServerTest, HttpRequestTricklingHeadersIsCutOff) {
+  SensorLimits limits;
+  limits.idle_timeout = 5s;
+  limits.request_timeout = 400ms;
+  int port = start(limits, {}, "http");
+  Client patient(port);
+  patient.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  patient.read_until("\r\n\r\n");
+  Client slow(port);
+  slow.send("GET / HTTP/1.1\r\n");
+  bool cut = false;
+  for (int i = 0; i < 30 && !cut; ++i) {
+    slow.send(fmt::format("X-{}: {}\r\n", i, i));
+    cut = slow.closed_by_peer(100ms);
+  }
+  EXPECT_TRUE(cut);
+  ASSERT_TRUE(sink.wait_for("session.close", 1));
+  EXPECT_EQ(sink.of("session.close")[0]["mitsu"]["session"]["end_reason"], "request_timeout");
+  EXPECT_FALSE(patient.closed_by_peer(100ms)) << "idle between requests is not a slow request";
 }
 
 TEST_F(SensorServerTest, StopEndsSessionsAndKeepsTheirFiles) {

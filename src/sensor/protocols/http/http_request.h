@@ -45,6 +45,8 @@ class RequestParser {
   // The next complete request in what was fed, or kNeedMore. After kError the connection is
   // done: the parser gives kError from then on.
   Result next();
+  // Bytes of a request that has begun but not ended (slowloris holds one open for ever).
+  bool partial() const { return !buffer_.empty(); }
 
  private:
   Result fail(int status, std::string why);
