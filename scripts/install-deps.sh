@@ -25,6 +25,8 @@ packages=(
   # upnp); util-linux's unshare and iproute2 make the network namespace of the standard-port test
   telnet openssh-client sshpass hydra tftp-hpa tftpd-hpa python3 curl nmap miniupnpc lftp
   util-linux iproute2
+  # the real device behind the recording relay (Samba), SMB clients, reading recordings back
+  samba smbclient python3-impacket socat tcpdump
 )
 
 missing=()

@@ -215,10 +215,11 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                                  l.protocol = r.string(n, k);
                                  if (l.protocol != "telnet" && l.protocol != "ssh" &&
                                      l.protocol != "http" && l.protocol != "ftp" &&
-                                     l.protocol != "tftp" && l.protocol != "ssdp") {
+                                     l.protocol != "tftp" && l.protocol != "ssdp" &&
+                                     l.protocol != "smb") {
                                    r.fail(n, k,
                                           "must be \"telnet\", \"ssh\", \"http\", \"ftp\", "
-                                          "\"tftp\" or \"ssdp\"");
+                                          "\"tftp\", \"ssdp\" or \"smb\"");
                                  }
                                }},
                               {"address",
@@ -236,6 +237,10 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                               {"multicast",
                                [&](const toml::node& n, const std::string& k) {
                                  l.multicast = r.boolean(n, k);
+                               }},
+                              {"backend",
+                               [&](const toml::node& n, const std::string& k) {
+                                 l.backend = r.string(n, k);
                                }},
                               {"proxy_from",
                                [&](const toml::node& n, const std::string& k) {

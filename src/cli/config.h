@@ -36,6 +36,7 @@ struct SensorSettings {
     bool proxy_protocol = false;
     std::vector<std::string> proxy_from;
     bool multicast = false;  // ssdp: also join 239.255.255.250:1900 on the listen address
+    std::string backend;     // "host:port" of a real device to relay to (recording proxy)
   };
   std::vector<Listener> listeners;
   bool download = true;

@@ -64,7 +64,7 @@ max_bytes = "1MiB"
   EXPECT_EQ(
       bad.error(),
       "b.toml:3:12: sensor.listeners.protocol: must be \"telnet\", \"ssh\", \"http\", \"ftp\", "
-      "\"tftp\" or \"ssdp\"");
+      "\"tftp\", \"ssdp\" or \"smb\"");
 }
 
 TEST(Config, ReadsEveryKey) {

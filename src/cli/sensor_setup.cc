@@ -113,6 +113,7 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
   options.limits = s.limits;
   options.threads = s.threads;
   options.ssh_host_keys_dir = config.data_dir / "ssh";
+  options.recordings_dir = config.data_dir / "recordings";
   auto exploits = sensor::ExploitRules::load({MITSU_DEFAULT_EXPLOITS_DIR});
   if (!exploits) {
     return Error{exploits.error()};
@@ -146,7 +147,7 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
                                s.personas_dir.string())};
     }
     options.listeners.push_back({l.protocol, l.address.empty() ? s.listen : l.address, l.port,
-                                 *index, l.proxy_protocol, l.proxy_from, l.multicast});
+                                 *index, l.proxy_protocol, l.proxy_from, l.multicast, l.backend});
   }
   return options;
 }

@@ -97,6 +97,30 @@ constexpr std::array kUpnpAction{
     FieldRule{"/event/outcome", kOutcome, kRequired},
 };
 
+constexpr std::array kAnomaly{
+    FieldRule{"/mitsu/anomaly/protocol", kToken, kRequired},
+    FieldRule{"/mitsu/anomaly/reason", kNonEmptyString, kRequired},
+};
+
+constexpr std::array kSmbSession{
+    FieldRule{"/user/name", kString, kRequired},
+    FieldRule{"/event/outcome", kOutcome, kRequired},
+};
+
+constexpr std::array kSmbTreeConnect{
+    FieldRule{"/mitsu/smb/share", kString, kRequired},
+    FieldRule{"/event/outcome", kOutcome, kRequired},
+};
+
+constexpr std::array kSmbCreate{
+    FieldRule{"/file/path", kString, kRequired},
+    FieldRule{"/event/outcome", kOutcome, kRequired},
+};
+
+constexpr std::array kDevice{
+    FieldRule{"/mitsu/device/backend", kNonEmptyString, kRequired},
+};
+
 constexpr std::array kKinds{
     EventKind{"session.open", EventScope::kSession, kNoFields},
     EventKind{"session.close", EventScope::kSession, kSessionClose},
@@ -108,10 +132,16 @@ constexpr std::array kKinds{
     EventKind{"tftp.request", EventScope::kSession, kTftpRequest},
     EventKind{"ssdp.request", EventScope::kSession, kSsdpRequest},
     EventKind{"upnp.action", EventScope::kSession, kUpnpAction},
+    EventKind{"smb.session", EventScope::kSession, kSmbSession},
+    EventKind{"smb.tree_connect", EventScope::kSession, kSmbTreeConnect},
+    EventKind{"smb.create", EventScope::kSession, kSmbCreate},
+    EventKind{"anomaly", EventScope::kSession, kAnomaly},
     EventKind{"file.download", EventScope::kSession, kFileDownload},
     EventKind{"file.upload", EventScope::kSession, kFileUpload},
     EventKind{"sensor.start", EventScope::kSensor, kNoFields},
     EventKind{"sensor.stop", EventScope::kSensor, kNoFields},
+    EventKind{"device.down", EventScope::kSensor, kDevice},
+    EventKind{"device.up", EventScope::kSensor, kDevice},
 };
 
 }  // namespace

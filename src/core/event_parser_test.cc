@@ -59,6 +59,18 @@ class EventParserTest : public ::testing::Test {
       set_field(e, "mitsu.ssdp.request_bytes", 137);
       set_field(e, "mitsu.ssdp.replies", 0);
       set_field(e, "mitsu.ssdp.reply_bytes", 0);
+    } else if (action == "smb.session") {
+      set_field(e, "user.name", "");
+      set_field(e, "event.outcome", "success");
+    } else if (action == "smb.tree_connect") {
+      set_field(e, "mitsu.smb.share", "\\\\192.0.2.1\\share");
+      set_field(e, "event.outcome", "success");
+    } else if (action == "smb.create") {
+      set_field(e, "file.path", "\\\\192.0.2.1\\share\\x.so");
+      set_field(e, "event.outcome", "failure");
+    } else if (action == "anomaly") {
+      set_field(e, "mitsu.anomaly.protocol", "smb");
+      set_field(e, "mitsu.anomaly.reason", "not SMB");
     } else if (action == "upnp.action") {
       set_field(e, "mitsu.upnp.action", "AddPortMapping");
       set_field(e, "event.outcome", "success");
@@ -81,6 +93,9 @@ TEST_F(EventParserTest, AcceptsEveryKindAndExtractsColumns) {
     json e = kind.scope == EventScope::kSession
                  ? valid(kind.action)
                  : builder_.sensor_event(kind.action, 1'793'491'200'000'001);
+    if (kind.action.starts_with("device.")) {
+      set_field(e, "mitsu.device.backend", "192.0.2.10:445");
+    }
     ASSERT_TRUE(parse(e)) << kind.action << ": " << why_.to_string();
     EXPECT_EQ(event_.action, kind.action);
     EXPECT_EQ(event_.id, e["event"]["id"]);

@@ -21,10 +21,12 @@
 #include "sensor/protocols/ftp/ftp_session.h"
 #include "sensor/protocols/http/http_session.h"
 #include "sensor/protocols/proxy/proxy_header.h"
+#include "sensor/protocols/smb/smb_decoder.h"
 #include "sensor/protocols/ssh/ssh_connection.h"
 #include "sensor/protocols/telnet/telnet_session.h"
 #include "sensor/protocols/tftp/tftp_session.h"
 #include "sensor/protocols/upnp/ssdp.h"
+#include "sensor/relay/pcapng_recording.h"
 
 namespace mitsu::sensor {
 namespace asio = boost::asio;
@@ -61,6 +63,7 @@ struct Connection {
   Clock::time_point request_deadline = Clock::time_point::max();  // HTTP: a request in progress
   std::int64_t opened_us = 0;
   std::uint64_t input_bytes = 0;
+  std::string recording;  // PCAP-NG of a relayed session
 };
 
 }  // namespace
@@ -75,7 +78,9 @@ struct SensorServer::Impl {
   std::vector<std::shared_ptr<const FakeFilesystem>> filesystems;
   std::vector<std::unique_ptr<ssh::SshEndpoint>> ssh_endpoints;  // by listener, null for Telnet
   std::vector<std::filesystem::path> host_keys;
-  std::vector<AddressGuard> proxy_peers;  // by listener: who may send a PROXY header
+  std::vector<AddressGuard> proxy_peers;              // by listener: who may send a PROXY header
+  std::vector<tcp::endpoint> backends;                // by listener: the real device, if relayed
+  std::unique_ptr<std::atomic<bool>[]> backend_down;  // by listener: last connect failed
   std::vector<std::shared_ptr<upnp::PortMappingTable>> port_mappings;  // by persona; null: no UPnP
   upnp::ReflectionGuard ssdp_guard;
 
@@ -358,7 +363,9 @@ struct SensorServer::Impl {
     emit(c->info, "session.open", nlohmann::json::object());
 
     SessionActions last;
-    if (ssh_endpoint != nullptr) {
+    if (!spec.backend.empty()) {
+      co_await run_relay(c, spec);
+    } else if (ssh_endpoint != nullptr) {
       co_await run_ssh(c, spec, *ssh_endpoint);
       last = c->ssh->finish();
     } else {
@@ -375,9 +382,12 @@ struct SensorServer::Impl {
     c->ssh.reset();  // libssh closes its duplicate of the socket
     c->socket.close(ec);
     c->timer.cancel();
-    emit(c->info, "session.close",
-         {{"event.duration", (now_unix_us() - c->opened_us) * 1000},
-          {"mitsu.session.end_reason", c->end_reason}});
+    nlohmann::json closing{{"event.duration", (now_unix_us() - c->opened_us) * 1000},
+                           {"mitsu.session.end_reason", c->end_reason}};
+    if (!c->recording.empty()) {
+      closing["mitsu.session.recording"] = c->recording;
+    }
+    emit(c->info, "session.close", closing);
     release(*c);
     std::lock_guard lock(live_mutex);
     live.erase(c);
@@ -839,6 +849,138 @@ struct SensorServer::Impl {
     }
   }
 
+  // Recording proxy: the attacker's connection is relayed to the real device, byte for byte in
+  // both directions with back-pressure (each read is written on before the next), recorded as
+  // PCAP-NG and watched by the protocol's passive decoder.
+  awaitable<void> run_relay(std::shared_ptr<Connection> c, const ListenerSpec& spec) {
+    std::size_t index = listener_index(spec);
+    auto executor = c->socket.get_executor();
+    tcp::socket device(executor);
+    boost::system::error_code ec;
+    {
+      asio::steady_timer limit(executor, std::chrono::seconds(5));
+      limit.async_wait([&device](boost::system::error_code e) {
+        if (!e) {
+          boost::system::error_code ignored;
+          device.close(ignored);
+        }
+      });
+      co_await device.async_connect(backends[index], asio::redirect_error(use_awaitable, ec));
+      limit.cancel();
+    }
+    if (ec || !device.is_open()) {
+      // The device is down: report the change once, and answer like a closed port (reset).
+      if (!backend_down[index].exchange(true)) {
+        emit_device(spec, "device.down", ec ? ec.message() : "timed out");
+      }
+      c->socket.set_option(asio::socket_base::linger(true, 0), ec);
+      c->end_reason = "device_down";
+      co_return;
+    }
+    if (backend_down[index].exchange(false)) {
+      emit_device(spec, "device.up", "");
+    }
+    std::optional<relay::PcapngRecording> recording;
+    if (!options.recordings_dir.empty()) {
+      auto made = relay::PcapngRecording::create(
+          options.recordings_dir / (c->info.session_id + ".pcapng"),
+          {c->info.src_ip, c->info.src_port}, {c->info.dst_ip, c->info.dst_port}, now_unix_us());
+      if (made) {
+        recording.emplace(std::move(*made));
+        c->recording = recording->path().string();
+      } else {
+        spdlog::warn("sensor: {}", made.error());
+      }
+    }
+    std::unique_ptr<StreamObserver> observer;
+    if (spec.protocol == "smb") {
+      observer = std::make_unique<smb::SmbDecoder>();
+    }
+    // Both directions on this connection's thread: the recording and the decoder need no lock.
+    auto observe = [&](bool from_client, std::span<const std::byte> bytes) {
+      if (recording) {
+        from_client ? recording->client_data(bytes, now_unix_us())
+                    : recording->server_data(bytes, now_unix_us());
+      }
+      if (observer) {
+        SessionActions found;
+        from_client ? observer->from_client(bytes, found) : observer->from_server(bytes, found);
+        for (const SessionEvent& e : found.events) {
+          emit(c->info, e.action, e.fields);
+        }
+        keep_captures(*c, found.captures);
+      }
+    };
+    auto pump = [this, c, &observe](tcp::socket& from, tcp::socket& to,
+                                    bool from_client) -> awaitable<void> {
+      std::vector<std::byte> buffer(kReadChunk);
+      boost::system::error_code e;
+      for (;;) {
+        std::size_t n = co_await from.async_read_some(asio::buffer(buffer),
+                                                      asio::redirect_error(use_awaitable, e));
+        if (n > 0) {
+          c->idle_deadline = Clock::now() + options.limits.idle_timeout;
+          observe(from_client, std::span(buffer.data(), n));
+          co_await asio::async_write(to, asio::buffer(buffer.data(), n),
+                                     asio::redirect_error(use_awaitable, e));
+        }
+        if (e || stopping) {
+          break;
+        }
+      }
+      to.shutdown(tcp::socket::shutdown_send, e);  // pass the half-close on
+    };
+    // The device's side runs alongside; the attacker's side here. Whichever ends first, the
+    // other is told by the shutdown it passes on, and the timer signals when both are done.
+    asio::steady_timer both_done(executor, Clock::time_point::max());
+    bool device_side_done = false;
+    asio::co_spawn(executor, pump(device, c->socket, false), [&](std::exception_ptr) {
+      device_side_done = true;
+      both_done.cancel();
+    });
+    co_await pump(c->socket, device, true);
+    if (!device_side_done) {
+      // The attacker is gone or silent; give the device a moment to finish answering.
+      both_done.expires_after(std::chrono::seconds(2));
+      co_await both_done.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    device.close(ec);
+    c->socket.close(ec);
+    while (!device_side_done) {
+      both_done.expires_after(std::chrono::milliseconds(10));
+      co_await both_done.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    if (observer) {
+      SessionActions last;
+      observer->finish(last);
+      for (const SessionEvent& e : last.events) {
+        emit(c->info, e.action, e.fields);
+      }
+      keep_captures(*c, last.captures);
+    }
+    if (recording) {
+      recording->close(now_unix_us());
+    }
+  }
+
+  void emit_device(const ListenerSpec& spec, std::string_view action, const std::string& why) {
+    const DevicePersona& persona = options.personas[spec.persona];
+    nlohmann::json event = builder.sensor_event(action, now_unix_us());
+    set_field(event, "mitsu.device.backend", spec.backend);
+    set_field(event, "network.protocol", spec.protocol);
+    set_field(event, "mitsu.persona.device_type", persona.device_type);
+    set_field(event, "mitsu.persona.vendor", persona.vendor);
+    set_field(event, "mitsu.persona.model", persona.model);
+    if (!why.empty()) {
+      set_field(event, "error.message", why);
+    }
+    sink.emit(event);
+    ++events;
+    spdlog::warn("sensor: {} {} ({} for {}){}", spec.backend,
+                 action == "device.down" ? "is down" : "is back", spec.protocol, persona.name,
+                 why.empty() ? "" : ": " + why);
+  }
+
   awaitable<void> run_ssh(std::shared_ptr<Connection> c, const ListenerSpec& spec,
                           const ssh::SshEndpoint& endpoint) {
     const DevicePersona& persona = options.personas[spec.persona];
@@ -956,6 +1098,7 @@ Status SensorServer::start() {
     m.port_mappings.push_back(
         p.upnp_device_type.empty() ? nullptr : std::make_shared<upnp::PortMappingTable>());
   }
+  m.backend_down = std::make_unique<std::atomic<bool>[]>(m.options.listeners.size());
   unsigned threads = m.options.threads != 0 ? m.options.threads
                                             : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) {
@@ -974,6 +1117,26 @@ Status SensorServer::start() {
     }
     m.proxy_peers.push_back(std::move(*peers));
     m.ssh_endpoints.emplace_back();
+    m.backends.emplace_back();
+    if (!spec.backend.empty()) {
+      std::size_t colon = spec.backend.rfind(':');
+      boost::system::error_code bec;
+      auto host = asio::ip::make_address(
+          colon == std::string::npos ? "" : spec.backend.substr(0, colon), bec);
+      int port = colon == std::string::npos ? 0 : std::atoi(spec.backend.c_str() + colon + 1);
+      if (bec || port <= 0 || port > 65535) {
+        return Error{fmt::format("sensor: backend '{}' of {} on port {}: expected address:port",
+                                 spec.backend, spec.protocol, spec.port)};
+      }
+      if (spec.protocol != "telnet" && spec.protocol != "http" && spec.protocol != "smb") {
+        return Error{fmt::format("sensor: {} cannot be relayed to a device (telnet, http, smb)",
+                                 spec.protocol)};
+      }
+      m.backends.back() = tcp::endpoint(host, static_cast<unsigned short>(port));
+    } else if (spec.protocol == "smb") {
+      return Error{fmt::format(
+          "sensor: smb on port {} is served only by a real device: set its backend", spec.port)};
+    }
     if (spec.protocol == "ssh") {
       if (m.host_keys.empty()) {
         auto keys = ssh::ensure_host_keys(m.options.ssh_host_keys_dir);
@@ -988,7 +1151,7 @@ Status SensorServer::start() {
       }
       m.ssh_endpoints.back() = std::move(*endpoint);
     } else if (spec.protocol != "telnet" && spec.protocol != "http" && spec.protocol != "ftp" &&
-               spec.protocol != "tftp" && spec.protocol != "ssdp") {
+               spec.protocol != "tftp" && spec.protocol != "ssdp" && spec.protocol != "smb") {
       return Error{
           fmt::format("sensor: protocol '{}' is not served (telnet, ssh, http, ftp, tftp, ssdp)",
                       spec.protocol)};

@@ -33,6 +33,9 @@ struct ListenerSpec {
   std::vector<std::string> proxy_from;
   // SSDP: also receive M-SEARCH sent to 239.255.255.250:1900 on the interface of `address`.
   bool multicast = false;
+  // "host:port" of a real device: the listener relays to it, records and decodes instead of
+  // emulating (telnet, http, smb). Empty: the persona is emulated.
+  std::string backend;
 };
 
 struct SensorLimits {
@@ -53,6 +56,7 @@ struct SensorOptions {
   SensorLimits limits;
   unsigned threads = 0;                             // 0: one per core
   std::filesystem::path ssh_host_keys_dir = "ssh";  // made on first start, kept
+  std::filesystem::path recordings_dir;             // relayed sessions as PCAP-NG; empty: none
   std::shared_ptr<const ExploitRules> exploits;     // for HTTP; null: no matching
 };
 

@@ -1,0 +1,154 @@
+// Real Samba behind the recording relay, driven by smbclient: the session, the share, the file
+// and the upload are events, the uploaded bytes an artifact, the whole session a PCAP-NG file
+// tcpdump reads back with every checksum correct.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "sensor/runtime/memory_sink.h"
+#include "testing/samba_server.h"
+#include "testing/sha256.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace mitsu::sensor {
+namespace {
+
+using mitsu::testing::run_process;
+
+std::string read_all(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+class SmbRelay : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(samba_.running()) << samba_.log();
+    auto personas = load_personas(MITSU_DEFAULT_PERSONAS_DIR);
+    ASSERT_TRUE(personas) << personas.error();
+    for (const DevicePersona& p : *personas) {
+      if (p.name == "nas") {
+        options_.personas = {p};
+      }
+    }
+    options_.listeners = {
+        {"smb", "127.0.0.1", 0, 0, false, {}, false, fmt::format("127.0.0.1:{}", samba_.port())}};
+    options_.threads = 2;
+    options_.recordings_dir = dir_.path() / "recordings";
+    server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
+    Status started = server_->start();
+    ASSERT_TRUE(started) << started.error();
+    port_ = server_->bound().at(0).port;
+  }
+  void TearDown() override { server_->stop(); }
+
+  mitsu::testing::ProcessResult smbclient(const std::string& commands) {
+    return run_process({"timeout", "60", "smbclient", "-N", "-p", std::to_string(port_),
+                        "//127.0.0.1/share", "-c", commands});
+  }
+
+  mitsu::testing::TempDir dir_{"smb-relay"};
+  mitsu::testing::SambaServer samba_{dir_.path() / "samba", mitsu::testing::free_tcp_port()};
+  std::unique_ptr<artifacts::ArtifactStore> store_ =
+      std::move(*artifacts::ArtifactStore::open({dir_.path() / "artifacts"}));
+  SensorOptions options_;
+  MemorySink sink_;
+  std::unique_ptr<SensorServer> server_;
+  int port_ = 0;
+};
+
+TEST_F(SmbRelay, SmbclientPutThroughTheRelayIsRecordedDecodedAndKept) {
+  std::string payload(300'000, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i) {
+    payload[i] = static_cast<char>((i * 2654435761u) >> 24);
+  }
+  auto file = dir_.path() / "drop.bin";
+  std::ofstream(file, std::ios::binary) << payload;
+  auto put = smbclient(fmt::format("put {} drop.bin; ls", file.string()));
+  EXPECT_EQ(put.exit_code, 0) << put.out << put.err;
+  EXPECT_NE(put.out.find("drop.bin"), std::string::npos) << put.out;
+  EXPECT_EQ(read_all(samba_.share() / "drop.bin"), payload) << "the device got the file";
+
+  ASSERT_TRUE(sink_.wait_for("session.close", 1));
+  auto sessions = sink_.of("smb.session");
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0]["event"]["outcome"], "success");
+  EXPECT_EQ(sessions[0]["mitsu"]["smb"]["guest"], true);
+  EXPECT_FALSE(sessions[0]["mitsu"]["smb"]["dialects"].empty());
+  bool share_seen = false;
+  for (const auto& e : sink_.of("smb.tree_connect")) {
+    share_seen |= e["mitsu"]["smb"]["share"] == "\\\\127.0.0.1\\share" &&
+                  e["mitsu"]["smb"]["share_type"] == "disk";
+  }
+  EXPECT_TRUE(share_seen);
+  bool created = false;
+  for (const auto& e : sink_.of("smb.create")) {
+    created |= e["file"]["path"] == "\\\\127.0.0.1\\share\\drop.bin";
+  }
+  EXPECT_TRUE(created);
+  auto uploads = sink_.of("file.upload");
+  ASSERT_EQ(uploads.size(), 1u);
+  EXPECT_EQ(uploads[0]["file"]["hash"]["sha256"], mitsu::testing::sha256_of(payload));
+  EXPECT_EQ(uploads[0]["network"]["protocol"], "smb");
+  auto info = store_->info(mitsu::testing::sha256_of(payload));
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->size, payload.size());
+
+  // The recording: a PCAP-NG that tcpdump reads, checksums correct, the payload inside.
+  auto closes = sink_.of("session.close");
+  std::string recording = closes[0]["mitsu"]["session"]["recording"];
+  auto dump = run_process({"tcpdump", "-r", recording, "-nn", "-v"});
+  EXPECT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_NE(dump.out.find("(correct)"), std::string::npos) << dump.out.substr(0, 2000);
+  EXPECT_EQ(dump.out.find("incorrect"), std::string::npos);
+  EXPECT_NE(dump.out.find(fmt::format("127.0.0.1.{}: Flags [S]", port_)), std::string::npos)
+      << dump.out.substr(0, 2000);
+  EXPECT_NE(read_all(recording).find(payload.substr(1000, 4000)), std::string::npos);
+}
+
+TEST_F(SmbRelay, ListingSharesOpensThePipeOnIpc) {
+  auto list = run_process(
+      {"timeout", "60", "smbclient", "-N", "-p", std::to_string(port_), "-L", "//127.0.0.1"});
+  EXPECT_NE(list.out.find("IPC$"), std::string::npos) << list.out << list.err;
+  ASSERT_TRUE(sink_.wait_for("session.close", 1));
+  bool pipe = false;
+  for (const auto& e : sink_.of("smb.create")) {
+    pipe |= e["mitsu"]["smb"]["pipe"] == true;
+  }
+  EXPECT_TRUE(pipe);
+  EXPECT_TRUE(sink_.of("exploit").empty()) << "a named pipe is not SambaCry";
+}
+
+TEST(SmbRelayDown, ADeviceThatIsDownIsReportedOnceAndLooksClosed) {
+  mitsu::testing::TempDir dir("smb-down");
+  auto store = std::move(*artifacts::ArtifactStore::open({dir.path() / "artifacts"}));
+  SensorOptions options;
+  DevicePersona p;
+  p.name = "nas";
+  p.device_type = "nas";
+  p.vendor = "V";
+  p.model = "M";
+  options.personas = {p};
+  int closed_port = mitsu::testing::free_tcp_port();
+  options.listeners = {
+      {"smb", "127.0.0.1", 0, 0, false, {}, false, fmt::format("127.0.0.1:{}", closed_port)}};
+  MemorySink sink;
+  SensorServer server(options, sink, *store, nullptr);
+  ASSERT_TRUE(server.start());
+  int port = server.bound().at(0).port;
+  for (int i = 0; i < 2; ++i) {
+    auto r = run_process(
+        {"timeout", "20", "smbclient", "-N", "-p", std::to_string(port), "-L", "//127.0.0.1"});
+    EXPECT_NE(r.exit_code, 0);
+  }
+  ASSERT_TRUE(sink.wait_for("session.close", 2));
+  EXPECT_EQ(sink.of("device.down").size(), 1u);
+  EXPECT_EQ(sink.of("session.close")[0]["mitsu"]["session"]["end_reason"], "device_down");
+  server.stop();
+}
+
+}  // namespace
+}  // namespace mitsu::sensor

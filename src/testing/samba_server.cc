@@ -1,0 +1,92 @@
+#include "testing/samba_server.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace mitsu::testing {
+namespace {
+
+bool accepts(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+int free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t size = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+SambaServer::SambaServer(const std::filesystem::path& dir, int port)
+    : dir_(dir), share_(dir / "share"), port_(port) {
+  for (const char* sub : {"share", "private", "lock", "state", "cache", "pid", "log"}) {
+    std::filesystem::create_directories(dir_ / sub);
+  }
+  std::filesystem::permissions(share_, std::filesystem::perms::all);
+  auto at = [&](const char* sub) { return (dir_ / sub).string(); };
+  std::ofstream(dir_ / "smb.conf") << fmt::format(
+      "[global]\n"
+      "  workgroup = WORKGROUP\n"
+      "  server role = standalone server\n"
+      "  map to guest = Bad User\n"
+      "  smb ports = {}\n"
+      "  interfaces = 127.0.0.1\n"
+      "  bind interfaces only = yes\n"
+      "  private dir = {}\n  lock directory = {}\n  state directory = {}\n"
+      "  cache directory = {}\n  pid directory = {}\n  ncalrpc dir = {}/ncalrpc\n"
+      "  log file = {}/smbd.log\n"
+      "  load printers = no\n  printing = bsd\n  printcap name = /dev/null\n"
+      "  disable spoolss = yes\n"
+      "  server min protocol = NT1\n"
+      "[share]\n"
+      "  path = {}\n  read only = no\n  guest ok = yes\n  force user = root\n",
+      port_, at("private"), at("lock"), at("state"), at("cache"), at("pid"), at("state"), at("log"),
+      share_.string());
+  smbd_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+      "smbd", "--foreground", "--debug-stdout", "-s", (dir_ / "smb.conf").string()});
+  for (int i = 0; i < 200 && !running_; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    running_ = accepts(port_);
+  }
+}
+
+SambaServer::~SambaServer() {
+  if (smbd_) {
+    ::kill(-smbd_->pid(), SIGTERM);  // smbd leads its own process group, children included
+    smbd_->send_signal(SIGTERM);
+    smbd_->wait();
+    ::kill(-smbd_->pid(), SIGKILL);
+  }
+}
+
+std::string SambaServer::log() const {
+  std::ifstream in(dir_ / "log" / "smbd.log");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace mitsu::testing
