@@ -242,6 +242,10 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                                [&](const toml::node& n, const std::string& k) {
                                  l.backend = r.string(n, k);
                                }},
+                              {"device_share",
+                               [&](const toml::node& n, const std::string& k) {
+                                 l.device_share = r.string(n, k);
+                               }},
                               {"proxy_from",
                                [&](const toml::node& n, const std::string& k) {
                                  l.proxy_from = r.strings(n, k);

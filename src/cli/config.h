@@ -35,8 +35,9 @@ struct SensorSettings {
     int port = 0;
     bool proxy_protocol = false;
     std::vector<std::string> proxy_from;
-    bool multicast = false;  // ssdp: also join 239.255.255.250:1900 on the listen address
-    std::string backend;     // "host:port" of a real device to relay to (recording proxy)
+    bool multicast = false;    // ssdp: also join 239.255.255.250:1900 on the listen address
+    std::string backend;       // "host:port" of a real device to relay to (recording proxy)
+    std::string device_share;  // smb backend: its share's directory as the device names it
   };
   std::vector<Listener> listeners;
   bool download = true;

@@ -147,7 +147,8 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
                                s.personas_dir.string())};
     }
     options.listeners.push_back({l.protocol, l.address.empty() ? s.listen : l.address, l.port,
-                                 *index, l.proxy_protocol, l.proxy_from, l.multicast, l.backend});
+                                 *index, l.proxy_protocol, l.proxy_from, l.multicast, l.backend,
+                                 l.device_share});
   }
   return options;
 }

@@ -894,7 +894,7 @@ struct SensorServer::Impl {
     }
     std::unique_ptr<StreamObserver> observer;
     if (spec.protocol == "smb") {
-      observer = std::make_unique<smb::SmbDecoder>();
+      observer = std::make_unique<smb::SmbDecoder>(spec.device_share);
     }
     // Both directions on this connection's thread: the recording and the decoder need no lock.
     auto observe = [&](bool from_client, std::span<const std::byte> bytes) {

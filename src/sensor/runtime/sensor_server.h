@@ -36,6 +36,8 @@ struct ListenerSpec {
   // "host:port" of a real device: the listener relays to it, records and decodes instead of
   // emulating (telnet, http, smb). Empty: the persona is emulated.
   std::string backend;
+  // SMB backend: its writable share's directory as the device names it (SambaCry paths).
+  std::string device_share;
 };
 
 struct SensorLimits {

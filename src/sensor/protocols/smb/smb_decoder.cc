@@ -108,6 +108,20 @@ std::string base_name(std::string_view path) {
   return std::string(cut == std::string_view::npos ? path : path.substr(cut + 1));
 }
 
+// A pipe name as smbd sees it: separators as '/', without a "\\PIPE\\" prefix. Real pipes are
+// one component ("srvsvc"); anything with a '/' left is a path — the SambaCry trigger.
+std::string pipe_path(std::string_view name) {
+  std::string p(name);
+  std::replace(p.begin(), p.end(), '\\', '/');
+  while (p.starts_with("/")) {
+    p.erase(0, 1);
+  }
+  if (p.size() >= 5 && (p.compare(0, 5, "PIPE/") == 0 || p.compare(0, 5, "pipe/") == 0)) {
+    p.erase(0, 5);
+  }
+  return p;
+}
+
 }  // namespace
 
 void SmbDecoder::from_client(std::span<const std::byte> bytes, SessionActions& out) {
@@ -281,15 +295,24 @@ void SmbDecoder::request(std::string_view m, std::uint16_t command, std::uint64_
     case kCreate: {
       p.disposition = r.u32(kHeader + 36);
       p.name = utf16(r.bytes(r.u16(kHeader + 44), r.u16(kHeader + 46)));
-      // SambaCry: a "pipe" named by a path makes an unpatched smbd load that file as a module.
-      if (r.ok && pipe_trees_.contains(tree) && p.name.find('/') != std::string::npos) {
+      // SambaCry: a "pipe" named by a path makes an unpatched smbd load that file as a module
+      // (clients turn '/' into '\\', smbd turns it back).
+      if (std::string path = pipe_path(p.name);
+          r.ok && pipe_trees_.contains(tree) && path.find('/') != std::string::npos) {
+        path = "/" + path;
+        // Did it name a file uploaded in this session, where the device keeps it?
+        bool matches = false;
+        for (const std::string& uploaded : uploaded_) {
+          matches |= share_dir_.empty() ? base_name(path) == base_name(uploaded)
+                                        : path == share_dir_ + "/" + uploaded;
+        }
         out.events.push_back(
             {"exploit",
              {{"rule.id", "samba-is-known-pipename"},
               {"rule.name", "Samba loads a shared library named as a pipe (SambaCry)"},
               {"vulnerability.id", nlohmann::json::array({"CVE-2017-7494"})},
-              {"file.path", p.name},
-              {"mitsu.smb.matches_upload", uploaded_names_.contains(base_name(p.name))}}});
+              {"file.path", path},
+              {"mitsu.smb.matches_upload", matches}}});
       }
       break;
     }
@@ -444,7 +467,16 @@ void SmbDecoder::keep(OpenFile& file, SessionActions& out) {
   if (!file.written) {
     return;
   }
-  uploaded_names_.insert(base_name(file.path));
+  // \\server\share\dir\name → dir/name
+  std::string relative = file.path;
+  for (int skip = 0; skip < 4; ++skip) {
+    std::size_t cut = relative.find('\\');
+    relative = cut == std::string::npos ? relative : relative.substr(cut + 1);
+  }
+  std::replace(relative.begin(), relative.end(), '\\', '/');
+  if (uploaded_.size() < 1024) {
+    uploaded_.insert(relative);
+  }
   out.captures.push_back({file.path, std::move(file.content)});
   file.content.clear();
   file.written = false;

@@ -24,6 +24,10 @@ inline constexpr std::size_t kMaxOpenFiles = 1024;
 
 class SmbDecoder final : public StreamObserver {
  public:
+  // `share_dir`: where the device keeps its writable share, as its own filesystem names it —
+  // what a SambaCry path must name to load an uploaded file ("" when unknown: names compared).
+  explicit SmbDecoder(std::string share_dir = {}) : share_dir_(std::move(share_dir)) {}
+
   void from_client(std::span<const std::byte> bytes, SessionActions& out) override;
   void from_server(std::span<const std::byte> bytes, SessionActions& out) override;
   void finish(SessionActions& out) override;
@@ -71,7 +75,8 @@ class SmbDecoder final : public StreamObserver {
   std::set<std::uint32_t> pipe_trees_;
   std::map<std::string, OpenFile> files_;  // by FileId bytes
   std::string last_file_id_;               // for compound requests that name "the previous"
-  std::set<std::string> uploaded_names_;   // base names written in this session
+  std::set<std::string> uploaded_;         // share-relative paths written, '/' separated
+  std::string share_dir_;
 };
 
 }  // namespace mitsu::sensor::smb

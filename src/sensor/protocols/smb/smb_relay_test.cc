@@ -34,8 +34,15 @@ class SmbRelay : public ::testing::Test {
         options_.personas = {p};
       }
     }
-    options_.listeners = {
-        {"smb", "127.0.0.1", 0, 0, false, {}, false, fmt::format("127.0.0.1:{}", samba_.port())}};
+    options_.listeners = {{"smb",
+                           "127.0.0.1",
+                           0,
+                           0,
+                           false,
+                           {},
+                           false,
+                           fmt::format("127.0.0.1:{}", samba_.port()),
+                           samba_.share().string()}};
     options_.threads = 2;
     options_.recordings_dir = dir_.path() / "recordings";
     server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
@@ -120,6 +127,29 @@ TEST_F(SmbRelay, ListingSharesOpensThePipeOnIpc) {
   }
   EXPECT_TRUE(pipe);
   EXPECT_TRUE(sink_.of("exploit").empty()) << "a named pipe is not SambaCry";
+}
+
+// impacket plays SambaCry: a module-named file uploaded, then opened as a pipe by a wrong and
+// by the right absolute path. Both are the exploit; only the second names the upload.
+TEST_F(SmbRelay, SambaCryPipePathsAreExploitsWithAndWithoutTheRightPath) {
+  auto probe =
+      run_process({"timeout", "60", "/usr/bin/python3",
+                   std::string(MITSU_SOURCE_DIR) + "/src/sensor/protocols/smb/sambacry_probe.py",
+                   "127.0.0.1", std::to_string(port_), samba_.share().string()});
+  EXPECT_EQ(probe.exit_code, 0) << probe.out << probe.err;
+  EXPECT_NE(probe.out.find("refused /wrong/place/libmitsu_probe.so"), std::string::npos)
+      << probe.out;
+  ASSERT_TRUE(sink_.wait_for("session.close", 1));
+  auto exploits = sink_.of("exploit");
+  ASSERT_EQ(exploits.size(), 2u);
+  for (const auto& e : exploits) {
+    EXPECT_EQ(e["vulnerability"]["id"], nlohmann::json::array({"CVE-2017-7494"}));
+  }
+  EXPECT_EQ(exploits[0]["file"]["path"], "/wrong/place/libmitsu_probe.so");
+  EXPECT_EQ(exploits[0]["mitsu"]["smb"]["matches_upload"], false);
+  EXPECT_EQ(exploits[1]["file"]["path"], samba_.share().string() + "/libmitsu_probe.so");
+  EXPECT_EQ(exploits[1]["mitsu"]["smb"]["matches_upload"], true);
+  EXPECT_EQ(sink_.of("file.upload").size(), 1u);
 }
 
 TEST(SmbRelayDown, ADeviceThatIsDownIsReportedOnceAndLooksClosed) {
