@@ -18,7 +18,8 @@
 
 namespace mitsu::sensor::smb {
 
-inline constexpr std::size_t kMaxMessageBytes = 16 * 1024 * 1024 + 1024;
+// Samba and Windows cap SMB2 reads and writes at 8 MiB; a message may carry one and headers.
+inline constexpr std::size_t kMaxMessageBytes = 8 * 1024 * 1024 + 4096;
 inline constexpr std::size_t kMaxFileBytes = 64 * 1024 * 1024;
 inline constexpr std::size_t kMaxOpenFiles = 1024;
 
