@@ -121,6 +121,16 @@ constexpr std::array kDevice{
     FieldRule{"/mitsu/device/backend", kNonEmptyString, kRequired},
 };
 
+constexpr std::array kDeviceFile{
+    FieldRule{"/mitsu/device/backend", kNonEmptyString, kRequired},
+    FieldRule{"/file/path", kString, kRequired},
+    FieldRule{"/file/hash/sha256", kSha256, kOptional},
+};
+
+constexpr std::array kZeroDayCandidate{
+    FieldRule{"/mitsu/zero_day/reason", kToken, kRequired},
+};
+
 constexpr std::array kKinds{
     EventKind{"session.open", EventScope::kSession, kNoFields},
     EventKind{"session.close", EventScope::kSession, kSessionClose},
@@ -136,12 +146,16 @@ constexpr std::array kKinds{
     EventKind{"smb.tree_connect", EventScope::kSession, kSmbTreeConnect},
     EventKind{"smb.create", EventScope::kSession, kSmbCreate},
     EventKind{"anomaly", EventScope::kSession, kAnomaly},
+    EventKind{"zero_day_candidate", EventScope::kSession, kZeroDayCandidate},
     EventKind{"file.download", EventScope::kSession, kFileDownload},
     EventKind{"file.upload", EventScope::kSession, kFileUpload},
     EventKind{"sensor.start", EventScope::kSensor, kNoFields},
     EventKind{"sensor.stop", EventScope::kSensor, kNoFields},
     EventKind{"device.down", EventScope::kSensor, kDevice},
     EventKind{"device.up", EventScope::kSensor, kDevice},
+    EventKind{"device.file_created", EventScope::kSensor, kDeviceFile},
+    EventKind{"device.file_modified", EventScope::kSensor, kDeviceFile},
+    EventKind{"device.file_deleted", EventScope::kSensor, kDeviceFile},
 };
 
 }  // namespace

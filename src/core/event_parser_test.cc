@@ -68,6 +68,8 @@ class EventParserTest : public ::testing::Test {
     } else if (action == "smb.create") {
       set_field(e, "file.path", "\\\\192.0.2.1\\share\\x.so");
       set_field(e, "event.outcome", "failure");
+    } else if (action == "zero_day_candidate") {
+      set_field(e, "mitsu.zero_day.reason", "device_files_changed");
     } else if (action == "anomaly") {
       set_field(e, "mitsu.anomaly.protocol", "smb");
       set_field(e, "mitsu.anomaly.reason", "not SMB");
@@ -95,6 +97,7 @@ TEST_F(EventParserTest, AcceptsEveryKindAndExtractsColumns) {
                  : builder_.sensor_event(kind.action, 1'793'491'200'000'001);
     if (kind.action.starts_with("device.")) {
       set_field(e, "mitsu.device.backend", "192.0.2.10:445");
+      set_field(e, "file.path", "drop.sh");
     }
     ASSERT_TRUE(parse(e)) << kind.action << ": " << why_.to_string();
     EXPECT_EQ(event_.action, kind.action);

@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -26,6 +27,7 @@
 #include "sensor/protocols/telnet/telnet_session.h"
 #include "sensor/protocols/tftp/tftp_session.h"
 #include "sensor/protocols/upnp/ssdp.h"
+#include "sensor/relay/file_watch.h"
 #include "sensor/relay/pcapng_recording.h"
 
 namespace mitsu::sensor {
@@ -81,6 +83,10 @@ struct SensorServer::Impl {
   std::vector<AddressGuard> proxy_peers;              // by listener: who may send a PROXY header
   std::vector<tcp::endpoint> backends;                // by listener: the real device, if relayed
   std::unique_ptr<std::atomic<bool>[]> backend_down;  // by listener: last connect failed
+  // Which relayed session last opened a path on a watched device (share-relative path →
+  // session id), so a file change can name the session that caused it.
+  std::mutex writers_mutex;
+  std::map<std::string, std::string> writers;
   std::vector<std::shared_ptr<upnp::PortMappingTable>> port_mappings;  // by persona; null: no UPnP
   upnp::ReflectionGuard ssdp_guard;
 
@@ -89,6 +95,9 @@ struct SensorServer::Impl {
   std::vector<std::thread> threads;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::unique_ptr<udp::socket>> udp_listeners;
+  // After the contexts: I/O objects go before the loops they belong to.
+  std::vector<std::unique_ptr<relay::FileWatch>> watches;
+  std::vector<std::unique_ptr<asio::posix::stream_descriptor>> watch_descriptors;
   std::vector<Bound> bound;
   std::atomic<bool> stopping{false};
 
@@ -897,6 +906,32 @@ struct SensorServer::Impl {
       observer = std::make_unique<smb::SmbDecoder>(spec.device_share);
     }
     // Both directions on this connection's thread: the recording and the decoder need no lock.
+    // What the zero-day check needs: did the session change the device, did it match a known
+    // exploit, and what did it ask for.
+    bool exploit_seen = false;
+    std::vector<std::string> changes;
+    std::vector<std::string> requests;
+    auto take = [&](SessionActions& found) {
+      for (const SessionEvent& e : found.events) {
+        emit(c->info, e.action, e.fields);
+        exploit_seen |= e.action == "exploit";
+        if (e.fields.contains("file.path") && requests.size() < 50) {
+          requests.push_back(e.action + " " + e.fields["file.path"].get<std::string>());
+        }
+        if (e.action == "smb.create" && e.fields.contains("file.path")) {
+          std::lock_guard lock(writers_mutex);
+          if (writers.size() > 10'000) {
+            writers.clear();
+          }
+          writers[smb::share_relative(e.fields["file.path"].get<std::string>())] =
+              c->info.session_id;
+        }
+      }
+      for (const CapturedFile& f : found.captures) {
+        changes.push_back(f.path);
+      }
+      keep_captures(*c, found.captures);
+    };
     auto observe = [&](bool from_client, std::span<const std::byte> bytes) {
       if (recording) {
         from_client ? recording->client_data(bytes, now_unix_us())
@@ -905,10 +940,7 @@ struct SensorServer::Impl {
       if (observer) {
         SessionActions found;
         from_client ? observer->from_client(bytes, found) : observer->from_server(bytes, found);
-        for (const SessionEvent& e : found.events) {
-          emit(c->info, e.action, e.fields);
-        }
-        keep_captures(*c, found.captures);
+        take(found);
       }
     };
     auto pump = [this, c, &observe](tcp::socket& from, tcp::socket& to,
@@ -953,13 +985,69 @@ struct SensorServer::Impl {
     if (observer) {
       SessionActions last;
       observer->finish(last);
-      for (const SessionEvent& e : last.events) {
-        emit(c->info, e.action, e.fields);
-      }
-      keep_captures(*c, last.captures);
+      take(last);
     }
     if (recording) {
       recording->close(now_unix_us());
+    }
+    // The reference platform found an unknown SMB attack because a real device's files changed:
+    // a session that changes the device and matches no known exploit is worth a look.
+    if (!changes.empty() && !exploit_seen) {
+      nlohmann::json fields{{"mitsu.zero_day.reason", "device_files_changed"},
+                            {"mitsu.zero_day.changes", changes},
+                            {"mitsu.zero_day.requests", requests}};
+      if (!c->recording.empty()) {
+        fields["mitsu.session.recording"] = c->recording;
+      }
+      emit(c->info, "zero_day_candidate", fields);
+    }
+  }
+
+  // A watched device directory: each change is an event, each new file an artifact — taken
+  // through the descriptor held since its creation, so deleting it quickly hides nothing.
+  awaitable<void> watch_loop(std::size_t index, const ListenerSpec& spec) {
+    auto& descriptor = *watch_descriptors[index];
+    for (;;) {
+      boost::system::error_code ec;
+      co_await descriptor.async_wait(asio::posix::stream_descriptor::wait_read,
+                                     asio::redirect_error(use_awaitable, ec));
+      if (ec || stopping) {
+        co_return;
+      }
+      watches[index]->drain([&](relay::FileChange change) {
+        std::string session;
+        {
+          std::lock_guard lock(writers_mutex);
+          if (auto it = writers.find(change.path); it != writers.end()) {
+            session = it->second;
+          }
+        }
+        const char* action =
+            change.kind == relay::FileChange::Kind::kCreated    ? "device.file_created"
+            : change.kind == relay::FileChange::Kind::kModified ? "device.file_modified"
+                                                                : "device.file_deleted";
+        nlohmann::json event = builder.sensor_event(action, now_unix_us());
+        set_field(event, "mitsu.device.backend", spec.backend);
+        set_field(event, "file.path", change.path);
+        if (!session.empty()) {
+          set_field(event, "mitsu.session.id", session);
+        }
+        if (change.kind != relay::FileChange::Kind::kDeleted) {
+          auto put =
+              artifacts.put(std::as_bytes(std::span(change.content.data(), change.content.size())),
+                            artifacts::Sighting{session.empty() ? "device-watch" : session,
+                                                now_unix_us(), "device:" + change.path});
+          if (put) {
+            ++captures;
+            set_field(event, "file.hash.sha256", put->info.sha256);
+            set_field(event, "file.size", change.content.size());
+          } else {
+            spdlog::error("sensor: cannot keep {} from the device: {}", change.path, put.error());
+          }
+        }
+        sink.emit(event);
+        ++events;
+      });
     }
   }
 
@@ -1210,6 +1298,17 @@ Status SensorServer::start() {
         return s;
       }
     }
+    if (!spec.watch_dir.empty()) {
+      auto watch = relay::FileWatch::start(spec.watch_dir);
+      if (!watch) {
+        return Error{fmt::format("sensor: {} listener on port {}: {}", spec.protocol, spec.port,
+                                 watch.error())};
+      }
+      m.watches.push_back(std::make_unique<relay::FileWatch>(std::move(*watch)));
+      m.watch_descriptors.push_back(std::make_unique<asio::posix::stream_descriptor>(
+          *m.contexts[0], ::dup(m.watches.back()->fd())));
+      asio::co_spawn(*m.contexts[0], m.watch_loop(m.watches.size() - 1, spec), asio::detached);
+    }
   }
   for (auto& context : m.contexts) {
     m.threads.emplace_back([ctx = context.get()] { ctx->run(); });
@@ -1236,6 +1335,12 @@ void SensorServer::stop() {
     asio::post(socket->get_executor(), [u = socket.get()] {
       boost::system::error_code ignored;
       u->close(ignored);
+    });
+  }
+  for (auto& descriptor : m.watch_descriptors) {
+    asio::post(descriptor->get_executor(), [d = descriptor.get()] {
+      boost::system::error_code ignored;
+      d->close(ignored);
     });
   }
   {

@@ -38,6 +38,9 @@ struct ListenerSpec {
   std::string backend;
   // SMB backend: its writable share's directory as the device names it (SambaCry paths).
   std::string device_share;
+  // Where the device's storage is visible to the sensor (inotify): files dropped there are
+  // captured before they can be deleted. Empty: not watched.
+  std::string watch_dir;
 };
 
 struct SensorLimits {

@@ -124,6 +124,16 @@ std::string pipe_path(std::string_view name) {
 
 }  // namespace
 
+std::string share_relative(std::string_view unc_path) {
+  std::string relative(unc_path);
+  for (int skip = 0; skip < 4; ++skip) {  // "\\", "\\", server, share
+    std::size_t cut = relative.find('\\');
+    relative = cut == std::string::npos ? relative : relative.substr(cut + 1);
+  }
+  std::replace(relative.begin(), relative.end(), '\\', '/');
+  return relative;
+}
+
 void SmbDecoder::from_client(std::span<const std::byte> bytes, SessionActions& out) {
   feed(client_, bytes, true, out);
 }
@@ -467,15 +477,8 @@ void SmbDecoder::keep(OpenFile& file, SessionActions& out) {
   if (!file.written) {
     return;
   }
-  // \\server\share\dir\name → dir/name
-  std::string relative = file.path;
-  for (int skip = 0; skip < 4; ++skip) {
-    std::size_t cut = relative.find('\\');
-    relative = cut == std::string::npos ? relative : relative.substr(cut + 1);
-  }
-  std::replace(relative.begin(), relative.end(), '\\', '/');
   if (uploaded_.size() < 1024) {
-    uploaded_.insert(relative);
+    uploaded_.insert(share_relative(file.path));
   }
   out.captures.push_back({file.path, std::move(file.content)});
   file.content.clear();

@@ -23,6 +23,9 @@ inline constexpr std::size_t kMaxMessageBytes = 8 * 1024 * 1024 + 4096;
 inline constexpr std::size_t kMaxFileBytes = 64 * 1024 * 1024;
 inline constexpr std::size_t kMaxOpenFiles = 1024;
 
+// "\\\\server\\share\\dir\\name" → "dir/name": a path as the share's directory names it.
+std::string share_relative(std::string_view unc_path);
+
 class SmbDecoder final : public StreamObserver {
  public:
   // `share_dir`: where the device keeps its writable share, as its own filesystem names it —

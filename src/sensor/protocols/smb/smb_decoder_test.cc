@@ -83,8 +83,7 @@ TEST(SmbDecoder, ImpacketSambaCryIsTwoExploitsOneNamingTheUpload) {
     }
   }
   ASSERT_EQ(exploits.size(), 2u);
-  EXPECT_NE(exploits[0].find(R"("file.path":"/wrong/place/libmitsu_probe.so")"),
-            std::string::npos);
+  EXPECT_NE(exploits[0].find(R"("file.path":"/wrong/place/libmitsu_probe.so")"), std::string::npos);
   EXPECT_NE(exploits[0].find(R"("mitsu.smb.matches_upload":false)"), std::string::npos);
   EXPECT_NE(exploits[1].find(R"("mitsu.smb.matches_upload":true)"), std::string::npos);
   EXPECT_NE(exploits[1].find("CVE-2017-7494"), std::string::npos);

@@ -34,15 +34,11 @@ class SmbRelay : public ::testing::Test {
         options_.personas = {p};
       }
     }
-    options_.listeners = {{"smb",
-                           "127.0.0.1",
-                           0,
-                           0,
-                           false,
-                           {},
-                           false,
-                           fmt::format("127.0.0.1:{}", samba_.port()),
-                           samba_.share().string()}};
+    ListenerSpec smb{"smb", "127.0.0.1", 0, 0};
+    smb.backend = fmt::format("127.0.0.1:{}", samba_.port());
+    smb.device_share = samba_.share().string();
+    smb.watch_dir = samba_.share().string();
+    options_.listeners = {smb};
     options_.threads = 2;
     options_.recordings_dir = dir_.path() / "recordings";
     server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
@@ -114,6 +110,35 @@ TEST_F(SmbRelay, SmbclientPutThroughTheRelayIsRecordedDecodedAndKept) {
   EXPECT_NE(dump.out.find(fmt::format("127.0.0.1.{}: Flags [S]", port_)), std::string::npos)
       << dump.out.substr(0, 2000);
   EXPECT_NE(read_all(recording).find(payload.substr(1000, 4000)), std::string::npos);
+
+  // Captured a second time by the watch on the device's share, naming the session.
+  ASSERT_TRUE(sink_.wait_for("device.file_created", 1));
+  auto watched = sink_.of("device.file_created");
+  EXPECT_EQ(watched[0]["file"]["path"], "drop.bin");
+  EXPECT_EQ(watched[0]["file"]["hash"]["sha256"], mitsu::testing::sha256_of(payload));
+  EXPECT_EQ(watched[0]["mitsu"]["session"]["id"], closes[0]["mitsu"]["session"]["id"]);
+  // It changed the device and matched no exploit: a zero-day candidate, with its recording.
+  auto candidates = sink_.of("zero_day_candidate");
+  ASSERT_EQ(candidates.size(), 1u);
+  EXPECT_EQ(candidates[0]["mitsu"]["zero_day"]["reason"], "device_files_changed");
+  EXPECT_EQ(candidates[0]["mitsu"]["session"]["recording"], recording);
+}
+
+// A dropper that writes its file and deletes it at once: the watch held the file open from its
+// creation, so the bytes are kept, and both the creation and the erasure are events.
+TEST_F(SmbRelay, AFileDeletedRightAfterItIsWrittenIsStillCaptured) {
+  std::string dropper = "#!/bin/sh\n# imitation dropper: fetches nothing\nrm -f $0\n";
+  auto file = dir_.path() / "d.sh";
+  std::ofstream(file, std::ios::binary) << dropper;
+  auto r = smbclient(fmt::format("put {} d.sh; rm d.sh", file.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_FALSE(std::filesystem::exists(samba_.share() / "d.sh"));
+  ASSERT_TRUE(sink_.wait_for("device.file_deleted", 1));
+  auto created = sink_.of("device.file_created");
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0]["file"]["hash"]["sha256"], mitsu::testing::sha256_of(dropper));
+  EXPECT_TRUE(store_->info(mitsu::testing::sha256_of(dropper)));
+  EXPECT_EQ(sink_.of("device.file_deleted")[0]["file"]["path"], "d.sh");
 }
 
 TEST_F(SmbRelay, ListingSharesOpensThePipeOnIpc) {
@@ -150,6 +175,7 @@ TEST_F(SmbRelay, SambaCryPipePathsAreExploitsWithAndWithoutTheRightPath) {
   EXPECT_EQ(exploits[1]["file"]["path"], samba_.share().string() + "/libmitsu_probe.so");
   EXPECT_EQ(exploits[1]["mitsu"]["smb"]["matches_upload"], true);
   EXPECT_EQ(sink_.of("file.upload").size(), 1u);
+  EXPECT_TRUE(sink_.of("zero_day_candidate").empty()) << "SambaCry is a known exploit";
 }
 
 TEST(SmbRelayDown, ADeviceThatIsDownIsReportedOnceAndLooksClosed) {
