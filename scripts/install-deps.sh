@@ -36,8 +36,25 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# Debian's busybox lacks telnetd; the static build has it. Tests run a real busybox telnetd as
+# a device behind the recording relay, so that build is unpacked beside the system's, not
+# installed over it.
+busybox_static_dir=/var/cache/mitsu-tools/busybox-static
+unpack_busybox_static() {
+  [ -x "$busybox_static_dir/bin/busybox" ] && return 0
+  local work
+  work=$(mktemp -d)
+  chmod 755 "$work"  # apt downloads as _apt
+  (cd "$work" && apt-get download -qq busybox-static) &&
+    mkdir -p "$busybox_static_dir" && dpkg -x "$work"/busybox-static_*.deb "$busybox_static_dir"
+  local status=$?
+  rm -rf "$work"
+  return $status
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  unpack_busybox_static || echo "install-deps: cannot unpack busybox-static" >&2
   exit 0
 fi
 
@@ -50,3 +67,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+unpack_busybox_static || { echo "install-deps: cannot unpack busybox-static" >&2; exit 1; }

@@ -28,6 +28,16 @@ bool accepts(int port) {
 
 }  // namespace
 
+bool wait_for_tcp_port(int port) {
+  for (int i = 0; i < 200; ++i) {
+    if (accepts(port)) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 int free_tcp_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

@@ -36,5 +36,7 @@ class SambaServer {
 
 // A TCP port on 127.0.0.1 free at the time of asking.
 int free_tcp_port();
+// Whether something accepts on 127.0.0.1:port within ten seconds.
+bool wait_for_tcp_port(int port);
 
 }  // namespace mitsu::testing

@@ -20,10 +20,12 @@
 #include "core/uuid.h"
 #include "sensor/download/address_guard.h"
 #include "sensor/protocols/ftp/ftp_session.h"
+#include "sensor/protocols/http/http_observer.h"
 #include "sensor/protocols/http/http_session.h"
 #include "sensor/protocols/proxy/proxy_header.h"
 #include "sensor/protocols/smb/smb_decoder.h"
 #include "sensor/protocols/ssh/ssh_connection.h"
+#include "sensor/protocols/telnet/telnet_observer.h"
 #include "sensor/protocols/telnet/telnet_session.h"
 #include "sensor/protocols/tftp/tftp_session.h"
 #include "sensor/protocols/upnp/ssdp.h"
@@ -904,6 +906,10 @@ struct SensorServer::Impl {
     std::unique_ptr<StreamObserver> observer;
     if (spec.protocol == "smb") {
       observer = std::make_unique<smb::SmbDecoder>(spec.device_share);
+    } else if (spec.protocol == "http") {
+      observer = std::make_unique<http::HttpObserver>(options.exploits);
+    } else if (spec.protocol == "telnet") {
+      observer = std::make_unique<telnet::TelnetObserver>();
     }
     // Both directions on this connection's thread: the recording and the decoder need no lock.
     // What the zero-day check needs: did the session change the device, did it match a known

@@ -147,7 +147,7 @@ SessionActions HttpSession::receive(std::span<const std::byte> bytes) {
   return out;
 }
 
-void HttpSession::handle(const Request& request, SessionActions& out) {
+SessionEvent request_event(const Request& request) {
   nlohmann::json headers = nlohmann::json::object();
   for (const auto& [name, value] : request.headers) {
     headers[name] = value.substr(0, 1024);
@@ -168,7 +168,19 @@ void HttpSession::handle(const Request& request, SessionActions& out) {
   if (std::string_view ua = request.header("User-Agent"); !ua.empty()) {
     fields["user_agent.original"] = ua;
   }
-  out.events.push_back({"http.request", std::move(fields)});
+  return {"http.request", std::move(fields)};
+}
+
+SessionEvent exploit_event(const ExploitMatch& match) {
+  nlohmann::json exploit{{"rule.id", match.rule->id}, {"rule.name", match.rule->name}};
+  if (!match.rule->cves.empty()) {
+    exploit["vulnerability.id"] = match.rule->cves;
+  }
+  return {"exploit", std::move(exploit)};
+}
+
+void HttpSession::handle(const Request& request, SessionActions& out) {
+  out.events.push_back(request_event(request));
 
   // Logins: Basic credentials once per connection and pair, and the persona's login form.
   bool authorised = false;
@@ -207,11 +219,7 @@ void HttpSession::handle(const Request& request, SessionActions& out) {
 
   if (exploits_) {
     for (const ExploitMatch& m : exploits_->match(request)) {
-      nlohmann::json exploit{{"rule.id", m.rule->id}, {"rule.name", m.rule->name}};
-      if (!m.rule->cves.empty()) {
-        exploit["vulnerability.id"] = m.rule->cves;
-      }
-      out.events.push_back({"exploit", std::move(exploit)});
+      out.events.push_back(exploit_event(m));
       if (!m.command.empty()) {
         run_injected(m.command, out);
       }

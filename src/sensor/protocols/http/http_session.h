@@ -61,6 +61,10 @@ class HttpSession final : public Session {
   KeptFiles kept_;
 };
 
+// What every HTTP request is recorded as, emulated or relayed to a real device.
+SessionEvent request_event(const Request& request);
+SessionEvent exploit_event(const ExploitMatch& match);
+
 // The client's fingerprint: method, header names in order and User-Agent, hashed, so one tool
 // is recognised across addresses.
 std::string client_fingerprint(const Request& request);
