@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace mitsu::sensor::relay {
 namespace {
 
@@ -119,7 +121,9 @@ void PcapngRecording::segment(bool from_client, std::uint8_t flags,
   std::uint16_t dport = from_client ? server_port_ : client_port_;
   std::uint32_t seq = from_client ? client_seq_ : server_seq_;
   std::uint32_t ack = (flags & kAck) ? (from_client ? server_seq_ : client_seq_) : 0;
+  const auto* data = reinterpret_cast<const unsigned char*>(payload.data());
 
+  // Headers are built here; the payload is written from where it is, never copied.
   std::string tcp;
   put16(tcp, sport);
   put16(tcp, dport);
@@ -130,21 +134,36 @@ void PcapngRecording::segment(bool from_client, std::uint8_t flags,
   put16(tcp, 65535);
   put16(tcp, 0);  // checksum, below
   put16(tcp, 0);
-  tcp.append(reinterpret_cast<const char*>(payload.data()), payload.size());
+  std::size_t tcp_length = tcp.size() + payload.size();
   std::size_t address_size = v6_ ? 16 : 4;
-  // Pseudo-header: addresses, protocol, TCP length.
+  // Pseudo-header (addresses, protocol, TCP length), TCP header, payload (even-aligned after
+  // the 20-byte header, so one sum runs on).
   std::uint32_t sum = sum16(src, address_size);
   sum = sum16(dst, address_size, sum);
-  sum += 6 + static_cast<std::uint32_t>(tcp.size());
+  sum += 6 + static_cast<std::uint32_t>(tcp_length);
   sum = sum16(reinterpret_cast<const unsigned char*>(tcp.data()), tcp.size(), sum);
-  std::uint16_t tcp_checksum = fold(sum);
+  std::uint64_t wide = sum;
+  std::size_t i = 0;
+  for (; i + 8 <= payload.size(); i += 8) {
+    // Eight bytes as four big-endian 16-bit words, summed without carries lost (64-bit).
+    std::uint64_t w = 0;
+    std::memcpy(&w, data + i, 8);
+    w = __builtin_bswap64(w);
+    wide += (w >> 48) + ((w >> 32) & 0xffff) + ((w >> 16) & 0xffff) + (w & 0xffff);
+  }
+  while (wide >> 32) {
+    wide = (wide & 0xffffffff) + (wide >> 32);
+  }
+  std::uint16_t tcp_checksum = fold(
+      sum16(data + i, payload.size() - i,
+            static_cast<std::uint32_t>(wide & 0xffff) + static_cast<std::uint32_t>(wide >> 16)));
   tcp[16] = static_cast<char>(tcp_checksum >> 8);
   tcp[17] = static_cast<char>(tcp_checksum & 0xff);
 
   std::string ip;
   if (v6_) {
     put32(ip, 0x60000000);
-    put16(ip, static_cast<std::uint16_t>(tcp.size()));
+    put16(ip, static_cast<std::uint16_t>(tcp_length));
     ip += static_cast<char>(6);   // next header: TCP
     ip += static_cast<char>(64);  // hop limit
     ip.append(reinterpret_cast<const char*>(src), 16);
@@ -152,7 +171,7 @@ void PcapngRecording::segment(bool from_client, std::uint8_t flags,
   } else {
     ip += static_cast<char>(0x45);
     ip += '\0';
-    put16(ip, static_cast<std::uint16_t>(20 + tcp.size()));
+    put16(ip, static_cast<std::uint16_t>(20 + tcp_length));
     put16(ip, ip_id_++);
     put16(ip, 0x4000);  // don't fragment
     ip += static_cast<char>(64);
@@ -165,16 +184,26 @@ void PcapngRecording::segment(bool from_client, std::uint8_t flags,
     ip[10] = static_cast<char>(ip_checksum >> 8);
     ip[11] = static_cast<char>(ip_checksum & 0xff);
   }
-  std::string packet = ip + tcp;
-  std::string epb;
+  std::size_t packet = ip.size() + tcp.size() + payload.size();
+  std::size_t padding = (4 - packet % 4) % 4;
+  auto total = static_cast<std::uint32_t>(12 + 20 + packet + padding);
+  std::string head;
   auto ts = static_cast<std::uint64_t>(time_us);
-  host<std::uint32_t>(epb, 0);  // interface 0
-  host<std::uint32_t>(epb, static_cast<std::uint32_t>(ts >> 32));
-  host<std::uint32_t>(epb, static_cast<std::uint32_t>(ts & 0xffffffff));
-  host<std::uint32_t>(epb, static_cast<std::uint32_t>(packet.size()));
-  host<std::uint32_t>(epb, static_cast<std::uint32_t>(packet.size()));
-  epb += packet;
-  block(kEnhancedPacket, epb);
+  host<std::uint32_t>(head, kEnhancedPacket);
+  host<std::uint32_t>(head, total);
+  host<std::uint32_t>(head, 0);  // interface 0
+  host<std::uint32_t>(head, static_cast<std::uint32_t>(ts >> 32));
+  host<std::uint32_t>(head, static_cast<std::uint32_t>(ts & 0xffffffff));
+  host<std::uint32_t>(head, static_cast<std::uint32_t>(packet));
+  host<std::uint32_t>(head, static_cast<std::uint32_t>(packet));
+  head += ip;
+  head += tcp;
+  out_.write(head.data(), static_cast<std::streamsize>(head.size()));
+  out_.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(payload.size()));
+  std::string tail(padding, '\0');
+  host<std::uint32_t>(tail, total);
+  out_.write(tail.data(), static_cast<std::streamsize>(tail.size()));
+  bytes_written_ += total;
 
   std::uint32_t advance = static_cast<std::uint32_t>(payload.size()) + ((flags & kFin) ? 1 : 0);
   (from_client ? client_seq_ : server_seq_) += advance;

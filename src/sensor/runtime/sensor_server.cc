@@ -43,6 +43,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kRelayChunk = 64 * 1024;  // relayed streams are bulk: fewer, larger reads
 constexpr auto kSegmentPause = std::chrono::milliseconds(5);
 // How long an FTP data connection may take to be made, and to stay silent while transferring.
 constexpr auto kDataConnectionTimeout = std::chrono::seconds(20);
@@ -951,7 +952,7 @@ struct SensorServer::Impl {
     };
     auto pump = [this, c, &observe](tcp::socket& from, tcp::socket& to,
                                     bool from_client) -> awaitable<void> {
-      std::vector<std::byte> buffer(kReadChunk);
+      std::vector<std::byte> buffer(kRelayChunk);
       boost::system::error_code e;
       for (;;) {
         std::size_t n = co_await from.async_read_some(asio::buffer(buffer),

@@ -1,10 +1,23 @@
 #include "sensor/protocols/telnet/telnet_decoder.h"
 
+#include <cstring>
+
 namespace mitsu::sensor::telnet {
 
 void Decoder::feed(std::span<const std::byte> bytes, Decoded& out) {
-  for (std::byte raw : bytes) {
-    auto b = static_cast<std::uint8_t>(raw);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    // Plain data up to the next IAC goes over in one piece (relayed sessions are mostly data).
+    if (state_ == State::kData) {
+      const auto* begin = reinterpret_cast<const char*>(bytes.data()) + i;
+      const auto* iac = static_cast<const char*>(std::memchr(begin, kIac, bytes.size() - i));
+      std::size_t run = iac == nullptr ? bytes.size() - i : static_cast<std::size_t>(iac - begin);
+      out.data.append(begin, run);
+      i += run;
+      if (i == bytes.size()) {
+        break;
+      }
+    }
+    auto b = static_cast<std::uint8_t>(bytes[i]);
     switch (state_) {
       case State::kData:
         if (b == kIac) {

@@ -36,14 +36,17 @@ void TelnetObserver::report_login(bool success, SessionActions& out) {
   logged_in_ = success;
 }
 
-void TelnetObserver::line(std::string text, SessionActions& out) {
+void TelnetObserver::line(std::string_view text, SessionActions& out) {
+  if (!logged_in_ && server_tail_.empty()) {
+    return;  // no prompt asked for this line
+  }
   std::string tail = lower_trimmed(server_tail_);
   if (!logged_in_ && ends_with_any(tail, {"login:", "username:", "user name:"})) {
-    user_ = std::move(text);
+    user_ = std::string(text);
   } else if (!logged_in_ && ends_with_any(tail, {"password:"})) {
-    password_ = std::move(text);
+    password_ = std::string(text);
   } else if (logged_in_ && !text.empty()) {
-    out.events.push_back({"command", {{"process.command_line", std::move(text)}}});
+    out.events.push_back({"command", {{"process.command_line", std::string(text)}}});
   }
   server_tail_.clear();
 }
@@ -51,17 +54,40 @@ void TelnetObserver::line(std::string text, SessionActions& out) {
 void TelnetObserver::from_client(std::span<const std::byte> bytes, SessionActions& out) {
   Decoded decoded;
   client_decoder_.feed(bytes, decoded);
-  for (char c : decoded.data) {
-    if (c == '\r' || c == '\n') {
-      if (!client_line_.empty() || c == '\r') {
-        line(std::move(client_line_), out);
-        client_line_.clear();
+  std::string_view data = decoded.data;
+  if (!logged_in_ && server_tail_.empty()) {
+    // No prompt is waiting for an answer: whole lines mean nothing yet, only the unfinished
+    // last one (a prompt may still come before it ends). Bulk data passes at memory speed.
+    std::size_t last = data.find_last_of("\r\n");
+    if (last != std::string_view::npos) {
+      after_cr_ = data[last] == '\r';
+      client_line_.clear();
+      data.remove_prefix(last + 1);
+    }
+  }
+  while (!data.empty()) {
+    // (find_first_of with a set calls memchr once per byte here; one plain pass is faster)
+    std::size_t end = std::string_view::npos;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      if (data[i] == '\r' || data[i] == '\n') {
+        end = i;
+        break;
       }
-      continue;
     }
-    if (c != '\0' && client_line_.size() < kMaxLine) {
-      client_line_ += c;
+    std::string_view part = data.substr(0, end);
+    std::size_t room = kMaxLine - std::min(kMaxLine, client_line_.size());
+    client_line_.append(part.substr(0, room));
+    if (end == std::string_view::npos) {
+      break;
     }
+    // A line ends at CR or at an LF that is not the second half of CR LF.
+    if (data[end] == '\r' || !client_line_.empty() || !after_cr_) {
+      std::erase(client_line_, '\0');
+      line(client_line_, out);
+      client_line_.clear();
+    }
+    after_cr_ = data[end] == '\r';
+    data.remove_prefix(end + 1);
   }
 }
 

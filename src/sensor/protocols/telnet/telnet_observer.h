@@ -19,7 +19,7 @@ class TelnetObserver final : public StreamObserver {
   void finish(SessionActions& out) override;
 
  private:
-  void line(std::string text, SessionActions& out);
+  void line(std::string_view text, SessionActions& out);
   void report_login(bool success, SessionActions& out);
 
   Decoder client_decoder_, server_decoder_;
@@ -28,6 +28,7 @@ class TelnetObserver final : public StreamObserver {
   std::string user_;
   std::optional<std::string> password_;  // given, outcome not yet known
   bool logged_in_ = false;
+  bool after_cr_ = false;
 };
 
 }  // namespace mitsu::sensor::telnet
