@@ -246,6 +246,10 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                                [&](const toml::node& n, const std::string& k) {
                                  l.device_share = r.string(n, k);
                                }},
+                              {"watch_dir",
+                               [&](const toml::node& n, const std::string& k) {
+                                 l.watch_dir = r.string(n, k);
+                               }},
                               {"proxy_from",
                                [&](const toml::node& n, const std::string& k) {
                                  l.proxy_from = r.strings(n, k);

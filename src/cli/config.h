@@ -38,6 +38,7 @@ struct SensorSettings {
     bool multicast = false;    // ssdp: also join 239.255.255.250:1900 on the listen address
     std::string backend;       // "host:port" of a real device to relay to (recording proxy)
     std::string device_share;  // smb backend: its share's directory as the device names it
+    std::string watch_dir;     // where the sensor sees the device's storage (file-drop watch)
   };
   std::vector<Listener> listeners;
   bool download = true;

@@ -148,7 +148,7 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
     }
     options.listeners.push_back({l.protocol, l.address.empty() ? s.listen : l.address, l.port,
                                  *index, l.proxy_protocol, l.proxy_from, l.multicast, l.backend,
-                                 l.device_share});
+                                 l.device_share, l.watch_dir});
   }
   return options;
 }

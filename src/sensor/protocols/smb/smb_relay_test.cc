@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "sensor/runtime/memory_sink.h"
 #include "testing/samba_server.h"
@@ -176,6 +178,40 @@ TEST_F(SmbRelay, SambaCryPipePathsAreExploitsWithAndWithoutTheRightPath) {
   EXPECT_EQ(exploits[1]["mitsu"]["smb"]["matches_upload"], true);
   EXPECT_EQ(sink_.of("file.upload").size(), 1u);
   EXPECT_TRUE(sink_.of("zero_day_candidate").empty()) << "SambaCry is a known exploit";
+}
+
+// nmap's SMB scripts through the relay: they see exactly what they see at the real Samba (the
+// relay is transparent), and every session they open is recorded.
+TEST_F(SmbRelay, NmapSmbScriptsRunThroughTheRelay) {
+  auto scripts = [](int port) {
+    auto scan = run_process({"timeout", "180", "nmap", "-Pn", "-n", "-p", std::to_string(port),
+                             "--script", "smb-vuln-cve-2017-7494,smb-protocols,smb-os-discovery",
+                             "--script-args", fmt::format("smbport={}", port), "127.0.0.1"});
+    EXPECT_EQ(scan.exit_code, 0) << scan.err;
+    std::size_t at = scan.out.find("Host script results:");
+    std::string results =
+        at == std::string::npos ? scan.out : scan.out.substr(at, scan.out.find("\n\n", at) - at);
+    // Scripts finish in any order: compare their lines as a set.
+    std::vector<std::string> lines;
+    std::istringstream in(results);
+    for (std::string line; std::getline(in, line);) {
+      lines.push_back(line);
+    }
+    std::sort(lines.begin(), lines.end());
+    std::string sorted;
+    for (const std::string& line : lines) {
+      sorted += line + "\n";
+    }
+    return sorted;
+  };
+  std::string relayed = scripts(port_);
+  EXPECT_NE(relayed.find("smb-protocols"), std::string::npos) << relayed;
+  EXPECT_NE(relayed.find("311"), std::string::npos) << "SMB 3.1.1 listed: " << relayed;
+  EXPECT_EQ(relayed, scripts(samba_.port()));
+  ASSERT_TRUE(sink_.wait_for("session.close", 2));
+  for (const auto& e : sink_.of("session.close")) {
+    EXPECT_TRUE(e["mitsu"]["session"].contains("recording")) << e.dump();
+  }
 }
 
 TEST(SmbRelayDown, ADeviceThatIsDownIsReportedOnceAndLooksClosed) {
