@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -134,6 +137,47 @@ TEST_F(RealDevices, HttpThroughBusyboxHttpdGivesRequestsExploitsAndLogins) {
       << commands[0].dump();
   EXPECT_TRUE(sink_.of("file.download").empty()) << "the device, not Mitsu, would fetch it";
   httpd.send_signal(SIGTERM);
+}
+
+// A device that dies after a session no signature knew: when the next attacker finds it down,
+// that session becomes a zero-day candidate.
+TEST_F(RealDevices, ADeviceThatStopsAnsweringAfterASessionMakesItACandidate) {
+  int device_port = mitsu::testing::free_tcp_port();
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(device_port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  // The "device": answers one request, then is gone.
+  std::thread device([listener] {
+    int fd = ::accept(listener, nullptr, nullptr);
+    char buffer[4096];
+    (void)::read(fd, buffer, sizeof buffer);
+    std::string answer = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    (void)::write(fd, answer.data(), answer.size());
+    ::close(fd);
+    ::close(listener);
+  });
+  start("http", device_port);
+  auto first = run_process({"curl", "-sS", "--max-time", "10",
+                            fmt::format("http://127.0.0.1:{}/goform/setSysAdm?x=%25n%25n", port_)});
+  EXPECT_EQ(first.out, "ok") << first.err;
+  device.join();
+  ASSERT_TRUE(sink_.wait_for("session.close", 1));
+  std::string suspect = sink_.of("session.close")[0]["mitsu"]["session"]["id"];
+  auto second =
+      run_process({"curl", "-sS", "--max-time", "10", fmt::format("http://127.0.0.1:{}/", port_)});
+  EXPECT_NE(second.exit_code, 0) << "a dead device looks like a closed port";
+  ASSERT_TRUE(sink_.wait_for("zero_day_candidate", 1));
+  auto candidate = sink_.of("zero_day_candidate")[0];
+  EXPECT_EQ(candidate["mitsu"]["zero_day"]["reason"], "device_stopped_answering");
+  EXPECT_EQ(candidate["mitsu"]["session"]["id"], suspect);
+  EXPECT_EQ(candidate["mitsu"]["zero_day"]["requests"][0], "http GET /goform/setSysAdm?x=%25n%25n");
+  EXPECT_EQ(sink_.of("device.down").size(), 1u);
 }
 
 }  // namespace

@@ -44,6 +44,9 @@ namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kRelayChunk = 64 * 1024;  // relayed streams are bulk: fewer, larger reads
+// A device found down this soon after a session that matched no exploit makes that session a
+// zero-day candidate.
+constexpr auto kDeviceDownWindow = std::chrono::minutes(5);
 constexpr auto kSegmentPause = std::chrono::milliseconds(5);
 // How long an FTP data connection may take to be made, and to stay silent while transferring.
 constexpr auto kDataConnectionTimeout = std::chrono::seconds(20);
@@ -90,6 +93,16 @@ struct SensorServer::Impl {
   // session id), so a file change can name the session that caused it.
   std::mutex writers_mutex;
   std::map<std::string, std::string> writers;
+  // By listener: the last relayed session that matched no exploit, for when the device is found
+  // down right after it (the other sign of an unknown attack).
+  struct LastRelayed {
+    SessionInfo info;
+    std::string recording;
+    std::vector<std::string> requests;
+    Clock::time_point ended;
+  };
+  std::mutex last_relayed_mutex;
+  std::map<std::size_t, LastRelayed> last_relayed;
   std::vector<std::shared_ptr<upnp::PortMappingTable>> port_mappings;  // by persona; null: no UPnP
   upnp::ReflectionGuard ssdp_guard;
 
@@ -884,6 +897,23 @@ struct SensorServer::Impl {
       // The device is down: report the change once, and answer like a closed port (reset).
       if (!backend_down[index].exchange(true)) {
         emit_device(spec, "device.down", ec ? ec.message() : "timed out");
+        std::optional<LastRelayed> suspect;
+        {
+          std::lock_guard lock(last_relayed_mutex);
+          if (auto it = last_relayed.find(index);
+              it != last_relayed.end() && Clock::now() - it->second.ended < kDeviceDownWindow) {
+            suspect = std::move(it->second);
+            last_relayed.erase(it);
+          }
+        }
+        if (suspect) {
+          nlohmann::json fields{{"mitsu.zero_day.reason", "device_stopped_answering"},
+                                {"mitsu.zero_day.requests", suspect->requests}};
+          if (!suspect->recording.empty()) {
+            fields["mitsu.session.recording"] = suspect->recording;
+          }
+          emit(suspect->info, "zero_day_candidate", fields);
+        }
       }
       c->socket.set_option(asio::socket_base::linger(true, 0), ec);
       c->end_reason = "device_down";
@@ -922,8 +952,16 @@ struct SensorServer::Impl {
       for (const SessionEvent& e : found.events) {
         emit(c->info, e.action, e.fields);
         exploit_seen |= e.action == "exploit";
-        if (e.fields.contains("file.path") && requests.size() < 50) {
-          requests.push_back(e.action + " " + e.fields["file.path"].get<std::string>());
+        if (requests.size() < 50) {
+          // What was asked of the device, one line each, for whoever looks at a candidate.
+          if (e.fields.contains("file.path")) {
+            requests.push_back(e.action + " " + e.fields["file.path"].get<std::string>());
+          } else if (e.fields.contains("process.command_line")) {
+            requests.push_back("command " + e.fields["process.command_line"].get<std::string>());
+          } else if (e.action == "http.request") {
+            requests.push_back("http " + e.fields["http.request.method"].get<std::string>() + " " +
+                               e.fields["url.original"].get<std::string>());
+          }
         }
         if (e.action == "smb.create" && e.fields.contains("file.path")) {
           std::lock_guard lock(writers_mutex);
@@ -999,6 +1037,13 @@ struct SensorServer::Impl {
     }
     // The reference platform found an unknown SMB attack because a real device's files changed:
     // a session that changes the device and matches no known exploit is worth a look.
+    if (!exploit_seen) {
+      std::lock_guard lock(last_relayed_mutex);
+      last_relayed[index] = LastRelayed{c->info, c->recording, requests, Clock::now()};
+    } else {
+      std::lock_guard lock(last_relayed_mutex);
+      last_relayed.erase(index);
+    }
     if (!changes.empty() && !exploit_seen) {
       nlohmann::json fields{{"mitsu.zero_day.reason", "device_files_changed"},
                             {"mitsu.zero_day.changes", changes},

@@ -214,6 +214,20 @@ TEST_F(SmbRelay, NmapSmbScriptsRunThroughTheRelay) {
   }
 }
 
+// Not SMB at all on the SMB port: decoding ends with an anomaly, the bytes still reach the
+// device and the recording, and the sensor serves the next client as before.
+TEST_F(SmbRelay, GarbageEndsDecodingNotTheRelay) {
+  auto garbage = run_process(
+      {"sh", "-c",
+       fmt::format("printf 'GET / HTTP/1.1\\r\\n\\r\\n' | timeout 10 socat - TCP:127.0.0.1:{}",
+                   port_)});
+  ASSERT_TRUE(sink_.wait_for("anomaly", 1));
+  EXPECT_EQ(sink_.of("anomaly")[0]["mitsu"]["anomaly"]["protocol"], "smb");
+  auto list = run_process(
+      {"timeout", "60", "smbclient", "-N", "-p", std::to_string(port_), "-L", "//127.0.0.1"});
+  EXPECT_NE(list.out.find("IPC$"), std::string::npos) << list.out << list.err;
+}
+
 TEST(SmbRelayDown, ADeviceThatIsDownIsReportedOnceAndLooksClosed) {
   mitsu::testing::TempDir dir("smb-down");
   auto store = std::move(*artifacts::ArtifactStore::open({dir.path() / "artifacts"}));
