@@ -10,18 +10,6 @@
 #include "sensor/protocols/ftp/ftp_session.h"
 #include "sensor/shell/emulated_shell.h"
 
-namespace {
-
-class AcceptSecondTry : public mitsu::sensor::LoginGate {
- public:
-  bool accept(std::string_view, std::string_view) override { return ++tries_ >= 2; }
-
- private:
-  int tries_ = 0;
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mitsu::sensor;
   static const DevicePersona persona = [] {
@@ -32,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return p;
   }();
   static const auto filesystem = persona_filesystem(persona);
-  AcceptSecondTry gate;
+  SecondTryGate gate;
   ftp::FtpSession session(persona, filesystem, gate, "127.0.0.1");
   (void)session.open();
   std::size_t at = 0;

@@ -8,23 +8,11 @@
 #include "sensor/persona/test_persona.h"
 #include "sensor/protocols/telnet/telnet_session.h"
 
-namespace {
-
-class AcceptSecondTry : public mitsu::sensor::LoginGate {
- public:
-  bool accept(std::string_view, std::string_view) override { return ++tries_ >= 2; }
-
- private:
-  int tries_ = 0;
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mitsu::sensor;
   static const DevicePersona persona = test_persona("camera", "mipsel", "fuzz");
   static const auto filesystem = persona_filesystem(persona);
-  AcceptSecondTry gate;
+  SecondTryGate gate;
   telnet::TelnetSession session(persona, filesystem, gate, 0);
   (void)session.open();
   std::size_t at = 0;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "sensor/persona/persona.h"
+#include "sensor/session/session.h"
 
 namespace mitsu::sensor {
 
@@ -20,5 +21,22 @@ inline DevicePersona test_persona(std::string device_type, std::string arch, std
   p.credentials.accept = {{"root", "xc3511"}};
   return p;
 }
+
+// Lets in the test persona's root/xc3511 only.
+class TestLoginGate : public LoginGate {
+ public:
+  bool accept(std::string_view user, std::string_view password) override {
+    return user == "root" && password == "xc3511";
+  }
+};
+
+// For fuzz targets: refuses the first login, accepts every later one, so both paths are taken.
+class SecondTryGate : public LoginGate {
+ public:
+  bool accept(std::string_view, std::string_view) override { return ++tries_ >= 2; }
+
+ private:
+  int tries_ = 0;
+};
 
 }  // namespace mitsu::sensor

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "sensor/persona/shipped_persona.h"
 #include "sensor/persona/test_persona.h"
 #include "sensor/runtime/memory_sink.h"
 #include "sensor/runtime/sensor_server.h"
@@ -28,15 +29,9 @@ using mitsu::testing::run_process;
 class RealClientsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto personas = load_personas(MITSU_DEFAULT_PERSONAS_DIR);
-    ASSERT_TRUE(personas) << personas.error();
-    for (std::size_t i = 0; i < personas->size(); ++i) {
-      if ((*personas)[i].name == "ip-camera") {
-        options_.personas = {(*personas)[i]};
-        randomise(options_.personas[0], "real-clients-seed");
-      }
-    }
-    ASSERT_EQ(options_.personas.size(), 1u);
+    auto camera = shipped_persona("ip-camera", "real-clients-seed");
+    ASSERT_TRUE(camera) << camera.error();
+    options_.personas = {*camera};
     options_.listeners = {
         {"telnet", "127.0.0.1", 0, 0}, {"ssh", "127.0.0.1", 0, 0}, {"http", "127.0.0.1", 0, 0}};
     options_.threads = 2;

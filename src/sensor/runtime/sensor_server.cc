@@ -661,6 +661,21 @@ struct SensorServer::Impl {
     co_return ok && !stopping;
   }
 
+  // A UDP exchange's session: its own id, the two endpoints, the persona answering.
+  SessionInfo udp_session(std::string protocol, const udp::endpoint& from,
+                          const udp::endpoint& local, const DevicePersona& persona) {
+    SessionInfo info;
+    info.session_id = ids.next().to_string();
+    info.protocol = std::move(protocol);
+    info.transport = "udp";
+    info.src_ip = from.address().to_string();
+    info.src_port = from.port();
+    info.dst_ip = local.address().to_string();
+    info.dst_port = local.port();
+    info.persona = {persona.device_type, persona.vendor, persona.model};
+    return info;
+  }
+
   // TFTP: requests arrive on the well-known port; each transfer gets its own socket and port
   // (RFC 1350's transfer identifiers), connected to the client so no one else can join in.
   awaitable<void> tftp_loop(udp::socket& socket, const ListenerSpec& spec) {
@@ -697,16 +712,8 @@ struct SensorServer::Impl {
 
   awaitable<void> tftp_transfer(udp::endpoint client, asio::ip::address local_address,
                                 int listen_port, std::string request, const ListenerSpec& spec) {
-    const DevicePersona& persona = options.personas[spec.persona];
-    SessionInfo info;
-    info.session_id = ids.next().to_string();
-    info.protocol = "tftp";
-    info.transport = "udp";
-    info.src_ip = client.address().to_string();
-    info.src_port = client.port();
-    info.dst_ip = local_address.to_string();
-    info.dst_port = listen_port;
-    info.persona = {persona.device_type, persona.vendor, persona.model};
+    SessionInfo info = udp_session("tftp", client, udp::endpoint(local_address, listen_port),
+                                   options.personas[spec.persona]);
     std::int64_t opened_us = now_unix_us();
     emit(info, "session.open", nlohmann::json::object());
 
@@ -837,16 +844,7 @@ struct SensorServer::Impl {
       if (!ssdp_guard.may_record(source, now, suppressed)) {
         continue;
       }
-      SessionInfo info;
-      info.session_id = ids.next().to_string();
-      info.protocol = "ssdp";
-      info.transport = "udp";
-      info.src_ip = source;
-      info.src_port = from.port();
-      udp::endpoint local = socket.local_endpoint(ec);
-      info.dst_ip = local.address().to_string();
-      info.dst_port = local.port();
-      info.persona = {persona.device_type, persona.vendor, persona.model};
+      SessionInfo info = udp_session("ssdp", from, socket.local_endpoint(ec), persona);
       nlohmann::json fields{{"mitsu.ssdp.request_bytes", n},
                             {"mitsu.ssdp.replies", replies},
                             {"mitsu.ssdp.reply_bytes", reply_bytes}};

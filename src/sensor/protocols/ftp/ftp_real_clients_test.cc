@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "sensor/persona/shipped_persona.h"
 #include "sensor/runtime/memory_sink.h"
 #include "testing/sha256.h"
 #include "testing/subprocess.h"
@@ -19,14 +20,9 @@ using mitsu::testing::run_process;
 class FtpRealClients : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto personas = load_personas(MITSU_DEFAULT_PERSONAS_DIR);
-    ASSERT_TRUE(personas) << personas.error();
-    for (const DevicePersona& p : *personas) {
-      if (p.name == "nas") {
-        options_.personas = {p};
-      }
-    }
-    ASSERT_EQ(options_.personas.size(), 1u);
+    auto nas = shipped_persona("nas");
+    ASSERT_TRUE(nas) << nas.error();
+    options_.personas = {*nas};
     options_.listeners = {{"ftp", "127.0.0.1", 0, 0}};
     options_.threads = 2;
     server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);

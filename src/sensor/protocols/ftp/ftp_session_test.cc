@@ -8,13 +8,6 @@
 namespace mitsu::sensor::ftp {
 namespace {
 
-class AllowRoot : public LoginGate {
- public:
-  bool accept(std::string_view user, std::string_view password) override {
-    return user == "root" && password == "xc3511";
-  }
-};
-
 DevicePersona nas() {
   DevicePersona p = test_persona("nas", "aarch64", "NAS");
   p.ftp_banner = "220 (vsFTPd 3.0.2)";
@@ -36,7 +29,7 @@ struct FtpRun {
 
 FtpRun play(const std::string& input, std::size_t chunk, const std::string& upload = "") {
   DevicePersona persona = nas();
-  AllowRoot gate;
+  TestLoginGate gate;
   FtpSession session(persona, persona_filesystem(persona), gate, "127.0.0.1");
   FtpRun run;
   auto add = [&](SessionActions a) {

@@ -8,13 +8,6 @@
 namespace mitsu::sensor::http {
 namespace {
 
-class AllowRoot : public LoginGate {
- public:
-  bool accept(std::string_view user, std::string_view password) override {
-    return user == "root" && password == "xc3511";
-  }
-};
-
 DevicePersona web_camera() {
   DevicePersona p = test_persona("camera", "arm", "IPCAM");
   p.http_server = "GoAhead-Webs";
@@ -36,7 +29,7 @@ Transcript replay(const std::string& input, std::size_t chunk,
                   std::shared_ptr<const ExploitRules> rules,
                   const DevicePersona& persona = web_camera(),
                   std::shared_ptr<upnp::PortMappingTable> mappings = nullptr) {
-  AllowRoot gate;
+  TestLoginGate gate;
   HttpSession session(persona, persona_filesystem(persona), rules, gate, 0, mappings);
   session.set_local_address("198.51.100.7");
   Transcript t;

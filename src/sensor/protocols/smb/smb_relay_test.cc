@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sensor/persona/shipped_persona.h"
 #include "sensor/runtime/memory_sink.h"
 #include "testing/samba_server.h"
 #include "testing/sha256.h"
@@ -29,13 +30,9 @@ class SmbRelay : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(samba_.running()) << samba_.log();
-    auto personas = load_personas(MITSU_DEFAULT_PERSONAS_DIR);
-    ASSERT_TRUE(personas) << personas.error();
-    for (const DevicePersona& p : *personas) {
-      if (p.name == "nas") {
-        options_.personas = {p};
-      }
-    }
+    auto nas = shipped_persona("nas");
+    ASSERT_TRUE(nas) << nas.error();
+    options_.personas = {*nas};
     ListenerSpec smb{"smb", "127.0.0.1", 0, 0};
     smb.backend = fmt::format("127.0.0.1:{}", samba_.port());
     smb.device_share = samba_.share().string();

@@ -12,6 +12,7 @@
 
 #include <thread>
 
+#include "sensor/persona/shipped_persona.h"
 #include "sensor/runtime/memory_sink.h"
 #include "testing/temp_dir.h"
 
@@ -68,15 +69,9 @@ constexpr std::string_view kSearchAll =
 class SsdpReflection : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto personas = load_personas(MITSU_DEFAULT_PERSONAS_DIR);
-    ASSERT_TRUE(personas) << personas.error();
-    for (const DevicePersona& p : *personas) {
-      if (p.name == "home-router") {
-        options_.personas = {p};
-        randomise(options_.personas[0], "ssdp-seed");
-      }
-    }
-    ASSERT_EQ(options_.personas.size(), 1u);
+    auto router = shipped_persona("home-router", "ssdp-seed");
+    ASSERT_TRUE(router) << router.error();
+    options_.personas = {*router};
     options_.listeners = {{"http", "127.0.0.1", 0, 0}, {"ssdp", "127.0.0.1", 0, 0}};
     options_.threads = 1;
     server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
