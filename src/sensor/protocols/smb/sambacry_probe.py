@@ -3,15 +3,17 @@
 writable share, then ask IPC$ for a "pipe" by an absolute server path -- once wrong, once right.
 The file is text, not an ELF: even a vulnerable smbd could not load it, and a patched one refuses.
 
-usage: sambacry_probe.py HOST PORT SHARE_DIR
+usage: sambacry_probe.py HOST PORT SHARE_DIR [smb1]
 """
 import io
 import sys
 
-from impacket.smbconnection import SMBConnection
+from impacket.smbconnection import SMB_DIALECT, SMBConnection
 
 host, port, share_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-conn = SMBConnection(host, host, sess_port=port)
+# The classic exploits speak SMB1; impacket prefers SMB2/3 unless told.
+dialect = SMB_DIALECT if sys.argv[4:] == ['smb1'] else None
+conn = SMBConnection(host, host, sess_port=port, preferredDialect=dialect)
 conn.login('', '')
 conn.putFile('share', 'libmitsu_probe.so', io.BytesIO(b'not a shared object\n').read)
 for path in ['/wrong/place/libmitsu_probe.so', share_dir + '/libmitsu_probe.so']:

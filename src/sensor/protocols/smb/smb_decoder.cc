@@ -201,31 +201,158 @@ void SmbDecoder::message(std::string_view m, bool from_client, SessionActions& o
   }
 }
 
+// SMB1 (NT LM 0.12), as old tools and the classic SambaCry exploits speak it: NEGOTIATE's
+// dialects, TREE_CONNECT_ANDX, NT_CREATE_ANDX, WRITE_ANDX and CLOSE. AndX chains are not
+// followed past their first command.
 void SmbDecoder::smb1(std::string_view m, bool from_client, SessionActions& out) {
   Reader r{m};
-  // Only NEGOTIATE is read: its dialect strings say which client this is.
-  if (!from_client || r.get(4, 1) != 0x72) {
-    return;
-  }
-  std::uint16_t byte_count = r.u16(33);
-  std::string_view dialects = r.bytes(35, byte_count);
+  auto command = static_cast<std::uint8_t>(r.get(4, 1));
+  std::uint32_t status = r.u32(5);
+  bool unicode = (r.u16(10) & 0x8000) != 0;
+  std::uint16_t tid = r.u16(24);
+  std::uint64_t mid = 0x1'0000'0000ULL | r.u16(30);  // apart from SMB2 message ids
+  std::size_t words = 33;
+  std::size_t word_count = r.get(32, 1);
+  std::size_t bytes_at = words + 2 * word_count + 2;
+  std::uint16_t byte_count = r.u16(words + 2 * word_count);
+  std::string_view data = r.bytes(bytes_at, byte_count);
   if (!r.ok) {
-    anomaly("short SMB1 negotiate", out);
+    anomaly("short SMB1 message", out);
     return;
   }
-  for (std::size_t at = 0; at < dialects.size();) {
-    if (dialects[at] != 0x02) {
-      break;
+  auto text = [&](std::string_view from) {
+    if (!unicode) {
+      return std::string(from.substr(0, from.find('\0')));
     }
-    std::size_t end = dialects.find('\0', at + 1);
-    if (end == std::string_view::npos) {
-      break;
+    std::size_t end = 0;
+    while (end + 1 < from.size() && (from[end] != 0 || from[end + 1] != 0)) {
+      end += 2;
     }
-    if (dialects_offered_.size() < 32) {
-      dialects_offered_.emplace_back(dialects.substr(at + 1, end - at - 1));
+    return utf16(from.substr(0, end));
+  };
+  // Unicode strings start on an even offset from the header.
+  auto aligned = [&](std::size_t at) { return unicode && at % 2 == 1 ? at + 1 : at; };
+  if (from_client) {
+    switch (command) {
+      case 0x72:  // NEGOTIATE
+        for (std::size_t at = 0; at < data.size();) {
+          std::size_t end = data.find('\0', at + 1);
+          if (data[at] != 0x02 || end == std::string_view::npos) {
+            break;
+          }
+          if (dialects_offered_.size() < 32) {
+            dialects_offered_.emplace_back(data.substr(at + 1, end - at - 1));
+          }
+          at = end + 1;
+        }
+        break;
+      case 0x75: {  // TREE_CONNECT_ANDX
+        std::uint16_t password = r.u16(words + 6);
+        std::size_t at = aligned(bytes_at + password);
+        if (at <= m.size() && pending_.size() < 4096) {
+          pending_[mid] = Pending{0x75, text(m.substr(at)), 0, 0};
+        }
+        break;
+      }
+      case 0xA2: {  // NT_CREATE_ANDX
+        std::uint32_t disposition = r.u32(words + 35);
+        std::string name = text(m.substr(std::min(aligned(bytes_at), m.size())));
+        if (r.ok && pipe_trees_.contains(tid)) {
+          sambacry_check(name, out);
+        }
+        if (pending_.size() < 4096) {
+          pending_[mid] = Pending{0xA2, name, tid, disposition};
+        }
+        break;
+      }
+      case 0x2F: {  // WRITE_ANDX
+        std::string id = "smb1:" + std::string(r.bytes(words + 4, 2));
+        std::uint64_t offset = r.u32(words + 6);
+        if (word_count == 14) {
+          offset |= static_cast<std::uint64_t>(r.u32(words + 24)) << 32;
+        }
+        std::size_t length = r.u16(words + 20) | static_cast<std::size_t>(r.u16(words + 18)) << 16;
+        std::string_view written = r.bytes(r.u16(words + 22), length);
+        if (r.ok) {
+          write(id, offset, written, out);
+        }
+        break;
+      }
+      case 0x04: {  // CLOSE
+        std::string id = "smb1:" + std::string(r.bytes(words, 2));
+        if (auto it = files_.find(id); r.ok && it != files_.end()) {
+          keep(it->second, out);
+          files_.erase(it);
+        }
+        break;
+      }
+      default:
+        break;
     }
-    at = end + 1;
+    return;
   }
+  auto it = pending_.find(mid);
+  if (it == pending_.end() || it->second.command != command) {
+    return;
+  }
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  std::string outcome = status == 0 ? "success" : "failure";
+  if (command == 0x75) {
+    std::string service(data.substr(0, data.find('\0')));
+    if (status == 0 && trees_.size() < 1024) {
+      trees_[tid] = p.name;
+      if (service == "IPC") {
+        pipe_trees_.insert(tid);
+      }
+    }
+    nlohmann::json fields{{"mitsu.smb.share", p.name}, {"event.outcome", outcome}};
+    if (status == 0) {
+      fields["mitsu.smb.share_type"] = service == "IPC"     ? "pipe"
+                                       : service == "LPT1:" ? "print"
+                                                            : "disk";
+    } else {
+      fields["error.code"] = fmt::format("0x{:08x}", status);
+    }
+    out.events.push_back({"smb.tree_connect", std::move(fields)});
+  } else if (command == 0xA2) {
+    bool pipe = pipe_trees_.contains(p.tree);
+    std::string path = (trees_.contains(p.tree) ? trees_[p.tree] : "") + "\\" + p.name;
+    nlohmann::json fields{{"file.path", path},
+                          {"mitsu.smb.disposition", disposition_name(p.disposition)},
+                          {"mitsu.smb.pipe", pipe},
+                          {"event.outcome", outcome}};
+    if (status != 0) {
+      fields["error.code"] = fmt::format("0x{:08x}", status);
+    }
+    out.events.push_back({"smb.create", std::move(fields)});
+    std::string id = "smb1:" + std::string(r.bytes(words + 5, 2));
+    if (status == 0 && r.ok && files_.size() < kMaxOpenFiles) {
+      files_[id] = OpenFile{path, pipe, {}, false};
+    }
+  }
+}
+
+// SambaCry: a "pipe" named by a path makes an unpatched smbd load that file as a module
+// (clients turn '/' into '\\', smbd turns it back).
+void SmbDecoder::sambacry_check(std::string_view name, SessionActions& out) {
+  std::string path = pipe_path(name);
+  if (path.find('/') == std::string::npos) {
+    return;  // a real pipe: srvsvc, lsarpc, …
+  }
+  path = "/" + path;
+  // Did it name a file uploaded in this session, where the device keeps it?
+  bool matches = false;
+  for (const std::string& uploaded : uploaded_) {
+    matches |= share_dir_.empty() ? base_name(path) == base_name(uploaded)
+                                  : path == share_dir_ + "/" + uploaded;
+  }
+  out.events.push_back({"exploit",
+                        {{"rule.id", "samba-is-known-pipename"},
+                         {"rule.name", "Samba loads a shared library named as a pipe (SambaCry)"},
+                         {"vulnerability.id", nlohmann::json::array({"CVE-2017-7494"})},
+                         {"file.path", path},
+                         {"mitsu.smb.matches_upload", matches}}});
 }
 
 void SmbDecoder::smb2(std::string_view m, bool from_client, SessionActions& out) {
@@ -305,24 +432,8 @@ void SmbDecoder::request(std::string_view m, std::uint16_t command, std::uint64_
     case kCreate: {
       p.disposition = r.u32(kHeader + 36);
       p.name = utf16(r.bytes(r.u16(kHeader + 44), r.u16(kHeader + 46)));
-      // SambaCry: a "pipe" named by a path makes an unpatched smbd load that file as a module
-      // (clients turn '/' into '\\', smbd turns it back).
-      if (std::string path = pipe_path(p.name);
-          r.ok && pipe_trees_.contains(tree) && path.find('/') != std::string::npos) {
-        path = "/" + path;
-        // Did it name a file uploaded in this session, where the device keeps it?
-        bool matches = false;
-        for (const std::string& uploaded : uploaded_) {
-          matches |= share_dir_.empty() ? base_name(path) == base_name(uploaded)
-                                        : path == share_dir_ + "/" + uploaded;
-        }
-        out.events.push_back(
-            {"exploit",
-             {{"rule.id", "samba-is-known-pipename"},
-              {"rule.name", "Samba loads a shared library named as a pipe (SambaCry)"},
-              {"vulnerability.id", nlohmann::json::array({"CVE-2017-7494"})},
-              {"file.path", path},
-              {"mitsu.smb.matches_upload", matches}}});
+      if (r.ok && pipe_trees_.contains(tree)) {
+        sambacry_check(p.name, out);
       }
       break;
     }
@@ -339,23 +450,7 @@ void SmbDecoder::request(std::string_view m, std::uint16_t command, std::uint64_
       if (id == std::string(16, '\xFF')) {
         id = last_file_id_;
       }
-      auto it = files_.find(id);
-      if (it == files_.end() || it->second.pipe) {
-        break;
-      }
-      OpenFile& f = it->second;
-      if (offset > kMaxFileBytes || data.size() > kMaxFileBytes - offset) {
-        out.events.push_back({"anomaly",
-                              {{"mitsu.anomaly.protocol", "smb"},
-                               {"mitsu.anomaly.reason", "write past the file cap"},
-                               {"file.path", f.path}}});
-        break;
-      }
-      if (f.content.size() < offset + data.size()) {
-        f.content.resize(offset + data.size());
-      }
-      std::copy(data.begin(), data.end(), f.content.begin() + static_cast<std::ptrdiff_t>(offset));
-      f.written = true;
+      write(id, offset, data, out);
       break;
     }
     case kClose: {
@@ -471,6 +566,27 @@ void SmbDecoder::response(std::string_view m, std::uint16_t command, std::uint64
     default:
       break;
   }
+}
+
+void SmbDecoder::write(const std::string& id, std::uint64_t offset, std::string_view data,
+                       SessionActions& out) {
+  auto it = files_.find(id);
+  if (it == files_.end() || it->second.pipe) {
+    return;  // pipes carry RPC, not files
+  }
+  OpenFile& f = it->second;
+  if (offset > kMaxFileBytes || data.size() > kMaxFileBytes - offset) {
+    out.events.push_back({"anomaly",
+                          {{"mitsu.anomaly.protocol", "smb"},
+                           {"mitsu.anomaly.reason", "write past the file cap"},
+                           {"file.path", f.path}}});
+    return;
+  }
+  if (f.content.size() < offset + data.size()) {
+    f.content.resize(offset + data.size());
+  }
+  std::copy(data.begin(), data.end(), f.content.begin() + static_cast<std::ptrdiff_t>(offset));
+  f.written = true;
 }
 
 void SmbDecoder::keep(OpenFile& file, SessionActions& out) {

@@ -1,8 +1,8 @@
 #pragma once
-// SMB as it passes through the recording relay (MS-SMB2, and SMB1's negotiate for the dialects
-// old scanners offer): both directions are split into NetBIOS session messages and decoded far
-// enough for what attacks use — dialects, who logged in (NTLMSSP), which shares, which files and
-// pipes were opened, what was written. Writes are reassembled by offset, so a file uploaded in
+// SMB as it passes through the recording relay (MS-SMB2, and SMB1 as old tools and the classic
+// SambaCry exploits speak it): both directions are split into NetBIOS session messages and decoded
+// far enough for what attacks use — dialects, who logged in (NTLMSSP), which shares, which files
+// and pipes were opened, what was written. Writes are reassembled by offset, so a file uploaded in
 // pieces is kept whole when it is closed. A pipe opened by a path on IPC$ is CVE-2017-7494
 // (SambaCry) and reported as an exploit. Malformed input ends decoding with an anomaly event;
 // the relay goes on regardless.
@@ -66,6 +66,10 @@ class SmbDecoder final : public StreamObserver {
   void response(std::string_view m, std::uint16_t command, std::uint64_t message_id,
                 std::uint32_t status, std::uint32_t tree, SessionActions& out);
   void anomaly(std::string_view what, SessionActions& out);
+  void sambacry_check(std::string_view name, SessionActions& out);
+  // Bytes written into an open file at `offset` (reassembly in any order).
+  void write(const std::string& id, std::uint64_t offset, std::string_view data,
+             SessionActions& out);
   void keep(OpenFile& file, SessionActions& out);
 
   Stream client_, server_;

@@ -89,8 +89,19 @@ TEST(SmbDecoder, ImpacketSambaCryIsTwoExploitsOneNamingTheUpload) {
   EXPECT_NE(exploits[1].find("CVE-2017-7494"), std::string::npos);
 }
 
+TEST(SmbDecoder, Smb1SambaCryIsDecodedToo) {
+  Seen seen = decode(transcript("impacket_sambacry_smb1"), 1 << 20, "/tmp/sb/share");
+  std::size_t exploits = 0;
+  for (const auto& e : seen.events) {
+    exploits += e.starts_with("exploit ") && e.find("CVE-2017-7494") != std::string::npos;
+  }
+  EXPECT_EQ(exploits, 2u);
+  ASSERT_EQ(seen.captures.size(), 1u);
+  EXPECT_EQ(seen.captures[0].content, "not a shared object\n");
+}
+
 TEST(SmbDecoder, AnyCuttingIntoReadsGivesTheSameDecoding) {
-  for (const char* name : {"smbclient_put", "impacket_sambacry"}) {
+  for (const char* name : {"smbclient_put", "impacket_sambacry", "impacket_sambacry_smb1"}) {
     auto records = transcript(name);
     Seen whole = decode(records, 1 << 20, "/tmp/sb/share");
     for (std::size_t chunk : {1u, 2u, 5u, 100u}) {

@@ -154,12 +154,23 @@ TEST_F(SmbRelay, ListingSharesOpensThePipeOnIpc) {
 }
 
 // impacket plays SambaCry: a module-named file uploaded, then opened as a pipe by a wrong and
-// by the right absolute path. Both are the exploit; only the second names the upload.
-TEST_F(SmbRelay, SambaCryPipePathsAreExploitsWithAndWithoutTheRightPath) {
-  auto probe =
-      run_process({"timeout", "60", "/usr/bin/python3",
-                   std::string(MITSU_SOURCE_DIR) + "/src/sensor/protocols/smb/sambacry_probe.py",
-                   "127.0.0.1", std::to_string(port_), samba_.share().string()});
+// by the right absolute path. Both are the exploit; only the second names the upload. Over
+// SMB2 and over SMB1, as the classic exploits speak it.
+class SmbRelaySambaCry : public SmbRelay, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(SmbRelaySambaCry, PipePathsAreExploitsWithAndWithoutTheRightPath) {
+  std::vector<std::string> argv{
+      "timeout",
+      "60",
+      "/usr/bin/python3",
+      std::string(MITSU_SOURCE_DIR) + "/src/sensor/protocols/smb/sambacry_probe.py",
+      "127.0.0.1",
+      std::to_string(port_),
+      samba_.share().string()};
+  if (std::string(GetParam()) == "smb1") {
+    argv.push_back("smb1");
+  }
+  auto probe = run_process(argv);
   EXPECT_EQ(probe.exit_code, 0) << probe.out << probe.err;
   EXPECT_NE(probe.out.find("refused /wrong/place/libmitsu_probe.so"), std::string::npos)
       << probe.out;
@@ -175,7 +186,11 @@ TEST_F(SmbRelay, SambaCryPipePathsAreExploitsWithAndWithoutTheRightPath) {
   EXPECT_EQ(exploits[1]["mitsu"]["smb"]["matches_upload"], true);
   EXPECT_EQ(sink_.of("file.upload").size(), 1u);
   EXPECT_TRUE(sink_.of("zero_day_candidate").empty()) << "SambaCry is a known exploit";
+  EXPECT_EQ(sink_.of("file.upload")[0]["file"]["hash"]["sha256"],
+            mitsu::testing::sha256_of("not a shared object\n"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, SmbRelaySambaCry, ::testing::Values("smb2", "smb1"));
 
 // nmap's SMB scripts through the relay: they see exactly what they see at the real Samba (the
 // relay is transparent), and every session they open is recorded.
