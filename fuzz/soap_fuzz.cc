@@ -11,12 +11,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mitsu::sensor;
-  static const DevicePersona persona = [] {
-    DevicePersona p = test_persona("router", "mips", "fuzz");
-    p.upnp_device_type = "urn:schemas-upnp-org:device:InternetGatewayDevice:1";
-    p.upnp_services = {"urn:schemas-upnp-org:service:WANIPConnection:1"};
-    return p;
-  }();
+  static const DevicePersona persona = test_gateway();
   static upnp::PortMappingTable mappings;
   std::string_view input(reinterpret_cast<const char*>(data), size);
   std::size_t eol = input.find('\n');

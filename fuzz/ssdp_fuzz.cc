@@ -10,12 +10,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mitsu::sensor;
-  static const DevicePersona persona = [] {
-    DevicePersona p = test_persona("router", "mips", "fuzz");
-    p.upnp_device_type = "urn:schemas-upnp-org:device:InternetGatewayDevice:1";
-    p.upnp_services = {"urn:schemas-upnp-org:service:WANIPConnection:1"};
-    return p;
-  }();
+  static const DevicePersona persona = test_gateway();
   auto request = upnp::parse_ssdp(std::as_bytes(std::span(data, size)));
   if (request) {
     auto replies = upnp::search_responses(persona, request->header("ST"), "http://x/", true);

@@ -22,6 +22,15 @@ inline DevicePersona test_persona(std::string device_type, std::string arch, std
   return p;
 }
 
+// A test router that is a UPnP Internet Gateway Device with one WANIPConnection service.
+inline DevicePersona test_gateway() {
+  DevicePersona p = test_persona("router", "mips", "GW");
+  p.serial = "00A1B2C3D4E5";
+  p.upnp_device_type = "urn:schemas-upnp-org:device:InternetGatewayDevice:1";
+  p.upnp_services = {"urn:schemas-upnp-org:service:WANIPConnection:1"};
+  return p;
+}
+
 // Lets in the test persona's root/xc3511 only.
 class TestLoginGate : public LoginGate {
  public:

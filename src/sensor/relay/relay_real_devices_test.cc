@@ -12,7 +12,7 @@
 #include <fstream>
 #include <thread>
 
-#include "sensor/runtime/memory_sink.h"
+#include "sensor/runtime/sensor_test_fixture.h"
 #include "testing/samba_server.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -23,8 +23,10 @@ namespace {
 using mitsu::testing::run_process;
 using namespace std::chrono_literals;
 
-class RealDevices : public ::testing::Test {
+class RealDevices : public SensorTest {
  protected:
+  RealDevices() : SensorTest("real-devices") {}
+
   void start(const std::string& protocol, int device_port) {
     DevicePersona p;
     p.name = "nas";
@@ -39,29 +41,13 @@ class RealDevices : public ::testing::Test {
     auto rules = ExploitRules::load({MITSU_DEFAULT_EXPLOITS_DIR});
     ASSERT_TRUE(rules) << rules.error();
     options_.exploits = *rules;
-    server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
-    Status started = server_->start();
-    ASSERT_TRUE(started) << started.error();
-    port_ = server_->bound().at(0).port;
-  }
-  void TearDown() override {
-    if (server_) {
-      server_->stop();
-    }
+    start_sensor();
   }
   // Debian's busybox has no telnetd; scripts/install-deps.sh unpacks the static build here.
   static std::string busybox_static() {
     const char* path = std::getenv("MITSU_BUSYBOX_STATIC");
     return path != nullptr ? path : "/var/cache/mitsu-tools/busybox-static/bin/busybox";
   }
-
-  mitsu::testing::TempDir dir_{"real-devices"};
-  std::unique_ptr<artifacts::ArtifactStore> store_ =
-      std::move(*artifacts::ArtifactStore::open({dir_.path() / "artifacts"}));
-  SensorOptions options_;
-  MemorySink sink_;
-  std::unique_ptr<SensorServer> server_;
-  int port_ = 0;
 };
 
 TEST_F(RealDevices, TelnetThroughBusyboxTelnetdGivesLoginsAndCommands) {

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "sensor/persona/shipped_persona.h"
-#include "sensor/runtime/memory_sink.h"
+#include "sensor/runtime/sensor_test_fixture.h"
 #include "testing/sha256.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -17,20 +17,18 @@ namespace {
 
 using mitsu::testing::run_process;
 
-class FtpRealClients : public ::testing::Test {
+class FtpRealClients : public SensorTest {
  protected:
+  FtpRealClients() : SensorTest("ftp-clients") {}
+
   void SetUp() override {
     auto nas = shipped_persona("nas");
     ASSERT_TRUE(nas) << nas.error();
     options_.personas = {*nas};
     options_.listeners = {{"ftp", "127.0.0.1", 0, 0}};
     options_.threads = 2;
-    server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
-    Status started = server_->start();
-    ASSERT_TRUE(started) << started.error();
-    port_ = server_->bound().at(0).port;
+    start_sensor();
   }
-  void TearDown() override { server_->stop(); }
 
   std::filesystem::path payload(const std::string& name, std::size_t size) {
     std::string bytes(size, '\0');
@@ -59,14 +57,6 @@ class FtpRealClients : public ::testing::Test {
     ASSERT_TRUE(info) << sha;
     EXPECT_EQ(info->size, bytes.size());
   }
-
-  mitsu::testing::TempDir dir_{"ftp-clients"};
-  std::unique_ptr<artifacts::ArtifactStore> store_ =
-      std::move(*artifacts::ArtifactStore::open({dir_.path() / "artifacts"}));
-  SensorOptions options_;
-  MemorySink sink_;
-  std::unique_ptr<SensorServer> server_;
-  int port_ = 0;
 };
 
 TEST_F(FtpRealClients, LftpUploadsInPassiveMode) {

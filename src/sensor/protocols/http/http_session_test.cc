@@ -134,14 +134,6 @@ TEST(HttpSession, GarbageAndOversizedRequestsEndTheConnectionWithAStatus) {
   EXPECT_NE(lenient.sent.find("HTTP/1.0 200 OK"), std::string::npos) << lenient.sent;
 }
 
-DevicePersona gateway() {
-  DevicePersona p = test_persona("router", "mips", "GW");
-  p.serial = "00A1B2C3D4E5";
-  p.upnp_device_type = "urn:schemas-upnp-org:device:InternetGatewayDevice:1";
-  p.upnp_services = {"urn:schemas-upnp-org:service:WANIPConnection:1"};
-  return p;
-}
-
 std::string post(std::string_view path, std::string_view soap_action, std::string_view body) {
   return fmt::format(
       "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nSOAPAction: \"{}\"\r\n"
@@ -173,7 +165,7 @@ TEST(HttpSession, UpnpDescriptionSoapActionsAndTheRealtekInjection) {
                     "</NewInternalClient><NewEnabled>1</NewEnabled>"
                     "<NewPortMappingDescription>x</NewPortMappingDescription>"
                     "<NewLeaseDuration>0</NewLeaseDuration>"));
-  DevicePersona persona = gateway();
+  DevicePersona persona = test_gateway();
   auto whole =
       replay(input, input.size(), *rules, persona, std::make_shared<upnp::PortMappingTable>());
   EXPECT_NE(whole.sent.find("<deviceType>urn:schemas-upnp-org:device:InternetGatewayDevice:1"),

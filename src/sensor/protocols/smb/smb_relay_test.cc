@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "sensor/persona/shipped_persona.h"
-#include "sensor/runtime/memory_sink.h"
+#include "sensor/runtime/sensor_test_fixture.h"
 #include "testing/samba_server.h"
 #include "testing/sha256.h"
 #include "testing/subprocess.h"
@@ -26,8 +26,10 @@ std::string read_all(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-class SmbRelay : public ::testing::Test {
+class SmbRelay : public SensorTest {
  protected:
+  SmbRelay() : SensorTest("smb-relay") {}
+
   void SetUp() override {
     ASSERT_TRUE(samba_.running()) << samba_.log();
     auto nas = shipped_persona("nas");
@@ -40,26 +42,15 @@ class SmbRelay : public ::testing::Test {
     options_.listeners = {smb};
     options_.threads = 2;
     options_.recordings_dir = dir_.path() / "recordings";
-    server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
-    Status started = server_->start();
-    ASSERT_TRUE(started) << started.error();
-    port_ = server_->bound().at(0).port;
+    start_sensor();
   }
-  void TearDown() override { server_->stop(); }
 
   mitsu::testing::ProcessResult smbclient(const std::string& commands) {
     return run_process({"timeout", "60", "smbclient", "-N", "-p", std::to_string(port_),
                         "//127.0.0.1/share", "-c", commands});
   }
 
-  mitsu::testing::TempDir dir_{"smb-relay"};
   mitsu::testing::SambaServer samba_{dir_.path() / "samba", mitsu::testing::free_tcp_port()};
-  std::unique_ptr<artifacts::ArtifactStore> store_ =
-      std::move(*artifacts::ArtifactStore::open({dir_.path() / "artifacts"}));
-  SensorOptions options_;
-  MemorySink sink_;
-  std::unique_ptr<SensorServer> server_;
-  int port_ = 0;
 };
 
 TEST_F(SmbRelay, SmbclientPutThroughTheRelayIsRecordedDecodedAndKept) {

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "sensor/persona/test_persona.h"
-#include "sensor/runtime/memory_sink.h"
+#include "sensor/runtime/sensor_test_fixture.h"
 #include "testing/sha256.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -17,8 +17,10 @@ namespace {
 
 using mitsu::testing::run_process;
 
-class TftpRealClients : public ::testing::Test {
+class TftpRealClients : public SensorTest {
  protected:
+  TftpRealClients() : SensorTest("tftp-clients") {}
+
   void SetUp() override {
     DevicePersona p = test_persona("router", "mips", "R");
     p.directories = {"/tftpboot"};
@@ -26,12 +28,8 @@ class TftpRealClients : public ::testing::Test {
     options_.personas = {p};
     options_.listeners = {{"tftp", "127.0.0.1", 0, 0}};
     options_.threads = 1;
-    server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
-    Status started = server_->start();
-    ASSERT_TRUE(started) << started.error();
-    port_ = server_->bound().at(0).port;
+    start_sensor();
   }
-  void TearDown() override { server_->stop(); }
 
   static std::string payload(std::size_t size) {
     std::string bytes(size, '\0');
@@ -55,14 +53,6 @@ class TftpRealClients : public ::testing::Test {
     ASSERT_TRUE(sink_.wait_for("session.close", 1));
     EXPECT_EQ(sink_.of("session.close")[0]["mitsu"]["session"]["end_reason"], "complete");
   }
-
-  mitsu::testing::TempDir dir_{"tftp-clients"};
-  std::unique_ptr<artifacts::ArtifactStore> store_ =
-      std::move(*artifacts::ArtifactStore::open({dir_.path() / "artifacts"}));
-  SensorOptions options_;
-  MemorySink sink_;
-  std::unique_ptr<SensorServer> server_;
-  int port_ = 0;
 };
 
 TEST_F(TftpRealClients, TftpHpaPutsAndGets) {

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "sensor/persona/shipped_persona.h"
-#include "sensor/runtime/memory_sink.h"
+#include "sensor/runtime/sensor_test_fixture.h"
 #include "testing/temp_dir.h"
 
 namespace mitsu::sensor {
@@ -66,28 +66,21 @@ constexpr std::string_view kSearchAll =
     "M-SEARCH * HTTP/1.1\r\nHOST:239.255.255.250:1900\r\nMAN:\"ssdp:discover\"\r\nMX:1\r\n"
     "ST:ssdp:all\r\n\r\n";
 
-class SsdpReflection : public ::testing::Test {
+class SsdpReflection : public SensorTest {
  protected:
+  SsdpReflection() : SensorTest("ssdp-reflection") {}
+
   void SetUp() override {
     auto router = shipped_persona("home-router", "ssdp-seed");
     ASSERT_TRUE(router) << router.error();
     options_.personas = {*router};
     options_.listeners = {{"http", "127.0.0.1", 0, 0}, {"ssdp", "127.0.0.1", 0, 0}};
     options_.threads = 1;
-    server_ = std::make_unique<SensorServer>(options_, sink_, *store_, nullptr);
-    Status started = server_->start();
-    ASSERT_TRUE(started) << started.error();
-    http_port_ = server_->bound().at(0).port;
+    start_sensor();
+    http_port_ = port_;
     ssdp_port_ = server_->bound().at(1).port;
   }
-  void TearDown() override { server_->stop(); }
 
-  mitsu::testing::TempDir dir_{"ssdp-reflection"};
-  std::unique_ptr<artifacts::ArtifactStore> store_ =
-      std::move(*artifacts::ArtifactStore::open({dir_.path() / "artifacts"}));
-  SensorOptions options_;
-  MemorySink sink_;
-  std::unique_ptr<SensorServer> server_;
   int http_port_ = 0;
   int ssdp_port_ = 0;
 };

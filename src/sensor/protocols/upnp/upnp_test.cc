@@ -9,9 +9,7 @@ namespace mitsu::sensor::upnp {
 namespace {
 
 DevicePersona gateway() {
-  DevicePersona p = test_persona("router", "mips", "R");
-  p.serial = "00A1B2C3D4E5";
-  p.upnp_device_type = "urn:schemas-upnp-org:device:InternetGatewayDevice:1";
+  DevicePersona p = test_gateway();
   p.upnp_services = {"urn:schemas-upnp-org:service:Layer3Forwarding:1",
                      "urn:schemas-upnp-org:service:WANCommonInterfaceConfig:1",
                      "urn:schemas-upnp-org:service:WANIPConnection:1"};
