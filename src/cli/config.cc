@@ -346,6 +346,18 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                                c.analysis.max_attempts =
                                    static_cast<int>(r.integer(node, key, 1, 100));
                              }}})},
+          {"intel", sub({{"geo",
+                          [&](const toml::node& node, const std::string& key) {
+                            const toml::array* files = node.as_array();
+                            if (files == nullptr) {
+                              r.fail(node, key, "expected an array of .mmdb or .csv file names");
+                            }
+                            c.intel.geo_files.clear();
+                            c.intel.geo_configured = true;
+                            for (const toml::node& file : *files) {
+                              c.intel.geo_files.emplace_back(r.string(file, key));
+                            }
+                          }}})},
           {"collector", sub({{"batch_records",
                               [&](const toml::node& node, const std::string& key) {
                                 c.collector.batch_records =

@@ -45,6 +45,16 @@ struct SensorSettings {
   sensor::DownloadOptions download_options;
 };
 
+// Threat intelligence: where the GeoIP data is.
+struct IntelSettings {
+  // Country and ASN sources, consulted in order (*.mmdb via libmaxminddb, else ip-location-db
+  // CSV). The default is what scripts/install-geo.sh installs.
+  std::vector<std::filesystem::path> geo_files{"/var/lib/mitsu/geo/geo-whois-asn-country.mmdb",
+                                               "/var/lib/mitsu/geo/asn-ipv4.csv",
+                                               "/var/lib/mitsu/geo/asn-ipv6.csv"};
+  bool geo_configured = false;  // set explicitly: missing files are then an error
+};
+
 struct Config {
   std::filesystem::path data_dir = "mitsu-data";
   std::string log_level = "info";
@@ -60,6 +70,7 @@ struct Config {
   analysis::AnalysisWorkerOptions analysis;
   std::filesystem::path watchlist;  // vendor profile; empty: no watchlist
   SensorSettings sensors;
+  IntelSettings intel;
 
   // Fills the paths left empty from data_dir.
   void resolve_paths();

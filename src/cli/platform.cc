@@ -8,7 +8,17 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
   auto platform = std::make_unique<Platform>();
   config.resolve_paths();
   platform->config = config;
-  auto store = store::sqlite::open_embedded_store(config.store_path, config.sqlite);
+  auto watchlist = load_watchlist(config);
+  if (!watchlist) {
+    return Error{watchlist.error()};
+  }
+  intel::TargetProfile targets;
+  if (*watchlist) {
+    const analysis::VendorProfile& v = **watchlist;
+    targets.exploit_rules.insert(v.exploit_rules.begin(), v.exploit_rules.end());
+    targets.credentials.insert(v.default_credentials.begin(), v.default_credentials.end());
+  }
+  auto store = store::sqlite::open_embedded_store(config.store_path, config.sqlite, targets);
   if (!store) {
     return Error{store.error()};
   }
@@ -32,9 +42,16 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
   if (Status status = platform->open_artifacts(); !status) {
     return Error{status.error()};
   }
+  auto geo = load_geo(config);
+  if (!geo) {
+    return Error{geo.error()};
+  }
+  platform->geo = std::move(*geo);
   platform->collector = std::make_unique<collector::Collector>(
       *platform->spool, *platform->store.events, *platform->store.catalog, *platform->store.db,
       config.collector);
+  platform->collector->set_geo(platform->geo->empty() ? nullptr : platform->geo.get());
+  platform->collector->set_rollups(platform->store.rollups.get());
   return platform;
 }
 
@@ -58,6 +75,27 @@ Result<std::shared_ptr<const analysis::FamilyClassifier>> load_rules(const Confi
     return Error{rules.error()};
   }
   return std::shared_ptr<const analysis::FamilyClassifier>(std::move(*rules));
+}
+
+Result<std::unique_ptr<intel::GeoResolver>> load_geo(const Config& config) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& file : config.intel.geo_files) {
+    std::error_code ec;
+    if (config.intel.geo_configured || std::filesystem::exists(file, ec)) {
+      files.push_back(file);
+    } else {
+      spdlog::warn(
+          "GeoIP file {} is missing: events are stored without country/ASN "
+          "(scripts/install-geo.sh installs the free default data)",
+          file.string());
+    }
+  }
+  auto geo = intel::open_geo_resolver(files);
+  if (!geo) {
+    return Error{geo.error()};
+  }
+  spdlog::debug("GeoIP: {}", (*geo)->describe());
+  return geo;
 }
 
 Result<std::shared_ptr<const analysis::VendorProfile>> load_watchlist(const Config& config) {

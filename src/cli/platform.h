@@ -8,6 +8,7 @@
 #include "artifacts/artifact_store.h"
 #include "cli/config.h"
 #include "collector/collector.h"
+#include "intel/geo/geo_database.h"
 #include "spool/spool.h"
 #include "store/sqlite/embedded_store.h"
 
@@ -19,6 +20,7 @@ struct Platform {
   std::unique_ptr<spool::Spool> spool;                  // only when opened with the spool
   std::unique_ptr<artifacts::ArtifactStore> artifacts;  // with the spool, or open_artifacts()
   std::unique_ptr<collector::Collector> collector;      // only when opened with the spool
+  std::unique_ptr<intel::GeoResolver> geo;              // with the spool; may be empty
 
   // Query-only commands skip the spool, so they work while `mitsu run` holds it.
   static Result<std::unique_ptr<Platform>> open(Config config, bool with_spool);
@@ -28,6 +30,9 @@ struct Platform {
 
 // The shipped YARA rules (rules/yara) plus the configured directories.
 Result<std::shared_ptr<const analysis::FamilyClassifier>> load_rules(const Config& config);
+// The GeoIP sources the configuration names. Without [intel] geo, missing default files only
+// give a warning (no enrichment); named files that are missing are an error.
+Result<std::unique_ptr<intel::GeoResolver>> load_geo(const Config& config);
 // The configured vendor watchlist, or nullptr when none is configured.
 Result<std::shared_ptr<const analysis::VendorProfile>> load_watchlist(const Config& config);
 

@@ -27,6 +27,13 @@ Result<Collector::Parsed> Collector::read_and_parse() {
   for (std::size_t i = 0; i < parsed.records.size(); ++i) {
     Rejection why;
     if (parser_.parse(parsed.records[i], parsed.events[valid], why)) {
+      Event& event = parsed.events[valid];
+      if (geo_ != nullptr && !event.src_ip.empty()) {
+        const intel::GeoInfo& where = geo_->lookup(event.src_ip);
+        event.country = where.country;
+        event.asn = where.asn;
+        event.as_org = where.as_org;
+      }
       ++valid;
     } else {
       parsed.rejected.push_back({i, std::move(why)});
@@ -58,6 +65,11 @@ Status Collector::commit(Parsed& parsed) {
     }
     if (Status status = catalog_.apply(fresh); !status) {
       return status;
+    }
+    if (rollups_ != nullptr) {
+      if (Status status = rollups_->apply(fresh); !status) {
+        return status;
+      }
     }
     for (const Rejected& r : parsed.rejected) {
       if (Status status = events_.quarantine(parsed.records[r.record], r.why, now); !status) {

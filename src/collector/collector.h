@@ -10,9 +10,11 @@
 
 #include "core/event_parser.h"
 #include "core/result.h"
+#include "intel/geo/geo_database.h"
 #include "spool/spool.h"
 #include "store/catalog.h"
 #include "store/event_store.h"
+#include "store/rollup_store.h"
 
 namespace mitsu::collector {
 
@@ -33,6 +35,11 @@ class Collector {
  public:
   Collector(spool::Spool& spool, store::EventStore& events, store::Catalog& catalog,
             store::UnitOfWork& unit_of_work, CollectorOptions options = {});
+
+  // Enrichment of source addresses (country, ASN) before events are stored.
+  void set_geo(intel::GeoResolver* geo) { geo_ = geo; }
+  // Rollups updated in the same unit of work as the events they count.
+  void set_rollups(store::RollupStore* rollups) { rollups_ = rollups; }
 
   // Moves one batch; returns how many records it handled (0 when caught up).
   Result<std::size_t> drain_once();
@@ -61,6 +68,8 @@ class Collector {
   store::EventStore& events_;
   store::Catalog& catalog_;
   store::UnitOfWork& unit_of_work_;
+  intel::GeoResolver* geo_ = nullptr;
+  store::RollupStore* rollups_ = nullptr;
   CollectorOptions options_;
   EventParser parser_;
   CollectorStats stats_;

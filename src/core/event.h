@@ -33,6 +33,17 @@ struct Event {
   std::string sha256;           // file.hash.sha256 when present
   std::int64_t file_size = -1;  // file.size when present
 
+  // Kind-specific fields the intelligence rollups key on.
+  std::string rule_id;    // exploit: rule.id
+  std::string user_name;  // login.attempt: user.name
+  std::string password;   // login.attempt: mitsu.login.password
+
+  // Enrichment added at ingest (intel/geo), not part of the JSON text: ISO country code and
+  // autonomous system of src_ip; empty / 0 when unknown.
+  std::string country;
+  std::uint32_t asn = 0;
+  std::string as_org;
+
   std::string body;  // the JSON text exactly as validated
 };
 

@@ -310,6 +310,12 @@ bool EventParser::parse(std::string_view text, Event& out, Rejection& why) {
   std::int64_t file_size = -1;
   auto size_error = doc.at_pointer("/file/size").get_int64().get(file_size);
   out.file_size = size_error ? -1 : file_size;
+  out.rule_id.assign(string_at(doc, "/rule/id"));
+  out.user_name.assign(string_at(doc, "/user/name"));
+  out.password.assign(string_at(doc, "/mitsu/login/password"));
+  out.country.clear();
+  out.asn = 0;
+  out.as_org.clear();
   out.body.assign(text);
   return true;
 }

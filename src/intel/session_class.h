@@ -2,6 +2,7 @@
 // What kind of attack a session was, from its events alone (docs/intel.md has the rules). The
 // same events always give the same class, so rollups can be rebuilt from raw events and agree.
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -32,5 +33,7 @@ Classification classify(std::span<const Event> session);
 // Three or more shell commands, typed at human pace: the median gap between them at least a
 // second, and none following the previous within 200 ms (bots send their lines in one burst).
 bool is_interactive(std::span<const Event> session);
+// The same rule over a session's command times, sorted.
+bool interactive_command_times(std::span<const std::int64_t> sorted_times);
 
 }  // namespace mitsu::intel

@@ -63,10 +63,12 @@ Result<VendorProfile> load_vendor_profile(const std::filesystem::path& file) {
           profile.url_paths.push_back(value);
         } else if (k == "firmware_strings") {
           profile.firmware_strings.push_back(value);
+        } else if (k == "exploit_rules") {
+          profile.exploit_rules.push_back(value);
         } else {
           return at(node, name, k,
                     "unknown key (known: vendor, products, model_numbers, default_credentials, "
-                    "url_paths, firmware_strings)");
+                    "url_paths, firmware_strings, exploit_rules)");
         }
       }
     }

@@ -21,6 +21,9 @@ struct VendorProfile {
   std::vector<std::pair<std::string, std::string>> default_credentials;  // user, password
   std::vector<std::string> url_paths;
   std::vector<std::string> firmware_strings;
+  // Exploit signatures (rules/exploits ids) written for these products: sessions that match
+  // them are counted as targeted at us (docs/intel.md).
+  std::vector<std::string> exploit_rules;
 };
 
 struct WatchlistHit {

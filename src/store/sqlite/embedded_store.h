@@ -8,6 +8,7 @@
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_database.h"
 #include "store/sqlite/sqlite_event_store.h"
+#include "store/sqlite/sqlite_rollups.h"
 
 namespace mitsu::store::sqlite {
 
@@ -15,10 +16,13 @@ struct EmbeddedStore {
   std::unique_ptr<SqliteDatabase> db;
   std::unique_ptr<SqliteEventStore> events;
   std::unique_ptr<SqliteCatalog> catalog;
+  std::unique_ptr<SqliteRollups> rollups;
 };
 
+// `profile` decides which sessions the rollups count as targeted at the operator's products.
 inline Result<EmbeddedStore> open_embedded_store(const std::filesystem::path& path,
-                                                 const SqliteOptions& options = {}) {
+                                                 const SqliteOptions& options = {},
+                                                 intel::TargetProfile profile = {}) {
   auto db = SqliteDatabase::open(path, options);
   if (!db) {
     return Error{db.error()};
@@ -31,7 +35,15 @@ inline Result<EmbeddedStore> open_embedded_store(const std::filesystem::path& pa
   if (!catalog) {
     return Error{catalog.error()};
   }
-  return EmbeddedStore{std::move(*db), std::move(*events), std::move(*catalog)};
+  auto rollups = SqliteRollups::open(**db, std::move(profile));
+  if (!rollups) {
+    return Error{rollups.error()};
+  }
+  SqliteRollups* counted = rollups->get();
+  (*catalog)->set_verdict_observer(
+      [counted](std::string_view sha256) { return counted->sample_analysed(sha256); });
+  return EmbeddedStore{std::move(*db), std::move(*events), std::move(*catalog),
+                       std::move(*rollups)};
 }
 
 }  // namespace mitsu::store::sqlite

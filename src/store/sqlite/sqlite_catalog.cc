@@ -484,7 +484,7 @@ Status SqliteCatalog::finish_job(const AnalysisJob& job, int analyzer_version,
         return s;
       }
     }
-    return {};
+    return verdict_observer_ ? verdict_observer_(job.sha256) : Status{};
   });
 }
 

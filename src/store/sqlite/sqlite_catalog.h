@@ -12,6 +12,10 @@ class SqliteCatalog : public Catalog {
   // Applies the "catalog" migrations.
   static Result<std::unique_ptr<SqliteCatalog>> open(SqliteDatabase& db);
 
+  // Called inside the transaction that writes a verdict (the rollups move the sample).
+  using VerdictObserver = std::function<Status(std::string_view sha256)>;
+  void set_verdict_observer(VerdictObserver observer) { verdict_observer_ = std::move(observer); }
+
   Status apply(std::span<const Event* const> fresh_events) override;
   Result<std::optional<SessionRecord>> session(std::string_view id) override;
   Result<std::vector<SessionRecord>> recent_sessions(std::size_t limit) override;
@@ -36,6 +40,7 @@ class SqliteCatalog : public Catalog {
                                                      std::optional<std::string_view> argument);
 
   SqliteDatabase& db_;
+  VerdictObserver verdict_observer_;
   Statement upsert_session_;
   Statement upsert_sensor_;
   Statement upsert_sample_;

@@ -35,11 +35,16 @@ CREATE TABLE rejected_events (
   raw         BLOB NOT NULL
 );
 )sql"},
+    // Enrichment at ingest (intel/geo): where the source address is.
+    Migration{2, R"sql(
+ALTER TABLE events ADD COLUMN country TEXT;
+ALTER TABLE events ADD COLUMN asn INTEGER;
+)sql"},
 };
 
 constexpr std::string_view kColumns =
     "id, ts_us, action, sensor, site, session_id, protocol, src_ip, src_port, dst_port, "
-    "device_type, body";
+    "device_type, body, country, asn";
 
 // Columns not kept in the table (vendor, model, outcome, file fields) live in the body; a query
 // result carries the body for them.
@@ -57,6 +62,8 @@ Event event_from_row(const Statement& row) {
   event.dst_port = row.column_is_null(9) ? -1 : static_cast<int>(row.column_int(9));
   event.device_type = row.column_text(10);
   event.body = row.column_text(11);
+  event.country = row.column_text(12);
+  event.asn = static_cast<std::uint32_t>(row.column_int(13));
   return event;
 }
 
@@ -68,8 +75,8 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::open(SqliteDatabase&
   }
   std::unique_ptr<SqliteEventStore> store(new SqliteEventStore(db));
   auto insert =
-      db.prepare(fmt::format("INSERT OR IGNORE INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                             "?7, ?8, ?9, ?10, ?11, ?12)",
+      db.prepare(fmt::format("INSERT OR IGNORE INTO events ({}) VALUES (?1, ?2, ?3, "
+                             "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                              kColumns));
   auto quarantine = db.prepare(
       "INSERT INTO rejected_events (received_us, code, reason, raw) VALUES (?1, ?2, ?3, ?4)");
@@ -95,7 +102,11 @@ Result<InsertOutcome> SqliteEventStore::insert(std::span<const Event> events) {
         .bind_optional(7, event.protocol)
         .bind_optional(8, event.src_ip)
         .bind_optional(11, event.device_type)
-        .bind(12, event.body);
+        .bind(12, event.body)
+        .bind_optional(13, event.country);
+    if (event.asn != 0) {
+      insert_.bind(14, std::int64_t{event.asn});
+    }
     if (event.src_port >= 0) {
       insert_.bind(9, std::int64_t{event.src_port});
     }

@@ -156,9 +156,10 @@ TEST_F(StoreTest, MigrationsAreVersionedAndReopenCleanly) {
   auto reopened = open_embedded_store(dir_ / "mitsu.db");
   ASSERT_TRUE(reopened.ok()) << reopened.error();
   EXPECT_EQ(*reopened->events->count(), 10u);
-  ASSERT_TRUE(
-      reopened->db->exec("UPDATE schema_migrations SET version = 99 WHERE "
-                         "component = 'events'"));
+  Status bumped = reopened->db->exec(
+      "UPDATE schema_migrations SET version = 99 WHERE component = 'events' AND version = "
+      "(SELECT max(version) FROM schema_migrations WHERE component = 'events')");
+  ASSERT_TRUE(bumped) << bumped.error();
   reopened = {Error{"closed"}};
   auto newer = open_embedded_store(dir_ / "mitsu.db");
   ASSERT_FALSE(newer.ok());
