@@ -1,0 +1,147 @@
+#include "intel/stats.h"
+
+#include <cmath>
+#include <numeric>
+
+namespace mitsu::intel {
+
+using store::Measure;
+using store::RollupFilter;
+using store::RollupQuery;
+using store::RollupRow;
+
+Result<std::vector<RollupRow>> Stats::top(Measure measure, const std::string& dimension,
+                                          DayRange range, const std::vector<RollupFilter>& filters,
+                                          std::size_t n) {
+  RollupQuery q;
+  q.measure = measure;
+  q.group_by = {dimension};
+  q.filters = filters;
+  if (measure != Measure::kDomains) {
+    q.from_day = range.from_day;
+    q.to_day = range.to_day;
+  }
+  q.limit = n;
+  return rollups_.query(q);
+}
+
+Result<std::vector<double>> Stats::series(Measure measure, DayRange range,
+                                          const std::vector<RollupFilter>& filters) {
+  RollupQuery q;
+  q.measure = measure;
+  q.group_by = {"day"};
+  q.filters = filters;
+  q.from_day = range.from_day;
+  q.to_day = range.to_day;
+  auto rows = rollups_.query(q);
+  if (!rows) {
+    return Error{rows.error()};
+  }
+  std::vector<double> out(range.days(), 0);
+  for (const RollupRow& row : *rows) {
+    auto day = store::parse_day(row.keys[0]);
+    out[static_cast<std::size_t>(*day - range.from_day)] = static_cast<double>(row.value);
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::vector<double>>> Stats::series_by(
+    Measure measure, const std::string& dimension, DayRange range,
+    const std::vector<RollupFilter>& filters, std::size_t n) {
+  auto leaders = top(measure, dimension, range, filters, n);
+  if (!leaders) {
+    return Error{leaders.error()};
+  }
+  RollupQuery q;
+  q.measure = measure;
+  q.group_by = {"day", dimension};
+  q.filters = filters;
+  q.from_day = range.from_day;
+  q.to_day = range.to_day;
+  auto rows = rollups_.query(q);
+  if (!rows) {
+    return Error{rows.error()};
+  }
+  std::map<std::string, std::vector<double>> out;
+  for (const RollupRow& leader : *leaders) {
+    out[leader.keys[0]].assign(range.days(), 0);
+  }
+  for (const RollupRow& row : *rows) {
+    auto day = store::parse_day(row.keys[0]);
+    auto it = out.find(row.keys[1]);
+    if (it == out.end()) {
+      it = out.try_emplace("other", range.days(), 0).first;
+    }
+    it->second[static_cast<std::size_t>(*day - range.from_day)] += static_cast<double>(row.value);
+  }
+  return out;
+}
+
+Result<std::optional<double>> Stats::unknown_share(DayRange range) {
+  auto rows = top(Measure::kSamples, "known", range, {}, 0);
+  if (!rows) {
+    return Error{rows.error()};
+  }
+  double known = 0, unknown = 0;
+  for (const RollupRow& row : *rows) {
+    if (row.keys[0] == "1") {
+      known += static_cast<double>(row.value);
+    } else if (row.keys[0] == "0") {
+      unknown += static_cast<double>(row.value);
+    }
+  }
+  if (known + unknown == 0) {
+    return std::optional<double>();
+  }
+  return std::optional<double>(unknown / (known + unknown));
+}
+
+Result<Correlation> Stats::attacks_vs_malware(DayRange range) {
+  auto sessions = series(Measure::kSessions, range, {});
+  auto samples = series(Measure::kSamples, range, {});
+  auto classes = top(Measure::kSessions, "class", range, {}, 0);
+  if (!sessions || !samples || !classes) {
+    return Error{!sessions ? sessions.error() : !samples ? samples.error() : classes.error()};
+  }
+  Correlation c;
+  c.sessions = std::accumulate(sessions->begin(), sessions->end(), 0.0);
+  c.samples = std::accumulate(samples->begin(), samples->end(), 0.0);
+  for (const RollupRow& row : *classes) {
+    if (c.sessions > 0 && row.keys[0] == "malware_delivery") {
+      c.delivery_share = static_cast<double>(row.value) / c.sessions;
+    }
+    if (c.sessions > 0 && row.keys[0] == "scan") {
+      c.scan_share = static_cast<double>(row.value) / c.sessions;
+    }
+  }
+  std::size_t n = sessions->size();
+  if (n > 1) {
+    double mx = c.sessions / static_cast<double>(n), my = c.samples / static_cast<double>(n);
+    double sxy = 0, sxx = 0, syy = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      double dx = (*sessions)[i] - mx, dy = (*samples)[i] - my;
+      sxy += dx * dy;
+      sxx += dx * dx;
+      syy += dy * dy;
+    }
+    c.pearson = sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0;
+  }
+  return c;
+}
+
+Result<std::optional<DayRange>> Stats::data_range() {
+  RollupQuery q;
+  q.measure = Measure::kSessions;
+  q.group_by = {"day"};
+  auto rows = rollups_.query(q);
+  if (!rows) {
+    return Error{rows.error()};
+  }
+  if (rows->empty()) {
+    return std::optional<DayRange>();
+  }
+  return std::optional<DayRange>(DayRange{*store::parse_day(rows->front().keys[0]),
+                                          *store::parse_day(rows->back().keys[0]) + 1});
+}
+
+}  // namespace mitsu::intel
