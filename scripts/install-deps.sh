@@ -16,6 +16,8 @@ packages=(
   libboost-dev libssh-dev libcurl4-openssl-dev libre2-dev
   # malware analysis
   libfuzzy-dev libtlsh-dev libmagic-dev libyara-dev
+  # threat intelligence: GeoIP (MMDB) reader; the browser the report tests drive
+  libmaxminddb-dev mmdb-bin chromium
   # cross compilers for the analysis test fixtures (tests/fixtures/samples)
   gcc-arm-linux-gnueabi libc6-dev-armel-cross gcc-mips-linux-gnu libc6-dev-mips-cross
   gcc-mipsel-linux-gnu libc6-dev-mipsel-cross
@@ -28,6 +30,10 @@ packages=(
   # the real device behind the recording relay (Samba), SMB clients, reading recordings back
   samba smbclient python3-impacket socat tcpdump
 )
+
+# npm installs the GeoIP data and the browser-test packages; a Node.js from elsewhere (with its
+# own npm) is fine, otherwise Debian's.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

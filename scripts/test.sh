@@ -6,6 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh || exit 1
+./scripts/install-geo.sh || exit 1
+./scripts/install-web.sh || exit 1
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
 

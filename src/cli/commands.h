@@ -53,6 +53,37 @@ int known_import_command(const Config& config, const KnownImportOptions& options
 
 int reanalyze_command(const Config& config);
 
+struct StatsOptions {
+  std::string what = "top";  // top, series, malware, domains, peaks
+  std::string by = "country";
+  std::string measure = "sessions";
+  std::string from, to;              // YYYY-MM-DD, inclusive; default: all stored data
+  std::vector<std::string> filters;  // DIMENSION=VALUE
+  bool targeted = false;
+  std::size_t top = 10;
+};
+int stats_command(const Config& config, const StatsOptions& options);
+
+struct ReportOptions {
+  std::string from, to;
+  std::string format = "html";  // html, json, csv
+  std::string output;           // file; empty or "-": standard output
+};
+int report_command(const Config& config, const ReportOptions& options);
+
+struct SimulateOptions {
+  std::string from = "2017-01-01";
+  int days = 365;
+  std::uint64_t seed = 1;
+  double sessions_per_day = 2000;
+  std::vector<std::string> peaks;  // DAY:PROTOCOL[:FACTOR]
+  bool no_disclosures = false;
+  bool spool_only = false;
+};
+int simulate_command(const Config& config, const SimulateOptions& options);
+
+int rollups_rebuild_command(const Config& config);
+
 int version_command();
 
 }  // namespace mitsu::cli

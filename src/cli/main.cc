@@ -102,6 +102,59 @@ int main(int argc, char** argv) {
   auto* reanalyze_cmd = app.add_subcommand(
       "reanalyze", "Queue every captured sample again (after a rules update) and analyse them");
 
+  StatsOptions stats;
+  auto* stats_cmd = app.add_subcommand(
+      "stats", "Statistics from the rollups: top, series, malware, domains, peaks");
+  stats_cmd->add_option("what", stats.what, "top (default), series, malware, domains or peaks")
+      ->check(CLI::IsMember({"top", "series", "malware", "domains", "peaks"}));
+  stats_cmd->add_option(
+      "--by", stats.by,
+      "Dimension: day country asn protocol port device_type site class interactive targeted "
+      "(sessions, events); rule (exploits); family arch known target (samples)");
+  stats_cmd->add_option("--measure", stats.measure,
+                        "sessions (default), events, exploits, samples or domains");
+  stats_cmd->add_option("--from", stats.from, "First day (YYYY-MM-DD, UTC); default: first stored");
+  stats_cmd->add_option("--to", stats.to, "Last day, inclusive; default: last stored");
+  stats_cmd->add_option("--filter", stats.filters, "DIMENSION=VALUE (repeatable)");
+  stats_cmd->add_flag("--targeted", stats.targeted,
+                      "Only sessions targeted at our products (vendor watchlist)");
+  stats_cmd->add_option("-n,--top", stats.top, "Rows (top) or series (series --by)")
+      ->check(CLI::Range(1, 100000));
+
+  ReportOptions report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Write a self-contained HTML report with charts (or JSON/CSV) for a date range");
+  report_cmd->add_option("--from", report.from, "First day (YYYY-MM-DD); default: first stored");
+  report_cmd->add_option("--to", report.to, "Last day, inclusive; default: last stored");
+  report_cmd->add_option("--format", report.format, "html (default), json or csv")
+      ->check(CLI::IsMember({"html", "json", "csv"}));
+  report_cmd->add_option("-o,--output", report.output, "File to write; default: standard output");
+
+  SimulateOptions simulate;
+  auto* simulate_cmd = app.add_subcommand(
+      "simulate",
+      "Generate realistic synthetic attack traffic into the spool and deliver it (for trying "
+      "Mitsu and for benchmarks)");
+  simulate_cmd->add_option("--from", simulate.from, "First simulated day (YYYY-MM-DD)");
+  simulate_cmd->add_option("--days", simulate.days, "Days to simulate")
+      ->check(CLI::Range(1, 36500));
+  simulate_cmd->add_option("--seed", simulate.seed, "Random seed (same seed, same traffic)");
+  simulate_cmd
+      ->add_option("--sessions-per-day", simulate.sessions_per_day,
+                   "Baseline sessions per day at the start (grows 30% a year)")
+      ->check(CLI::Range(1.0, 1e8));
+  simulate_cmd->add_option("--peak", simulate.peaks,
+                           "Inject a wave: YYYY-MM-DD:PROTOCOL[:FACTOR of the day's baseline]");
+  simulate_cmd->add_flag("--no-disclosures", simulate.no_disclosures,
+                         "No exploit bursts after the catalogued disclosures");
+  simulate_cmd->add_flag("--spool-only", simulate.spool_only,
+                         "Only write the spool; `mitsu run` delivers it later");
+
+  auto* rollups_cmd = app.add_subcommand("rollups", "Maintain the statistics rollups");
+  rollups_cmd->require_subcommand(1);
+  auto* rollups_rebuild_cmd = rollups_cmd->add_subcommand(
+      "rebuild", "Recompute every rollup from the stored events (after a watchlist change)");
+
   auto* version_cmd = app.add_subcommand("version", "Print versions of Mitsu and its formats");
 
   try {
@@ -150,6 +203,18 @@ int main(int argc, char** argv) {
   }
   if (reanalyze_cmd->parsed()) {
     return reanalyze_command(config);
+  }
+  if (stats_cmd->parsed()) {
+    return stats_command(config, stats);
+  }
+  if (report_cmd->parsed()) {
+    return report_command(config, report);
+  }
+  if (simulate_cmd->parsed()) {
+    return simulate_command(config, simulate);
+  }
+  if (rollups_rebuild_cmd->parsed()) {
+    return rollups_rebuild_command(config);
   }
   return events_command(config, events);
 }

@@ -54,10 +54,14 @@ Result<SeriesByKey> daily(store::RollupStore& rollups, store::Measure measure,
 
 }  // namespace
 
-std::vector<PeakDay> detect_peaks(const std::vector<double>& values, const PeakOptions& options) {
+std::vector<PeakDay> detect_peaks(const std::vector<double>& values, const PeakOptions& options,
+                                  std::size_t start) {
   std::vector<PeakDay> out;
-  for (std::size_t i = static_cast<std::size_t>(options.min_history); i < values.size(); ++i) {
-    std::size_t begin = i > static_cast<std::size_t>(options.window) ? i - options.window : 0;
+  for (std::size_t i = start + static_cast<std::size_t>(options.min_history); i < values.size();
+       ++i) {
+    std::size_t begin = std::max(start, i > static_cast<std::size_t>(options.window)
+                                            ? i - static_cast<std::size_t>(options.window)
+                                            : std::size_t{0});
     std::vector<double> history(values.begin() + static_cast<std::ptrdiff_t>(begin),
                                 values.begin() + static_cast<std::ptrdiff_t>(i));
     double base = median(history);
@@ -83,6 +87,17 @@ Result<std::vector<Peak>> find_peaks(store::RollupStore& rollups, std::int64_t f
                                      const PeakOptions& options) {
   std::int64_t history_from = from_day - options.window;
   std::vector<Peak> peaks;
+  // History starts when collection started: the first day anything was counted.
+  auto totals = daily(rollups, store::Measure::kSessions, "", {}, history_from, to_day);
+  if (!totals) {
+    return Error{totals.error()};
+  }
+  std::size_t start = 0;
+  if (auto it = totals->find("total"); it != totals->end()) {
+    while (start < it->second.size() && it->second[start] == 0) {
+      ++start;
+    }
+  }
   const std::vector<std::string> series_dims{"", "protocol", "port", "country", "device_type"};
   for (const std::string& dim : series_dims) {
     auto by_key = daily(rollups, store::Measure::kSessions, dim, {}, history_from, to_day);
@@ -90,7 +105,7 @@ Result<std::vector<Peak>> find_peaks(store::RollupStore& rollups, std::int64_t f
       return Error{by_key.error()};
     }
     for (const auto& [key, values] : *by_key) {
-      std::vector<PeakDay> days = detect_peaks(values, options);
+      std::vector<PeakDay> days = detect_peaks(values, options, start);
       // A run of consecutive peak days is one peak, at its highest score.
       for (std::size_t i = 0; i < days.size();) {
         std::size_t j = i;

@@ -28,7 +28,9 @@ struct PeakDay {
   double baseline = 0;
   double score = 0;
 };
-std::vector<PeakDay> detect_peaks(const std::vector<double>& values, const PeakOptions& options);
+// Days before `start` are not history (nothing was collected yet) and are never judged.
+std::vector<PeakDay> detect_peaks(const std::vector<double>& values, const PeakOptions& options,
+                                  std::size_t start = 0);
 
 struct Driver {
   std::string dimension;  // protocol, port, rule, asn, country

@@ -115,13 +115,20 @@ struct Cube {
 // query needs. The first cube of a family is its full key.
 const std::vector<Cube>& cubes() {
   static const std::vector<Cube> all{
-      {"rollup_session_proto",
-       Family::kSession,
-       {"day", "protocol", "port", "device_type", "site", "class", "interactive", "targeted"}},
+      // Narrow cubes answer the dashboard's one-dimension queries from few rows.
+      {"rollup_session_day", Family::kSession, {"day", "class", "interactive", "targeted"}},
+      {"rollup_session_protocol", Family::kSession, {"day", "protocol", "class", "targeted"}},
+      {"rollup_session_port", Family::kSession, {"day", "port", "protocol"}},
+      {"rollup_session_device", Family::kSession, {"day", "device_type", "site", "class"}},
+      {"rollup_session_country1", Family::kSession, {"day", "country"}},
+      {"rollup_session_asn1", Family::kSession, {"day", "asn"}},
       {"rollup_session_country",
        Family::kSession,
        {"day", "country", "protocol", "class", "targeted"}},
       {"rollup_session_asn", Family::kSession, {"day", "asn", "protocol", "class", "targeted"}},
+      {"rollup_session_proto",
+       Family::kSession,
+       {"day", "protocol", "port", "device_type", "site", "class", "interactive", "targeted"}},
       {"rollup_session_full", Family::kSession, {kSessionDims.begin(), kSessionDims.end()}},
       {"rollup_exploit_rule", Family::kExploit, {"day", "rule", "protocol", "port", "targeted"}},
       {"rollup_exploit_full", Family::kExploit, {kExploitDims.begin(), kExploitDims.end()}},

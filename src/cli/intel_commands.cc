@@ -1,0 +1,441 @@
+// `mitsu stats`, `mitsu report`, `mitsu simulate` and `mitsu rollups rebuild` (docs/intel.md).
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/platform.h"
+#include "core/clock.h"
+#include "intel/peaks.h"
+#include "intel/report/report.h"
+#include "intel/simulate/traffic_generator.h"
+#include "intel/stats.h"
+
+namespace mitsu::cli {
+namespace {
+
+// --from / --to (inclusive) into a day range; the data's own range fills what is not given.
+Result<intel::DayRange> day_range(intel::Stats& stats, const std::string& from,
+                                  const std::string& to) {
+  auto data = stats.data_range();
+  if (!data) {
+    return Error{data.error()};
+  }
+  intel::DayRange range = data->value_or(intel::DayRange{0, 0});
+  if (!from.empty()) {
+    auto day = store::parse_day(from);
+    if (!day) {
+      return Error{fmt::format("--from '{}' is not a date (YYYY-MM-DD)", from)};
+    }
+    range.from_day = *day;
+  }
+  if (!to.empty()) {
+    auto day = store::parse_day(to);
+    if (!day) {
+      return Error{fmt::format("--to '{}' is not a date (YYYY-MM-DD)", to)};
+    }
+    range.to_day = *day + 1;
+  }
+  if (range.to_day <= range.from_day) {
+    return Error{data->has_value() ? "the date range is empty"
+                                   : "nothing is stored yet (try `mitsu simulate`)"};
+  }
+  return range;
+}
+
+Result<std::vector<store::RollupFilter>> parse_filters(const std::vector<std::string>& specs) {
+  std::vector<store::RollupFilter> out;
+  for (const std::string& spec : specs) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Error{fmt::format("--filter '{}' is not DIMENSION=VALUE", spec)};
+    }
+    out.push_back({spec.substr(0, eq), spec.substr(eq + 1)});
+  }
+  return out;
+}
+
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width(header.size(), 0);
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    width[i] = header[i].size();
+  }
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      out += fmt::format("{:<{}}  ", cells[i], width[i]);
+    }
+    while (!out.empty() && out.back() == ' ') {
+      out.pop_back();
+    }
+    std::puts(out.c_str());
+  };
+  line(header);
+  for (const auto& row : rows) {
+    line(row);
+  }
+}
+
+std::string percent(double part, double whole) {
+  return whole > 0 ? fmt::format("{:.1f}%", 100 * part / whole) : "-";
+}
+
+Result<std::vector<intel::CveEntry>> catalog() {
+  return intel::load_cve_catalog(MITSU_DEFAULT_CVE_CATALOG);
+}
+
+}  // namespace
+
+int stats_command(const Config& config, const StatsOptions& options) {
+  auto platform = Platform::open(config, false);
+  if (!platform) {
+    spdlog::error("{}", platform.error());
+    return kExitFailure;
+  }
+  store::RollupStore& rollups = *(*platform)->store.rollups;
+  intel::Stats stats(rollups);
+  auto range = day_range(stats, options.from, options.to);
+  auto filters = parse_filters(options.filters);
+  if (!range || !filters) {
+    spdlog::error("{}", !range ? range.error() : filters.error());
+    return kExitUsage;
+  }
+  if (options.targeted) {
+    filters->push_back({"targeted", "1"});
+  }
+  auto measure = store::parse_measure(options.measure);
+  if (!measure) {
+    spdlog::error("--measure must be sessions, events, exploits, samples or domains");
+    return kExitUsage;
+  }
+  const std::string& what = options.what;
+  if (what == "top") {
+    auto rows = stats.top(*measure, options.by, *range, *filters, options.top);
+    if (!rows) {
+      spdlog::error("{}", rows.error());
+      return kExitUsage;
+    }
+    double total = 0;
+    for (const auto& r : *rows) {
+      total += static_cast<double>(r.value);
+    }
+    std::vector<std::vector<std::string>> table;
+    for (const auto& r : *rows) {
+      table.push_back({r.keys[0].empty() ? "(unknown)" : r.keys[0], std::to_string(r.value),
+                       percent(static_cast<double>(r.value), total)});
+    }
+    print_table({options.by, std::string(store::to_string(*measure)), "share of shown"}, table);
+    return kExitOk;
+  }
+  if (what == "series") {
+    std::vector<std::vector<std::string>> table;
+    if (options.by.empty() || options.by == "day") {
+      auto values = stats.series(*measure, *range, *filters);
+      if (!values) {
+        spdlog::error("{}", values.error());
+        return kExitUsage;
+      }
+      for (std::size_t i = 0; i < values->size(); ++i) {
+        table.push_back({store::format_day(range->from_day + static_cast<std::int64_t>(i)),
+                         fmt::format("{:.0f}", (*values)[i])});
+      }
+      print_table({"day", std::string(store::to_string(*measure))}, table);
+      return kExitOk;
+    }
+    auto by = stats.series_by(*measure, options.by, *range, *filters, options.top);
+    if (!by) {
+      spdlog::error("{}", by.error());
+      return kExitUsage;
+    }
+    std::vector<std::string> header{"day"};
+    for (const auto& [key, values] : *by) {
+      header.push_back(key.empty() ? "(unknown)" : key);
+    }
+    for (std::size_t i = 0; i < range->days(); ++i) {
+      std::vector<std::string> row{
+          store::format_day(range->from_day + static_cast<std::int64_t>(i))};
+      for (const auto& [key, values] : *by) {
+        row.push_back(fmt::format("{:.0f}", values[i]));
+      }
+      table.push_back(std::move(row));
+    }
+    print_table(header, table);
+    return kExitOk;
+  }
+  if (what == "malware") {
+    auto unknown = stats.unknown_share(*range);
+    auto correlation = stats.attacks_vs_malware(*range);
+    if (!unknown || !correlation) {
+      spdlog::error("{}", !unknown ? unknown.error() : correlation.error());
+      return kExitFailure;
+    }
+    fmt::print("samples collected: {:.0f}\n", correlation->samples);
+    fmt::print("never seen before: {}\n", unknown->has_value()
+                                              ? fmt::format("{:.1f}%", 100 * **unknown)
+                                              : std::string("- (nothing analysed yet)"));
+    fmt::print(
+        "attacks vs malware: {:.0f} sessions, {:.0f} samples, daily Pearson r = {:.2f}; scans "
+        "{:.1f}% and malware delivery {:.1f}% of sessions\n",
+        correlation->sessions, correlation->samples, correlation->pearson,
+        100 * correlation->scan_share, 100 * correlation->delivery_share);
+    for (const char* dim : {"arch", "target", "family"}) {
+      auto rows = stats.top(store::Measure::kSamples, dim, *range, *filters, options.top);
+      if (!rows) {
+        spdlog::error("{}", rows.error());
+        return kExitFailure;
+      }
+      double total = 0;
+      for (const auto& r : *rows) {
+        total += static_cast<double>(r.value);
+      }
+      std::vector<std::vector<std::string>> table;
+      for (const auto& r : *rows) {
+        table.push_back({r.keys[0].empty() ? "(not analysed)" : r.keys[0], std::to_string(r.value),
+                         percent(static_cast<double>(r.value), total)});
+      }
+      std::puts("");
+      print_table({dim, "samples", "share"}, table);
+    }
+    return kExitOk;
+  }
+  if (what == "domains") {
+    auto rows = stats.top(store::Measure::kDomains, "domain", *range, *filters, options.top);
+    if (!rows) {
+      spdlog::error("{}", rows.error());
+      return kExitUsage;
+    }
+    std::vector<std::vector<std::string>> table;
+    for (const auto& r : *rows) {
+      table.push_back({r.keys[0], std::to_string(r.value)});
+    }
+    print_table({"domain", "samples"}, table);
+    return kExitOk;
+  }
+  if (what == "peaks") {
+    auto cves = catalog();
+    if (!cves) {
+      spdlog::error("{}", cves.error());
+      return kExitFailure;
+    }
+    auto peaks = intel::find_peaks(rollups, range->from_day, range->to_day, *cves);
+    if (!peaks) {
+      spdlog::error("{}", peaks.error());
+      return kExitFailure;
+    }
+    std::vector<std::vector<std::string>> table;
+    for (const intel::Peak& p : *peaks) {
+      std::string drivers, disclosures;
+      for (const intel::Driver& d : p.drivers) {
+        drivers += fmt::format("{}{}={} {:.0f}%", drivers.empty() ? "" : ", ", d.dimension, d.value,
+                               100 * d.share);
+      }
+      for (const intel::CveEntry& e : p.disclosures) {
+        disclosures += fmt::format("{}{} ({})", disclosures.empty() ? "" : ", ", e.id,
+                                   store::format_day(e.published_day));
+      }
+      table.push_back({store::format_day(p.day), p.series, fmt::format("{:.0f}", p.value),
+                       fmt::format("{:.0f}", p.baseline), fmt::format("{:.1f}", p.score), drivers,
+                       disclosures.empty() ? "-" : disclosures});
+    }
+    print_table({"day", "series", "sessions", "baseline", "score", "drivers", "disclosures"},
+                table);
+    return kExitOk;
+  }
+  spdlog::error("unknown statistic '{}'", what);
+  return kExitUsage;
+}
+
+int report_command(const Config& config, const ReportOptions& options) {
+  auto platform = Platform::open(config, false);
+  if (!platform) {
+    spdlog::error("{}", platform.error());
+    return kExitFailure;
+  }
+  store::RollupStore& rollups = *(*platform)->store.rollups;
+  intel::Stats stats(rollups);
+  auto range = day_range(stats, options.from, options.to);
+  if (!range) {
+    spdlog::error("{}", range.error());
+    return kExitUsage;
+  }
+  auto cves = catalog();
+  if (!cves) {
+    spdlog::error("{}", cves.error());
+    return kExitFailure;
+  }
+  auto report = intel::collect_report(rollups, *range, *cves);
+  if (!report) {
+    spdlog::error("{}", report.error());
+    return kExitFailure;
+  }
+  std::string text = options.format == "json"  ? report->dump(2) + "\n"
+                     : options.format == "csv" ? intel::render_csv(*report)
+                                               : intel::render_html(*report);
+  if (options.output.empty() || options.output == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return kExitOk;
+  }
+  std::ofstream out(options.output, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out.flush()) {
+    spdlog::error("cannot write {}", options.output);
+    return kExitFailure;
+  }
+  spdlog::info("wrote {} ({} bytes, {} – {})", options.output, text.size(),
+               store::format_day(range->from_day), store::format_day(range->to_day - 1));
+  return kExitOk;
+}
+
+int simulate_command(const Config& config, const SimulateOptions& options) {
+  intel::SimulationOptions sim;
+  auto first = store::parse_day(options.from);
+  if (!first) {
+    spdlog::error("--from '{}' is not a date (YYYY-MM-DD)", options.from);
+    return kExitUsage;
+  }
+  sim.first_day = *first;
+  sim.days = options.days;
+  sim.seed = options.seed;
+  sim.sessions_per_day = options.sessions_per_day;
+  sim.disclosure_bursts = !options.no_disclosures;
+  for (const std::string& spec : options.peaks) {
+    // DAY:PROTOCOL[:FACTOR]
+    auto colon = spec.find(':');
+    auto day = store::parse_day(spec.substr(0, colon));
+    if (colon == std::string::npos || !day) {
+      spdlog::error("--peak '{}' is not YYYY-MM-DD:PROTOCOL[:FACTOR]", spec);
+      return kExitUsage;
+    }
+    std::string rest = spec.substr(colon + 1);
+    auto colon2 = rest.find(':');
+    double factor = 1.0;
+    if (colon2 != std::string::npos) {
+      try {
+        factor = std::stod(rest.substr(colon2 + 1));
+      } catch (...) {
+        spdlog::error("--peak '{}': the factor is not a number", spec);
+        return kExitUsage;
+      }
+      rest = rest.substr(0, colon2);
+    }
+    sim.peaks.push_back({*day, rest, factor});
+  }
+  auto cves = catalog();
+  if (!cves) {
+    spdlog::error("{}", cves.error());
+    return kExitFailure;
+  }
+  sim.catalog = *cves;
+  auto platform = Platform::open(config, true);
+  if (!platform) {
+    spdlog::error("{}", platform.error());
+    return kExitFailure;
+  }
+  Platform& p = **platform;
+  intel::GeoResolver no_geo;
+  intel::TrafficGenerator generator(sim, p.geo->empty() ? no_geo : *p.geo);
+  std::vector<std::string> batch;
+  Status failed;
+  auto started = std::chrono::steady_clock::now();
+  generator.run([&](std::string&& line) {
+    if (!failed) {
+      return;
+    }
+    batch.push_back(std::move(line));
+    if (batch.size() == 10000) {
+      failed = p.spool->append_batch(std::span<const std::string>(batch));
+      batch.clear();
+    }
+  });
+  if (failed) {
+    failed = p.spool->append_batch(std::span<const std::string>(batch));
+  }
+  if (!failed) {
+    spdlog::error("spool: {}", failed.error());
+    return kExitFailure;
+  }
+  const intel::GroundTruth& truth = generator.truth();
+  spdlog::info("simulated {} sessions, {} events, {} samples over {} days into the spool",
+               truth.sessions, truth.events, generator.samples().size(), sim.days);
+  if (options.spool_only) {
+    return kExitOk;
+  }
+  auto delivered = p.collector->drain();
+  if (!delivered) {
+    spdlog::error("collector: {}", delivered.error());
+    return kExitFailure;
+  }
+  // The samples do not exist as files: their verdicts are simulated too, marked as such.
+  std::map<std::string, const intel::SimulatedSample*> by_sha;
+  for (const auto& s : generator.samples()) {
+    by_sha[s.sha256] = &s;
+  }
+  std::size_t verdicts = 0;
+  while (true) {
+    auto job = p.store.catalog->take_job(now_unix_us(), 60'000'000);
+    if (!job) {
+      spdlog::error("catalog: {}", job.error());
+      return kExitFailure;
+    }
+    if (!job->has_value()) {
+      break;
+    }
+    auto it = by_sha.find((*job)->sha256);
+    if (it == by_sha.end()) {
+      // A real sample queued before: leave it to the analysis worker.
+      (void)p.store.catalog->fail_job(**job, "not simulated; requeue with `mitsu reanalyze`");
+      continue;
+    }
+    const intel::SimulatedSample& s = *it->second;
+    nlohmann::json verdict = {{"analyzer", {{"name", "simulate"}, {"version", 0}}},
+                              {"family", {{"name", s.family}}},
+                              {"elf", {{"arch", s.arch}}},
+                              {"target", {{"class", s.target}}},
+                              {"known", {{"known", s.known}, {"source", "simulate"}}},
+                              {"iocs", {{"domains", s.domains}}}};
+    store::KnownCheck known{s.known, s.known ? "simulate" : "", now_unix_us(), "simulated"};
+    if (Status st = p.store.catalog->finish_job(**job, 0, verdict.dump(), known); !st) {
+      spdlog::error("catalog: {}", st.error());
+      return kExitFailure;
+    }
+    ++verdicts;
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info(
+      "stored {} events and {} simulated verdicts in {:.1f} s ({:.0f} events/s); try "
+      "`mitsu stats top country` or `mitsu report -o report.html`",
+      *delivered, verdicts, seconds, static_cast<double>(*delivered) / seconds);
+  return kExitOk;
+}
+
+int rollups_rebuild_command(const Config& config) {
+  auto platform = Platform::open(config, false);
+  if (!platform) {
+    spdlog::error("{}", platform.error());
+    return kExitFailure;
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto stats = (*platform)->store.rollups->rebuild();
+  if (!stats) {
+    spdlog::error("{}", stats.error());
+    return kExitFailure;
+  }
+  fmt::print("rebuilt rollups from {} events: {} sessions, {} samples in {:.1f} s\n", stats->events,
+             stats->sessions, stats->samples,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return kExitOk;
+}
+
+}  // namespace mitsu::cli
