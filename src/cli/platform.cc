@@ -26,6 +26,13 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
   if (!with_spool) {
     return platform;
   }
+  // GeoIP data loads (about a second for the ASN tables) before the spool is locked, so a
+  // process holding the spool is already able to handle signals.
+  auto geo = load_geo(config);
+  if (!geo) {
+    return Error{geo.error()};
+  }
+  platform->geo = std::move(*geo);
   auto spool = spool::Spool::open(config.spool);
   if (!spool) {
     return Error{spool.error()};
@@ -42,11 +49,6 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
   if (Status status = platform->open_artifacts(); !status) {
     return Error{status.error()};
   }
-  auto geo = load_geo(config);
-  if (!geo) {
-    return Error{geo.error()};
-  }
-  platform->geo = std::move(*geo);
   platform->collector = std::make_unique<collector::Collector>(
       *platform->spool, *platform->store.events, *platform->store.catalog, *platform->store.db,
       config.collector);

@@ -37,6 +37,12 @@ int drain_and_report(collector::Collector& collector) {
 }  // namespace
 
 int run_command(const Config& config, const RunOptions& options) {
+  // From the start: a stop requested while the platform is still opening is honoured once it
+  // runs (it then delivers the spool and exits cleanly).
+  if (!options.once) {
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+  }
   auto platform = Platform::open(config, /*with_spool=*/true);
   if (!platform) {
     spdlog::error("{}", platform.error());
@@ -73,9 +79,6 @@ int run_command(const Config& config, const RunOptions& options) {
     spdlog::info("analysis: {} samples analysed, {} failed", analysed->analysed, analysed->failed);
     return delivered;
   }
-
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
 
   // The honeypot: personas listening, every event to the spool, payloads to the artifact store.
   SpoolEventSink sink(*p.spool);

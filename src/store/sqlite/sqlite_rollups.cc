@@ -99,8 +99,21 @@ namespace {
 
 // Which dimensions are stored as integers (the rest are text; unknown text is '').
 bool integer_dimension(std::string_view dim) {
-  return dim == "day" || dim == "asn" || dim == "port" || dim == "interactive" ||
+  return dim == "day" || dim == "month" || dim == "asn" || dim == "port" || dim == "interactive" ||
          dim == "targeted" || dim == "known";
+}
+
+// Months count from 1970-01 (0), like days from 1970-01-01.
+std::int64_t month_of(std::int64_t day) {
+  std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
+  return (static_cast<int>(ymd.year()) - 1970) * 12 + static_cast<unsigned>(ymd.month()) - 1;
+}
+
+std::int64_t month_start(std::int64_t month) {
+  std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(1970 + month / 12)},
+                                  std::chrono::month{static_cast<unsigned>(month % 12 + 1)},
+                                  std::chrono::day{1}};
+  return std::chrono::sys_days{ymd}.time_since_epoch().count();
 }
 
 enum class Family { kSession, kExploit, kSample, kDomain };
@@ -109,6 +122,8 @@ struct Cube {
   std::string_view table;
   Family family;
   std::vector<std::string_view> dims;
+  // A secondary index for queries that filter on leading dimensions (one country's series).
+  std::vector<std::string_view> index = {};
 };
 
 // Smallest first within a family: the planner takes the first cube that has every dimension a
@@ -124,14 +139,27 @@ const std::vector<Cube>& cubes() {
       {"rollup_session_asn1", Family::kSession, {"day", "asn"}},
       {"rollup_session_country",
        Family::kSession,
-       {"day", "country", "protocol", "class", "targeted"}},
-      {"rollup_session_asn", Family::kSession, {"day", "asn", "protocol", "class", "targeted"}},
+       {"day", "country", "protocol", "class", "targeted"},
+       {"country", "protocol", "day"}},
+      {"rollup_session_asn",
+       Family::kSession,
+       {"day", "asn", "protocol", "class", "targeted"},
+       {"asn", "protocol", "day"}},
       {"rollup_session_proto",
        Family::kSession,
        {"day", "protocol", "port", "device_type", "site", "class", "interactive", "targeted"}},
       {"rollup_session_full", Family::kSession, {kSessionDims.begin(), kSessionDims.end()}},
+      // Monthly cubes: top-N over long ranges read months, not days.
+      {"rollup_session_country_month", Family::kSession, {"month", "country"}},
+      {"rollup_session_asn_month", Family::kSession, {"month", "asn"}},
+      {"rollup_session_port_month", Family::kSession, {"month", "port", "protocol"}},
+      {"rollup_session_device_month", Family::kSession, {"month", "device_type", "site", "class"}},
+      {"rollup_session_geo_month",
+       Family::kSession,
+       {"month", "country", "asn", "protocol", "class", "targeted"}},
       {"rollup_exploit_rule", Family::kExploit, {"day", "rule", "protocol", "port", "targeted"}},
       {"rollup_exploit_full", Family::kExploit, {kExploitDims.begin(), kExploitDims.end()}},
+      {"rollup_exploit_month", Family::kExploit, {"month", "rule", "protocol", "port", "targeted"}},
       {"rollup_sample", Family::kSample, {kSampleDims.begin(), kSampleDims.end()}},
       {"rollup_domain", Family::kDomain, {kDomainDims.begin(), kDomainDims.end()}},
   };
@@ -209,6 +237,10 @@ CREATE TABLE intel_samples (
     }
     sql += fmt::format("CREATE TABLE {} ({}, PRIMARY KEY ({})) WITHOUT ROWID;\n", cube.table,
                        fmt::join(columns, ", "), fmt::join(cube.dims, ", "));
+    if (!cube.index.empty()) {
+      sql += fmt::format("CREATE INDEX {0}_by_{1} ON {0} ({2});\n", cube.table, cube.index.front(),
+                         fmt::join(cube.index, ", "));
+    }
   }
   return sql;
 }
@@ -270,8 +302,11 @@ struct SqliteRollups::Impl {
 
   explicit Impl(SqliteDatabase& d, intel::TargetProfile p) : db(d), profile(std::move(p)) {}
 
-  void add(Family family, const std::map<std::string_view, std::string>& values,
+  void add(Family family, std::map<std::string_view, std::string> values,
            std::array<std::int64_t, 2> amounts) {
+    if (auto day = values.find("day"); day != values.end()) {
+      values["month"] = std::to_string(month_of(std::stoll(day->second)));
+    }
     for (std::size_t c = 0; c < cubes().size(); ++c) {
       const Cube& cube = cubes()[c];
       if (cube.family != family) {
@@ -733,6 +768,18 @@ Result<RebuildStats> SqliteRollups::rebuild() {
   return stats;
 }
 
+namespace {
+
+// One SQL query over one cube: rows summed by the group keys, over [from, to) of its time column
+// (day or month).
+struct CubeRead {
+  const Cube* cube = nullptr;
+  std::string_view time_column = "day";
+  std::optional<std::int64_t> from, to;
+};
+
+}  // namespace
+
 Result<std::vector<RollupRow>> SqliteRollups::query(const RollupQuery& query) {
   Family family = family_of(query.measure);
   auto allowed = dimensions_of(query.measure);
@@ -755,96 +802,149 @@ Result<std::vector<RollupRow>> SqliteRollups::query(const RollupQuery& query) {
       return Error{s.error()};
     }
   }
-  if ((query.from_day || query.to_day) && family != Family::kDomain) {
-    needed.insert("day");
-  }
-  const Cube* chosen = nullptr;
-  for (const Cube& cube : cubes()) {
-    if (cube.family == family && std::all_of(needed.begin(), needed.end(), [&](std::string_view d) {
-          return std::find(cube.dims.begin(), cube.dims.end(), d) != cube.dims.end();
-        })) {
-      chosen = &cube;
-      break;
+  bool ranged = (query.from_day || query.to_day) && family != Family::kDomain;
+  bool by_day = needed.contains("day");
+  auto smallest = [&](std::string_view time_column) -> const Cube* {
+    for (const Cube& cube : cubes()) {
+      if (cube.family != family) {
+        continue;
+      }
+      bool has_time =
+          ranged ? std::find(cube.dims.begin(), cube.dims.end(), time_column) != cube.dims.end()
+                 : true;
+      bool has_all = std::all_of(needed.begin(), needed.end(), [&](std::string_view d) {
+        return std::find(cube.dims.begin(), cube.dims.end(), d) != cube.dims.end();
+      });
+      if (has_time && has_all) {
+        return &cube;
+      }
     }
-  }
-  if (chosen == nullptr) {
+    return nullptr;
+  };
+  const Cube* daily = smallest("day");
+  if (daily == nullptr) {
     return Error{"no rollup has those dimensions together"};
   }
+  // Long ranges not grouped by day read whole months from monthly cubes and only the ragged
+  // ends from daily ones.
+  std::vector<CubeRead> reads;
+  const Cube* monthly = !by_day && ranged ? smallest("month") : nullptr;
+  if (monthly != nullptr && query.from_day && query.to_day) {
+    std::int64_t first_month = month_of(*query.from_day);
+    if (month_start(first_month) < *query.from_day) {
+      ++first_month;
+    }
+    std::int64_t end_month = month_of(*query.to_day);  // months before it are whole
+    if (first_month < end_month) {
+      reads.push_back({daily, "day", query.from_day, month_start(first_month)});
+      reads.push_back({monthly, "month", first_month, end_month});
+      reads.push_back({daily, "day", month_start(end_month), query.to_day});
+    }
+  }
+  if (reads.empty()) {
+    reads.push_back({daily, "day", query.from_day, query.to_day});
+  }
+
   std::string_view column = query.measure == Measure::kSessions ? "sessions"
                             : query.measure == Measure::kEvents ? "events"
                             : family == Family::kExploit        ? "events"
                                                                 : "samples";
-  std::vector<std::string> groups, conditions;
-  std::vector<std::variant<std::int64_t, std::string>> params;
+  std::vector<std::string> groups;
   for (const std::string& dim : query.group_by) {
     groups.push_back(column_name(dim));
   }
+  std::vector<std::variant<std::int64_t, std::string>> filter_params;
+  std::vector<std::string> filter_conditions;
   for (const RollupFilter& f : query.filters) {
     if (f.dimension == "day") {
       auto day = parse_day(f.value);
       if (!day) {
         return Error{fmt::format("day '{}' is not YYYY-MM-DD", f.value)};
       }
-      params.emplace_back(*day);
+      filter_params.emplace_back(*day);
     } else if (integer_dimension(f.dimension)) {
       std::int64_t v = 0;
       auto [p, ec] = std::from_chars(f.value.data(), f.value.data() + f.value.size(), v);
       if (ec != std::errc() || p != f.value.data() + f.value.size()) {
         return Error{fmt::format("{} must be a number, not '{}'", f.dimension, f.value)};
       }
-      params.emplace_back(v);
+      filter_params.emplace_back(v);
     } else {
-      params.emplace_back(f.value);
+      filter_params.emplace_back(f.value);
     }
-    conditions.push_back(fmt::format("{} = ?{}", column_name(f.dimension), params.size()));
-  }
-  if (query.from_day && family != Family::kDomain) {
-    params.emplace_back(*query.from_day);
-    conditions.push_back(fmt::format("day >= ?{}", params.size()));
-  }
-  if (query.to_day && family != Family::kDomain) {
-    params.emplace_back(*query.to_day);
-    conditions.push_back(fmt::format("day < ?{}", params.size()));
-  }
-  std::string sql = fmt::format("SELECT {}{}sum({}) FROM {}", fmt::join(groups, ", "),
-                                groups.empty() ? "" : ", ", column, chosen->table);
-  if (!conditions.empty()) {
-    sql += fmt::format(" WHERE {}", fmt::join(conditions, " AND "));
-  }
-  if (!groups.empty()) {
-    sql += fmt::format(" GROUP BY {}", fmt::join(groups, ", "));
-  }
-  if (query.limit > 0) {
-    sql += fmt::format(" ORDER BY {} DESC{}{} LIMIT {}", groups.size() + 1,
-                       groups.empty() ? "" : ", ", fmt::join(groups, ", "), query.limit);
-  } else if (!groups.empty()) {
-    sql += fmt::format(" ORDER BY {}", fmt::join(groups, ", "));
+    filter_conditions.push_back(
+        fmt::format("{} = ?{}", column_name(f.dimension), filter_params.size()));
   }
 
-  std::lock_guard lock(impl_->db.mutex());
-  auto statement = impl_->db.prepare(sql);
-  if (!statement) {
-    return Error{statement.error()};
-  }
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    std::visit([&](const auto& v) { statement->bind(static_cast<int>(i + 1), v); }, params[i]);
-  }
+  bool merge = reads.size() > 1;
+  std::map<std::vector<std::string>, std::int64_t> merged;
   std::vector<RollupRow> rows;
-  Status status = statement->each_row([&](const Statement& r) {
-    if (r.column_is_null(static_cast<int>(groups.size()))) {
-      return;  // sum over no rows
+  std::lock_guard lock(impl_->db.mutex());
+  for (const CubeRead& read : reads) {
+    if (read.from && read.to && *read.from >= *read.to) {
+      continue;
     }
-    RollupRow row;
-    for (std::size_t i = 0; i < query.group_by.size(); ++i) {
-      const std::string& dim = query.group_by[i];
-      row.keys.push_back(dim == "day" ? format_day(r.column_int(static_cast<int>(i)))
-                                      : std::string(r.column_text(static_cast<int>(i))));
+    auto params = filter_params;
+    auto conditions = filter_conditions;
+    if (ranged && read.from) {
+      params.emplace_back(*read.from);
+      conditions.push_back(fmt::format("{} >= ?{}", read.time_column, params.size()));
     }
-    row.value = r.column_int(static_cast<int>(groups.size()));
-    rows.push_back(std::move(row));
-  });
-  if (!status) {
-    return Error{status.error()};
+    if (ranged && read.to) {
+      params.emplace_back(*read.to);
+      conditions.push_back(fmt::format("{} < ?{}", read.time_column, params.size()));
+    }
+    std::string sql = fmt::format("SELECT {}{}sum({}) FROM {}", fmt::join(groups, ", "),
+                                  groups.empty() ? "" : ", ", column, read.cube->table);
+    if (!conditions.empty()) {
+      sql += fmt::format(" WHERE {}", fmt::join(conditions, " AND "));
+    }
+    if (!groups.empty()) {
+      sql += fmt::format(" GROUP BY {}", fmt::join(groups, ", "));
+    }
+    if (!merge && query.limit > 0) {
+      sql += fmt::format(" ORDER BY {} DESC{}{} LIMIT {}", groups.size() + 1,
+                         groups.empty() ? "" : ", ", fmt::join(groups, ", "), query.limit);
+    } else if (!merge && !groups.empty()) {
+      sql += fmt::format(" ORDER BY {}", fmt::join(groups, ", "));
+    }
+    auto statement = impl_->db.prepare(sql);
+    if (!statement) {
+      return Error{statement.error()};
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      std::visit([&](const auto& v) { statement->bind(static_cast<int>(i + 1), v); }, params[i]);
+    }
+    Status status = statement->each_row([&](const Statement& r) {
+      if (r.column_is_null(static_cast<int>(groups.size()))) {
+        return;  // sum over no rows
+      }
+      RollupRow row;
+      for (std::size_t i = 0; i < query.group_by.size(); ++i) {
+        const std::string& dim = query.group_by[i];
+        row.keys.push_back(dim == "day" ? format_day(r.column_int(static_cast<int>(i)))
+                                        : std::string(r.column_text(static_cast<int>(i))));
+      }
+      row.value = r.column_int(static_cast<int>(groups.size()));
+      if (merge) {
+        merged[row.keys] += row.value;
+      } else {
+        rows.push_back(std::move(row));
+      }
+    });
+    if (!status) {
+      return Error{status.error()};
+    }
+  }
+  if (merge) {
+    for (auto& [keys, value] : merged) {
+      rows.push_back({keys, value});  // in key order, as SQL would give them
+    }
+    if (query.limit > 0) {
+      std::stable_sort(rows.begin(), rows.end(),
+                       [](const RollupRow& a, const RollupRow& b) { return a.value > b.value; });
+      rows.resize(std::min(rows.size(), query.limit));
+    }
   }
   return rows;
 }
