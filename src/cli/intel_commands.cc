@@ -210,16 +210,21 @@ int stats_command(const Config& config, const StatsOptions& options) {
     return kExitOk;
   }
   if (what == "domains") {
-    auto rows = stats.top(store::Measure::kDomains, "domain", *range, *filters, options.top);
+    store::RollupQuery q;
+    q.measure = store::Measure::kDomains;
+    q.group_by = {"domain", "source"};
+    q.filters = *filters;
+    q.limit = options.top;
+    auto rows = rollups.query(q);
     if (!rows) {
       spdlog::error("{}", rows.error());
       return kExitUsage;
     }
     std::vector<std::vector<std::string>> table;
     for (const auto& r : *rows) {
-      table.push_back({r.keys[0], std::to_string(r.value)});
+      table.push_back({r.keys[0], r.keys[1], std::to_string(r.value)});
     }
-    print_table({"domain", "samples"}, table);
+    print_table({"domain or endpoint", "source", "samples"}, table);
     return kExitOk;
   }
   if (what == "peaks") {

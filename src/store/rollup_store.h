@@ -19,7 +19,9 @@ namespace mitsu::store {
 //   sessions, events: day country asn protocol port device_type site class interactive targeted
 //   exploits:         day rule protocol port country asn targeted
 //   samples:          day family arch known target targeted   (target: iot, pc, …)
-//   domains:          domain source                           (counts samples naming the domain)
+//   domains:          domain source                           (counts samples naming the domain;
+//                     source static / sandbox, or static-endpoint / sandbox-endpoint for C2
+//                     address:port endpoints)
 enum class Measure { kSessions, kEvents, kExploits, kSamples, kDomains };
 
 std::string_view to_string(Measure m);

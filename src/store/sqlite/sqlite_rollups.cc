@@ -497,8 +497,13 @@ struct SqliteRollups::Impl {
         v.value(nlohmann::json::json_pointer("/watchlist/targets_our_products"), nlohmann::json());
     state->targeted = targeted.is_boolean() && targeted.get<bool>() ? 1 : 0;
     std::set<std::pair<std::string, std::string>> domains;
-    for (const char* source : {"static", "sandbox"}) {
-      std::string pointer = std::string(source) == "static" ? "/iocs/domains" : "/sandbox/domains";
+    // Static IOCs and (once it runs) the sandbox: domains, and C2 endpoints as address:port.
+    const std::pair<const char*, const char*> sources[] = {
+        {"static", "/iocs/domains"},
+        {"static-endpoint", "/iocs/endpoints"},
+        {"sandbox", "/sandbox/domains"},
+        {"sandbox-endpoint", "/sandbox/endpoints"}};
+    for (const auto& [source, pointer] : sources) {
       const nlohmann::json& list =
           v.value(nlohmann::json::json_pointer(pointer), nlohmann::json::array());
       if (!list.is_array()) {
