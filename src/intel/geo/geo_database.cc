@@ -26,7 +26,7 @@ std::optional<std::uint32_t> parse_v4(std::string_view text) {
   return ntohl(address.s_addr);
 }
 
-std::optional<unsigned __int128> parse_v6(std::string_view text) {
+std::optional<std::array<std::uint8_t, 16>> parse_v6(std::string_view text) {
   char buffer[INET6_ADDRSTRLEN];
   if (text.size() >= sizeof buffer) {
     return std::nullopt;
@@ -37,10 +37,8 @@ std::optional<unsigned __int128> parse_v6(std::string_view text) {
   if (inet_pton(AF_INET6, buffer, &address) != 1) {
     return std::nullopt;
   }
-  unsigned __int128 value = 0;
-  for (unsigned char byte : address.s6_addr) {
-    value = (value << 8) | byte;
-  }
+  std::array<std::uint8_t, 16> value{};
+  std::copy(std::begin(address.s6_addr), std::end(address.s6_addr), value.begin());
   return value;
 }
 

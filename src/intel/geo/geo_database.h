@@ -4,6 +4,7 @@
 // points at them) or ip-location-db CSV range files (`start,end,asn,"org"` or
 // `start,end,country_code`), which is how the free ASN data ships.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -64,7 +65,7 @@ class IpRangeTable : public GeoSource {
   const Value* find(std::string_view ip) const;
 
   std::vector<Row<std::uint32_t>> v4_;
-  std::vector<Row<unsigned __int128>> v6_;
+  std::vector<Row<std::array<std::uint8_t, 16>>> v6_;  // big-endian: compares as numbers
   std::vector<std::string> labels_;
   std::unordered_map<std::string, std::uint32_t> label_index_;
   std::vector<std::string> files_;
