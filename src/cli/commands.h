@@ -84,6 +84,15 @@ int simulate_command(const Config& config, const SimulateOptions& options);
 
 int rollups_rebuild_command(const Config& config);
 
+struct SandboxCommandOptions {
+  std::string file;
+  double seconds = 30;  // wall-clock limit
+  std::string output;   // report directory; default <data>/sandbox/<file name>
+  bool json = false;
+  bool keep = false;  // keep the jail root
+};
+int sandbox_command(const Config& config, const SandboxCommandOptions& options);
+
 int version_command();
 
 }  // namespace mitsu::cli

@@ -155,6 +155,19 @@ int main(int argc, char** argv) {
   auto* rollups_rebuild_cmd = rollups_cmd->add_subcommand(
       "rebuild", "Recompute every rollup from the stored events (after a watchlist change)");
 
+  SandboxCommandOptions sandbox;
+  auto* sandbox_cmd = app.add_subcommand(
+      "sandbox",
+      "Run one sample (ELF for any common IoT CPU, or a shell script) in the sandbox: QEMU in "
+      "fresh namespaces with no route out, a fake internet, a behaviour report (needs root)");
+  sandbox_cmd->add_option("file", sandbox.file, "The sample")->required()->check(CLI::ExistingFile);
+  sandbox_cmd->add_option("-t,--time-limit", sandbox.seconds, "Wall-clock seconds")
+      ->check(CLI::Range(0.5, 3600.0));
+  sandbox_cmd->add_option("-o,--output", sandbox.output,
+                          "Directory for report.json, sandbox.pcap and trace.txt");
+  sandbox_cmd->add_flag("--json", sandbox.json, "Print the report as JSON");
+  sandbox_cmd->add_flag("--keep", sandbox.keep, "Keep the jail's root directory");
+
   auto* version_cmd = app.add_subcommand("version", "Print versions of Mitsu and its formats");
 
   try {
@@ -212,6 +225,9 @@ int main(int argc, char** argv) {
   }
   if (simulate_cmd->parsed()) {
     return simulate_command(config, simulate);
+  }
+  if (sandbox_cmd->parsed()) {
+    return sandbox_command(config, sandbox);
   }
   if (rollups_rebuild_cmd->parsed()) {
     return rollups_rebuild_command(config);

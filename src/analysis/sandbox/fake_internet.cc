@@ -136,6 +136,36 @@ std::vector<Bytes> FakeInternet::on_packet(std::span<const std::uint8_t> packet)
     }
     c.expected += advance;
   }
+  // A downloader waits for an answer before trying its next URL: a request gets a 404.
+  if (!c.answered && !tcp->payload.empty()) {
+    std::size_t room = 2048 - std::min<std::size_t>(2048, c.request.size());
+    c.request.append(tcp->payload.begin(),
+                     tcp->payload.begin() +
+                         static_cast<std::ptrdiff_t>(std::min(room, tcp->payload.size())));
+    const std::string& seen = c.request;
+    bool http = seen.rfind("GET ", 0) == 0 || seen.rfind("POST ", 0) == 0 ||
+                seen.rfind("HEAD ", 0) == 0;
+    if (http && seen.find("\r\n\r\n") != std::string::npos) {
+      Endpoint& e = endpoints_[c.endpoint];
+      if (e.requests.size() < 64) {
+        e.requests.push_back(seen.substr(0, seen.find("\r\n\r\n") + 4));
+      }
+      static const std::string kNotFound =
+          "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      TcpView r;
+      r.src_port = tcp->dst_port;
+      r.dst_port = tcp->src_port;
+      r.seq = c.next_seq;
+      r.ack = c.expected;
+      r.flags = kAck | kPsh | kFin;
+      r.payload = std::span(reinterpret_cast<const std::uint8_t*>(kNotFound.data()),
+                            kNotFound.size());
+      out.push_back(build_tcp(ip->dst, ip->src, r));
+      c.next_seq += static_cast<std::uint32_t>(kNotFound.size()) + 1;
+      c.answered = true;
+      return out;
+    }
+  }
   if ((tcp->flags & kFin) != 0) {
     c.expected += 1;
     reply(kFin | kAck, c.next_seq, c.expected);

@@ -29,6 +29,7 @@ struct Endpoint {
   std::string domain;  // when the address is a sinkhole handed out for a name
   std::int64_t attempts = 0;
   std::string first_bytes;  // up to kFirstBytes of the first connection's data
+  std::vector<std::string> requests;  // HTTP requests over any of its connections ("GET /x host")
 };
 
 class FakeInternet {
@@ -60,6 +61,8 @@ class FakeInternet {
     std::uint32_t expected = 0;   // theirs
     std::size_t endpoint = 0;
     bool first = false;  // the endpoint's first connection: its bytes are kept
+    bool answered = false;  // an HTTP request got its 404 (and our FIN)
+    std::string request;    // the connection's first bytes, to recognise an HTTP request
   };
   std::map<std::tuple<std::uint32_t, std::uint16_t, std::uint16_t>, Connection> connections_;
   std::uint64_t packets_ = 0;

@@ -66,12 +66,12 @@ std::optional<Syscall> parse_strace_line(std::string_view line) {
     return s;  // cut off: no result
   }
   s.args = std::string(line.substr(args_start, at - 1 - args_start));
+  // The result follows the arguments directly; anything else is another process's output.
   std::string_view rest = line.substr(at);
-  std::size_t eq = rest.find(" = ");
-  if (eq == std::string_view::npos) {
+  if (!rest.starts_with(" = ")) {
     return s;
   }
-  rest.remove_prefix(eq + 3);
+  rest.remove_prefix(3);
   std::int64_t value = 0;
   bool hex = rest.starts_with("0x");
   const char* begin = rest.data() + (hex ? 2 : 0);
@@ -85,6 +85,38 @@ std::optional<Syscall> parse_strace_line(std::string_view line) {
     s.error = err;
   }
   return s;
+}
+
+std::vector<Syscall> parse_strace_calls(std::string_view line) {
+  std::vector<Syscall> out;
+  while (true) {
+    auto call = parse_strace_line(line);
+    if (!call) {
+      return out;
+    }
+    // Look for a glued call: digits right after a ')' that parse as a call of their own.
+    std::size_t glued = std::string_view::npos;
+    if (!call->result) {
+      for (std::size_t i = 1; i < line.size(); ++i) {
+        if (line[i - 1] == ')' && std::isdigit(static_cast<unsigned char>(line[i])) &&
+            parse_strace_line(line.substr(i))) {
+          glued = i;
+          break;
+        }
+      }
+    }
+    if (glued == std::string_view::npos) {
+      out.push_back(std::move(*call));
+      return out;
+    }
+    // The first call ends where the glued one starts.
+    std::string_view first = line.substr(0, glued);
+    auto head = parse_strace_line(first);
+    if (head) {
+      out.push_back(std::move(*head));
+    }
+    line.remove_prefix(glued);
+  }
 }
 
 }  // namespace mitsu::analysis::sandbox

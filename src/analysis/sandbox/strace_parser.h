@@ -23,4 +23,9 @@ struct Syscall {
 // Parses one line; nullopt when it is not a syscall line (a sample's own stderr, qemu noise).
 std::optional<Syscall> parse_strace_line(std::string_view line);
 
+// Every call on a line: a blocking call printed without its result can have another process's
+// call glued to it ("2 wait4(4,…)4 prctl(15,…) = 0"); both are returned, the first without a
+// result.
+std::vector<Syscall> parse_strace_calls(std::string_view line);
+
 }  // namespace mitsu::analysis::sandbox
