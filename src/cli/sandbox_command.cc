@@ -1,8 +1,9 @@
 // `mitsu sandbox FILE`: one sample through the multi-architecture sandbox, by hand.
 
 #include <fmt/format.h>
-#include <fstream>
 #include <spdlog/spdlog.h>
+
+#include <fstream>
 
 #include "analysis/sandbox/sandbox_runner.h"
 #include "cli/commands.h"
@@ -30,8 +31,7 @@ int sandbox_command(const Config& config, const SandboxCommandOptions& options) 
   }
   const auto& r = run->report;
   fmt::print("{} ({}), {}: {}\n", options.file, r["arch"].get<std::string>(),
-             r["emulator"].get<std::string>(),
-             r["exit"]["reason"].get<std::string>());
+             r["emulator"].get<std::string>(), r["exit"]["reason"].get<std::string>());
   for (const auto& b : r["behaviours"]) {
     std::string attack = b["attack"].get<std::string>();
     fmt::print("  {:<26} {:<10} {}\n", b["tag"].get<std::string>(), attack.empty() ? "-" : attack,

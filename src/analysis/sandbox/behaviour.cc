@@ -33,11 +33,10 @@ bool starts_with_any(const std::string& path, std::initializer_list<const char*>
 }  // namespace
 
 bool is_public_resolver(const std::string& address) {
-  static const std::set<std::string> known{"8.8.8.8",        "8.8.4.4",         "1.1.1.1",
-                                           "1.0.0.1",        "9.9.9.9",         "149.112.112.112",
-                                           "208.67.222.222", "208.67.220.220",  "64.6.64.6",
-                                           "64.6.65.6",      "77.88.8.8",       "114.114.114.114",
-                                           "223.5.5.5",      "180.76.76.76"};
+  static const std::set<std::string> known{
+      "8.8.8.8",         "8.8.4.4",         "1.1.1.1",        "1.0.0.1",     "9.9.9.9",
+      "149.112.112.112", "208.67.222.222",  "208.67.220.220", "64.6.64.6",   "64.6.65.6",
+      "77.88.8.8",       "114.114.114.114", "223.5.5.5",      "180.76.76.76"};
   return known.contains(address);
 }
 
@@ -47,7 +46,8 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
   std::set<std::string> names;
   for (const DnsObservation& d : f.dns) {
     if (names.insert(d.name).second) {
-      items.push_back({"dns_query", "T1071.004",
+      items.push_back({"dns_query",
+                       "T1071.004",
                        fmt::format("resolved {} via {}", d.name, d.resolver),
                        {{"name", d.name},
                         {"resolver", d.resolver},
@@ -72,7 +72,8 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
           targets.push_back(e->address);
         }
       }
-      items.push_back({"scanning", "T1046",
+      items.push_back({"scanning",
+                       "T1046",
                        fmt::format("scanned {} addresses on port {}{}", endpoints.size(), port,
                                    kScanPorts.contains(port) ? " (an IoT service port)" : ""),
                        {{"port", port}, {"addresses", endpoints.size()}, {"targets", targets}}});
@@ -87,12 +88,10 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
         continue;
       }
       std::size_t path_end = b.find(' ', space + 1);
-      std::string path = b.substr(space + 1, path_end == std::string::npos
-                                                 ? std::string::npos
-                                                 : path_end - space - 1);
+      std::string path = b.substr(
+          space + 1, path_end == std::string::npos ? std::string::npos : path_end - space - 1);
       std::string host;
-      for (std::size_t at = b.find("\r\n"); at != std::string::npos;
-           at = b.find("\r\n", at + 2)) {
+      for (std::size_t at = b.find("\r\n"); at != std::string::npos; at = b.find("\r\n", at + 2)) {
         std::string header = b.substr(at + 2, b.find("\r\n", at + 2) - at - 2);
         if (header.size() > 5 && (header.rfind("Host:", 0) == 0 || header.rfind("host:", 0) == 0)) {
           host = header.substr(5);
@@ -107,8 +106,10 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
     }
   }
   if (!urls.empty()) {
-    items.push_back({"download_attempt", "T1105",
-                     fmt::format("tried to download {} URL(s)", urls.size()), {{"urls", urls}}});
+    items.push_back({"download_attempt",
+                     "T1105",
+                     fmt::format("tried to download {} URL(s)", urls.size()),
+                     {{"urls", urls}}});
   }
   for (const Endpoint& e : f.endpoints) {
     if (scanned.contains(&e)) {
@@ -116,15 +117,16 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
     }
     std::string where = e.domain.empty() ? fmt::format("{}:{}", e.address, e.port)
                                          : fmt::format("{}:{} ({})", e.address, e.port, e.domain);
-    items.push_back({e.protocol == "tcp" ? "c2_connection" : "udp_traffic",
-                     e.protocol == "tcp" ? "T1071" : "T1095",
-                     fmt::format("{} {}", e.protocol == "tcp" ? "connected to" : "sent UDP to", where),
-                     {{"protocol", e.protocol},
-                      {"address", e.address},
-                      {"port", e.port},
-                      {"domain", e.domain},
-                      {"attempts", e.attempts},
-                      {"first_bytes", e.first_bytes}}});
+    items.push_back(
+        {e.protocol == "tcp" ? "c2_connection" : "udp_traffic",
+         e.protocol == "tcp" ? "T1071" : "T1095",
+         fmt::format("{} {}", e.protocol == "tcp" ? "connected to" : "sent UDP to", where),
+         {{"protocol", e.protocol},
+          {"address", e.address},
+          {"port", e.port},
+          {"domain", e.domain},
+          {"attempts", e.attempts},
+          {"first_bytes", e.first_bytes}}});
   }
 
   // Processes and files, from the trace.
@@ -136,8 +138,7 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
   nlohmann::json kill_evidence = nlohmann::json::array();
   for (const Syscall& s : f.syscalls) {
     std::string path = s.strings.empty() ? "" : s.strings.front();
-    if ((s.name == "clone" || s.name == "fork" || s.name == "vfork") && s.result &&
-        *s.result > 0) {
+    if ((s.name == "clone" || s.name == "fork" || s.name == "vfork") && s.result && *s.result > 0) {
       ++forks;
       forks_by.insert(s.pid);
     } else if (opens(s) && path.find("watchdog") != std::string::npos) {
@@ -153,10 +154,11 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
     } else if ((s.name == "unlink" || s.name == "unlinkat") && !path.empty()) {
       if (basename_of(path) == sample_name && succeeded(s)) {
         self_deleted = true;
-      } else if (path.find("log") != std::string::npos || path.find("history") != std::string::npos) {
+      } else if (path.find("log") != std::string::npos ||
+                 path.find("history") != std::string::npos) {
         erased.insert(path);
       }
-    } else if (s.name == "connect" && s.error == 111) {
+    } else if (s.name == "connect" && s.error_text == "Connection refused") {
       // The fake internet accepts every connection: only the jail's own loopback refuses.
       ++refused;
     }
@@ -167,7 +169,9 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
                                    "/etc/inittab", "/etc/profile", "/root/.profile"})) {
         persistence.insert(target);
       }
-      if (!succeeded(s) && (s.error == 13 || s.error == 30 || s.error == 1) &&
+      if (!succeeded(s) &&
+          (s.error_text == "Permission denied" || s.error_text == "Read-only file system" ||
+           s.error_text == "Operation not permitted") &&
           !target.empty() && target.rfind("/tmp", 0) != 0 && target.rfind("/dev/", 0) != 0 &&
           target.rfind("/proc", 0) != 0) {
         escapes.insert(target);  // a write outside the writable /tmp, refused by the jail
@@ -181,62 +185,76 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
       if (f.benign_names.contains(name)) {
         continue;  // busybox names itself after the applet a script runs
       }
-      items.push_back({"process_renamed", "T1036.005",
+      items.push_back({"process_renamed",
+                       "T1036.005",
                        fmt::format("process {} renamed itself to \"{}\"", pid, name),
                        {{"pid", pid}, {"name", name}, {"via", "prctl(PR_SET_NAME)"}}});
     }
   }
   if (forks > 0) {
-    items.push_back({"fork", "", fmt::format("forked {} time(s)", forks),
+    items.push_back({"fork",
+                     "",
+                     fmt::format("forked {} time(s)", forks),
                      {{"forks", forks}, {"processes", f.processes}}});
   }
   if (watchdog) {
-    items.push_back({"watchdog_access", "T1562",
+    items.push_back({"watchdog_access",
+                     "T1562",
                      "opened the hardware watchdog (to stop the device from rebooting)",
                      {{"path", "/dev/watchdog"}}});
   }
   if (self_deleted) {
-    items.push_back({"self_deletion", "T1070.004", "deleted its own binary",
-                     {{"path", f.sample_path}}});
+    items.push_back(
+        {"self_deletion", "T1070.004", "deleted its own binary", {{"path", f.sample_path}}});
   }
   if (!erased.empty()) {
-    items.push_back({"trace_erasure", "T1070", "deleted logs or shell history",
-                     {{"paths", erased}}});
+    items.push_back(
+        {"trace_erasure", "T1070", "deleted logs or shell history", {{"paths", erased}}});
   }
   if (kills > 0) {
-    items.push_back({"kill_processes", "T1489", fmt::format("sent {} kill signal(s)", kills),
+    items.push_back({"kill_processes",
+                     "T1489",
+                     fmt::format("sent {} kill signal(s)", kills),
                      {{"calls", kill_evidence}}});
   }
   if (proc_walks > 0) {
-    items.push_back({"process_discovery", "T1057",
+    items.push_back({"process_discovery",
+                     "T1057",
                      fmt::format("read {} per-process /proc entries", proc_walks),
                      {{"opens", proc_walks}}});
   }
   if (!persistence.empty()) {
-    items.push_back({"persistence", "T1037.004", "tried to install itself to start at boot",
+    items.push_back({"persistence",
+                     "T1037.004",
+                     "tried to install itself to start at boot",
                      {{"paths", persistence}}});
   }
   if (!created.empty()) {
-    items.push_back({"files_created", "", fmt::format("created {} file(s)", created.size()),
+    items.push_back({"files_created",
+                     "",
+                     fmt::format("created {} file(s)", created.size()),
                      {{"paths", created}}});
   }
   if (!escapes.empty()) {
-    items.push_back({"jail_write_refused", "",
+    items.push_back({"jail_write_refused",
+                     "",
                      "tried to write outside its jail's /tmp; the jail refused",
                      {{"paths", escapes}}});
   }
   if (refused > 0) {
-    items.push_back({"local_connection_refused", "",
+    items.push_back({"local_connection_refused",
+                     "",
                      fmt::format("{} connection(s) refused inside the jail (its own loopback: "
                                  "host services are unreachable)",
                                  refused),
                      {{"refused", refused}}});
   }
-  items.push_back({"exit", "",
-                   f.exit_reason == "crashed"
-                       ? fmt::format("crashed (signal {})", f.exit_status)
-                       : f.exit_reason == "finished" ? fmt::format("finished (status {})", f.exit_status)
-                                                     : f.exit_reason,
+  items.push_back({"exit",
+                   "",
+                   f.exit_reason == "crashed" ? fmt::format("crashed (signal {})", f.exit_status)
+                   : f.exit_reason == "finished"
+                       ? fmt::format("finished (status {})", f.exit_status)
+                       : f.exit_reason,
                    {{"reason", f.exit_reason}, {"status", f.exit_status}}});
   return items;
 }

@@ -3,8 +3,8 @@
 // evidence, mapped to MITRE ATT&CK techniques where one fits (docs/sandbox.md lists the rules).
 
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,9 +26,9 @@ struct RunFacts {
   std::map<int, std::vector<std::string>> renames;  // pid -> names it gave itself
   std::vector<DnsObservation> dns;
   std::vector<Endpoint> endpoints;
-  std::string exit_reason;  // finished, timed_out, crashed, not_started
-  int exit_status = 0;      // exit code, or the signal when crashed
-  int processes = 0;        // distinct pids seen in the trace
+  std::string exit_reason;             // finished, timed_out, crashed, not_started
+  int exit_status = 0;                 // exit code, or the signal when crashed
+  int processes = 0;                   // distinct pids seen in the trace
   std::set<std::string> benign_names;  // process names that are no disguise (busybox applets)
 };
 

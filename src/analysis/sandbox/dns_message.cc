@@ -48,8 +48,8 @@ std::vector<std::uint8_t> build_dns_answer(std::span<const std::uint8_t> query,
   out[0] = static_cast<std::uint8_t>(question.id >> 8);
   out[1] = static_cast<std::uint8_t>(question.id);
   out[2] = 0x81 | (query.size() > 2 ? (query[2] & 0x01) : 0);  // response, recursion desired echo
-  out[3] = 0x80;                                                 // recursion available, NOERROR
-  out[5] = 1;                                                    // one question
+  out[3] = 0x80;                                               // recursion available, NOERROR
+  out[5] = 1;                                                  // one question
   out[7] = address ? 1 : 0;
   std::size_t start = out.size();
   std::size_t label = 0;

@@ -12,7 +12,7 @@ namespace mitsu::analysis::sandbox {
 
 struct DnsQuestion {
   std::uint16_t id = 0;
-  std::string name;  // lower case, without the trailing dot
+  std::string name;        // lower case, without the trailing dot
   std::uint16_t type = 0;  // 1 A, 28 AAAA, 16 TXT, …
 };
 

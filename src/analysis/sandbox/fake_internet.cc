@@ -69,8 +69,8 @@ std::vector<Bytes> FakeInternet::on_packet(std::span<const std::uint8_t> packet)
     if (Endpoint* e = endpoint("udp", ip->dst, udp->dst_port)) {
       if (e->attempts++ == 0) {
         e->first_bytes.assign(udp->payload.begin(),
-                              udp->payload.begin() +
-                                  static_cast<std::ptrdiff_t>(std::min(udp->payload.size(), kFirstBytes)));
+                              udp->payload.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                         udp->payload.size(), kFirstBytes)));
       }
     }
     return out;
@@ -132,19 +132,20 @@ std::vector<Bytes> FakeInternet::on_packet(std::span<const std::uint8_t> packet)
     Endpoint& e = endpoints_[c.endpoint];
     if (c.first && e.first_bytes.size() < kFirstBytes) {
       std::size_t n = std::min(tcp->payload.size(), kFirstBytes - e.first_bytes.size());
-      e.first_bytes.append(tcp->payload.begin(), tcp->payload.begin() + static_cast<std::ptrdiff_t>(n));
+      e.first_bytes.append(tcp->payload.begin(),
+                           tcp->payload.begin() + static_cast<std::ptrdiff_t>(n));
     }
     c.expected += advance;
   }
   // A downloader waits for an answer before trying its next URL: a request gets a 404.
   if (!c.answered && !tcp->payload.empty()) {
     std::size_t room = 2048 - std::min<std::size_t>(2048, c.request.size());
-    c.request.append(tcp->payload.begin(),
-                     tcp->payload.begin() +
-                         static_cast<std::ptrdiff_t>(std::min(room, tcp->payload.size())));
+    c.request.append(
+        tcp->payload.begin(),
+        tcp->payload.begin() + static_cast<std::ptrdiff_t>(std::min(room, tcp->payload.size())));
     const std::string& seen = c.request;
-    bool http = seen.rfind("GET ", 0) == 0 || seen.rfind("POST ", 0) == 0 ||
-                seen.rfind("HEAD ", 0) == 0;
+    bool http =
+        seen.rfind("GET ", 0) == 0 || seen.rfind("POST ", 0) == 0 || seen.rfind("HEAD ", 0) == 0;
     if (http && seen.find("\r\n\r\n") != std::string::npos) {
       Endpoint& e = endpoints_[c.endpoint];
       if (e.requests.size() < 64) {
@@ -158,8 +159,8 @@ std::vector<Bytes> FakeInternet::on_packet(std::span<const std::uint8_t> packet)
       r.seq = c.next_seq;
       r.ack = c.expected;
       r.flags = kAck | kPsh | kFin;
-      r.payload = std::span(reinterpret_cast<const std::uint8_t*>(kNotFound.data()),
-                            kNotFound.size());
+      r.payload =
+          std::span(reinterpret_cast<const std::uint8_t*>(kNotFound.data()), kNotFound.size());
       out.push_back(build_tcp(ip->dst, ip->src, r));
       c.next_seq += static_cast<std::uint32_t>(kNotFound.size()) + 1;
       c.answered = true;

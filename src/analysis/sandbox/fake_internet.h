@@ -28,7 +28,7 @@ struct Endpoint {
   int port = 0;
   std::string domain;  // when the address is a sinkhole handed out for a name
   std::int64_t attempts = 0;
-  std::string first_bytes;  // up to kFirstBytes of the first connection's data
+  std::string first_bytes;            // up to kFirstBytes of the first connection's data
   std::vector<std::string> requests;  // HTTP requests over any of its connections ("GET /x host")
 };
 
@@ -57,10 +57,10 @@ class FakeInternet {
   std::vector<Endpoint> endpoints_;
   std::map<std::tuple<std::string, std::uint32_t, int>, std::size_t> endpoint_index_;
   struct Connection {
-    std::uint32_t next_seq = 0;   // ours
-    std::uint32_t expected = 0;   // theirs
+    std::uint32_t next_seq = 0;  // ours
+    std::uint32_t expected = 0;  // theirs
     std::size_t endpoint = 0;
-    bool first = false;  // the endpoint's first connection: its bytes are kept
+    bool first = false;     // the endpoint's first connection: its bytes are kept
     bool answered = false;  // an HTTP request got its 404 (and our FIN)
     std::string request;    // the connection's first bytes, to recognise an HTTP request
   };

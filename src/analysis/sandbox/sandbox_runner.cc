@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -47,10 +48,9 @@ class PcapWriter {
   void write(std::span<const std::uint8_t> packet) {
     auto now = std::chrono::system_clock::now().time_since_epoch();
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-    const std::uint32_t record[4] = {static_cast<std::uint32_t>(us / 1'000'000),
-                                     static_cast<std::uint32_t>(us % 1'000'000),
-                                     static_cast<std::uint32_t>(packet.size()),
-                                     static_cast<std::uint32_t>(packet.size())};
+    const std::uint32_t record[4] = {
+        static_cast<std::uint32_t>(us / 1'000'000), static_cast<std::uint32_t>(us % 1'000'000),
+        static_cast<std::uint32_t>(packet.size()), static_cast<std::uint32_t>(packet.size())};
     out_.write(reinterpret_cast<const char*>(record), sizeof record);
     out_.write(reinterpret_cast<const char*>(packet.data()),
                static_cast<std::streamsize>(packet.size()));
@@ -157,9 +157,9 @@ std::string read_small_file(const fs::path& path) {
   return text;
 }
 
-constexpr const char* kApplets[] = {"sh",    "ls",  "cat", "echo", "wget", "tftp",
-                                    "ftpget", "chmod", "rm", "mkdir", "cp",  "mv",
-                                    "ps",    "kill", "sleep", "uname", "ifconfig"};
+constexpr const char* kApplets[] = {"sh",     "ls",    "cat",   "echo",  "wget",    "tftp",
+                                    "ftpget", "chmod", "rm",    "mkdir", "cp",      "mv",
+                                    "ps",     "kill",  "sleep", "uname", "ifconfig"};
 
 bool is_script(const fs::path& sample) {
   std::ifstream in(sample, std::ios::binary);
@@ -256,8 +256,32 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
     return Error{fmt::format("{} is missing (scripts/install-deps.sh)", options.busybox.string())};
   }
 
+  // The sample's own uid, leased with a lock so concurrent runs (this process or another) never
+  // share one: RLIMIT_NPROC counts per uid, and the stray-process check looks for it.
+  int uid_lock = -1;
+  uid_t uid = 0;
+  // Machine-wide: every Mitsu process takes its uids from the same lock directory.
+  const fs::path uid_dir = "/run/mitsu-sandbox-uids";
+  fs::create_directories(uid_dir, ec);
+  for (int n = slot; n < slot + 4096 && uid_lock < 0; ++n) {
+    std::string lock_path = (uid_dir / std::to_string(n)).string();
+    int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      uid_lock = fd;
+      uid = static_cast<uid_t>(options.uid + n);
+    } else if (fd >= 0) {
+      close(fd);
+    }
+  }
+  if (uid_lock < 0) {
+    return Error{"sandbox: no free uid to run the sample as"};
+  }
+  struct UidLease {
+    int fd;
+    ~UidLease() { close(fd); }
+  } lease{uid_lock};
+
   // The throwaway root: busybox layout, /proc, harmless /dev nodes, writable /tmp.
-  const uid_t uid = static_cast<uid_t>(options.uid + slot);
   fs::path root = options.work_dir / fmt::format("root-{}-{}", getpid(), slot);
   fs::remove_all(root, ec);
   for (const char* d : {"bin", "sbin", "usr/bin", "usr/sbin", "etc/init.d", "proc", "dev", "tmp",
@@ -295,7 +319,8 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
   // Everything the children use is prepared before fork: they only make system calls.
   std::string root_text = root.string();
   std::string proc_dir = (root / "proc").string();
-  std::string libc_target = libc_prefix.empty() || libc_prefix == "/" ? "" : (root.string() + libc_prefix);
+  std::string libc_target =
+      libc_prefix.empty() || libc_prefix == "/" ? "" : (root.string() + libc_prefix);
   if (!libc_target.empty()) {
     fs::create_directories(libc_target, ec);
   }
@@ -331,8 +356,8 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
       pipe2(trace_pipe, O_CLOEXEC) != 0 || pipe2(error_pipe, O_CLOEXEC) != 0) {
     return Error{fmt::format("sandbox: {}", std::strerror(errno))};
   }
-  const rlim_t cpu_seconds =
-      static_cast<rlim_t>(std::chrono::duration_cast<std::chrono::seconds>(options.time_limit).count() + 5);
+  const rlim_t cpu_seconds = static_cast<rlim_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(options.time_limit).count() + 5);
 
   pid_t outer = fork();
   if (outer < 0) {
@@ -471,7 +496,8 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
   pid_t init_pid = -1;
   bool main_done = false, timed_out = false;
   auto deadline = Clock::now() + options.time_limit;
-  fs::path ns_proc = fs::path("/proc") / std::to_string(outer) / "root" / root.relative_path() / "proc";
+  fs::path ns_proc =
+      fs::path("/proc") / std::to_string(outer) / "root" / root.relative_path() / "proc";
   auto on_call = [&](Syscall&& call) {
     pids.insert(call.pid);
     if (call.name == "prctl" && call.args.rfind("15,", 0) == 0) {
@@ -501,12 +527,13 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
       kill(outer, SIGKILL);
     }
     pollfd fds[3] = {{tun, POLLIN, 0}, {trace_pipe[0], POLLIN, 0}, {control[0], POLLIN, 0}};
-    int wait_ms = timed_out ? 50
-                            : static_cast<int>(std::max<std::int64_t>(
-                                  1, std::min<std::int64_t>(
-                                         100, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                  deadline - now)
-                                                  .count())));
+    int wait_ms =
+        timed_out
+            ? 50
+            : static_cast<int>(std::max<std::int64_t>(
+                  1, std::min<std::int64_t>(
+                         100, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)
+                                  .count())));
     poll(fds, 3, wait_ms);
     if (tun >= 0 && (fds[0].revents & POLLIN) != 0) {
       std::uint8_t buffer[65536];
@@ -616,7 +643,8 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
   nlohmann::json dns = nlohmann::json::array();
   std::set<std::string> malicious;
   for (const DnsObservation& d : facts.dns) {
-    dns.push_back({{"name", d.name}, {"type", d.type}, {"resolver", d.resolver}, {"sinkhole", d.answer}});
+    dns.push_back(
+        {{"name", d.name}, {"type", d.type}, {"resolver", d.resolver}, {"sinkhole", d.answer}});
     malicious.insert(d.name);
   }
   nlohmann::json endpoints = nlohmann::json::array();
@@ -633,19 +661,22 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
       endpoint_texts.push_back(fmt::format("{}:{}", e.address, e.port));
     }
   }
-  run.report = {{"analyzer", {{"name", "sandbox"}, {"version", 1}}},
-                {"arch", arch},
-                {"emulator", fmt::format("qemu-{}-static", qemu_name)},
-                {"libc", libc_prefix},
-                {"time_limit_ms", options.time_limit.count()},
-                {"exit", {{"reason", facts.exit_reason}, {"status", facts.exit_status}, {"timed_out", timed_out}}},
-                {"behaviours", behaviours},
-                {"domains", std::vector<std::string>(malicious.begin(), malicious.end())},
-                {"endpoints", endpoint_texts},
-                {"network", {{"dns", dns}, {"endpoints", endpoints}, {"packets", internet.packets()}}},
-                {"syscalls", facts.syscalls.size()},
-                {"processes", facts.processes},
-                {"pcap", run.pcap.string()}};
+  run.report = {
+      {"analyzer", {{"name", "sandbox"}, {"version", 1}}},
+      {"arch", arch},
+      {"emulator", fmt::format("qemu-{}-static", qemu_name)},
+      {"libc", libc_prefix},
+      {"time_limit_ms", options.time_limit.count()},
+      {"uid", uid},
+      {"exit",
+       {{"reason", facts.exit_reason}, {"status", facts.exit_status}, {"timed_out", timed_out}}},
+      {"behaviours", behaviours},
+      {"domains", std::vector<std::string>(malicious.begin(), malicious.end())},
+      {"endpoints", endpoint_texts},
+      {"network", {{"dns", dns}, {"endpoints", endpoints}, {"packets", internet.packets()}}},
+      {"syscalls", facts.syscalls.size()},
+      {"processes", facts.processes},
+      {"pcap", run.pcap.string()}};
   return run;
 }
 

@@ -23,20 +23,20 @@ struct SandboxOptions {
   // RLIMIT_AS. QEMU reserves the whole 4 GiB of a 32-bit guest's address space up front (ARM
   // needs its top page), so the limit is set above that: it stops runaway 64-bit guests.
   std::uint64_t memory_bytes = 8ull << 30;
-  std::uint64_t file_bytes = 16ull << 20;       // RLIMIT_FSIZE
-  int max_processes = 64;                       // RLIMIT_NPROC for the sample's uid
-  bool keep_files = false;                      // keep the jail root after the run
+  std::uint64_t file_bytes = 16ull << 20;  // RLIMIT_FSIZE
+  int max_processes = 64;                  // RLIMIT_NPROC for the sample's uid
+  bool keep_files = false;                 // keep the jail root after the run
 };
 
 // What the CPU of an ELF needs to run: QEMU's name for it, and the cross libc for dynamic ones.
 struct CpuSupport {
-  std::string qemu;           // e.g. "mipsel"
-  std::string libc_prefix;    // e.g. /usr/mipsel-linux-gnu; "/" for the host's own
+  std::string qemu;         // e.g. "mipsel"
+  std::string libc_prefix;  // e.g. /usr/mipsel-linux-gnu; "/" for the host's own
 };
 std::optional<CpuSupport> cpu_support(const std::string& arch, const std::string& abi);
 
 struct SandboxRun {
-  nlohmann::json report;  // behaviour items, network log, exit, trace summary
+  nlohmann::json report;       // behaviour items, network log, exit, trace summary
   std::filesystem::path pcap;  // the whole run's packets (raw IPv4), kept next to the report
   std::string trace;           // QEMU's -strace output
 };

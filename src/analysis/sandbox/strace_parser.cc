@@ -83,6 +83,11 @@ std::optional<Syscall> parse_strace_line(std::string_view line) {
     int err = 0;
     std::from_chars(rest.data() + e + 6, rest.data() + rest.size(), err);
     s.error = err;
+    std::size_t open = rest.find('(', e);
+    std::size_t close = rest.rfind(')');
+    if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
+      s.error_text = std::string(rest.substr(open + 1, close - open - 1));
+    }
   }
   return s;
 }

@@ -17,7 +17,8 @@ struct Syscall {
   std::string args;                  // as printed, without the parentheses
   std::vector<std::string> strings;  // the quoted arguments, unescaped
   std::optional<std::int64_t> result;
-  int error = 0;  // errno when the call failed
+  int error = 0;           // errno when the call failed (numbers differ between CPUs)
+  std::string error_text;  // QEMU's text for it, e.g. "Connection refused"
 };
 
 // Parses one line; nullopt when it is not a syscall line (a sample's own stderr, qemu noise).
