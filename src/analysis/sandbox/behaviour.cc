@@ -191,6 +191,8 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
                        {{"pid", pid}, {"name", name}, {"via", "prctl(PR_SET_NAME)"}}});
     }
   }
+  // A clone whose result line was cut by a child's output still shows as the child's own pid.
+  forks = std::max(forks, f.processes - 1);
   if (forks > 0) {
     items.push_back({"fork",
                      "",

@@ -510,6 +510,32 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
     }
     facts.syscalls.push_back(std::move(call));
   };
+  // Names are also sampled from the namespace's /proc as the run goes: QEMU gives the host task
+  // the name a guest sets with prctl(PR_SET_NAME), and a process may rename and exit quickly.
+  auto last_sample = Clock::now() - std::chrono::seconds(1);
+  auto sample_names = [&] {
+    std::error_code dir_ec;
+    for (const auto& entry : fs::directory_iterator(ns_proc, dir_ec)) {
+      std::string pid_text = entry.path().filename();
+      if (pid_text.empty() || !std::all_of(pid_text.begin(), pid_text.end(), ::isdigit) ||
+          pid_text == "1") {
+        continue;
+      }
+      // Only processes already in the trace run the emulator (a fresh fork still carries the
+      // supervisor's name until its exec).
+      if (!pids.contains(std::stoi(pid_text))) {
+        continue;
+      }
+      std::string name = read_small_file(entry.path() / "comm");
+      if (name.empty() || name == "qemu" || name.rfind("qemu-", 0) == 0) {
+        continue;  // the emulator's own name: nothing renamed yet
+      }
+      auto& names = facts.renames[std::stoi(pid_text)];
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(name);
+      }
+    }
+  };
   auto on_line = [&](const std::string& line) {
     for (Syscall& call : parse_strace_calls(line)) {
       on_call(std::move(call));
@@ -532,8 +558,8 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
             ? 50
             : static_cast<int>(std::max<std::int64_t>(
                   1, std::min<std::int64_t>(
-                         100, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)
-                                  .count())));
+                         20, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)
+                                 .count())));
     poll(fds, 3, wait_ms);
     if (tun >= 0 && (fds[0].revents & POLLIN) != 0) {
       std::uint8_t buffer[65536];
@@ -579,6 +605,10 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
           facts.exit_status = report[1];
         }
       }
+    }
+    if (Clock::now() - last_sample >= std::chrono::milliseconds(20)) {
+      sample_names();
+      last_sample = Clock::now();
     }
     if (waitpid(outer, &child_status, WNOHANG) == outer) {
       child_running = false;
