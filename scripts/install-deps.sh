@@ -18,9 +18,13 @@ packages=(
   libfuzzy-dev libtlsh-dev libmagic-dev libyara-dev
   # threat intelligence: GeoIP (MMDB) reader; the browser the report tests drive
   libmaxminddb-dev mmdb-bin chromium
-  # cross compilers for the analysis test fixtures (tests/fixtures/samples)
+  # cross compilers for the analysis and sandbox test fixtures (tests/fixtures); their libc is
+  # also what dynamically linked samples load in the sandbox
   gcc-arm-linux-gnueabi libc6-dev-armel-cross gcc-mips-linux-gnu libc6-dev-mips-cross
-  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross
+  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross gcc-powerpc-linux-gnu libc6-dev-powerpc-cross
+  gcc-sh4-linux-gnu libc6-dev-sh4-cross
+  # the sandbox: QEMU user-mode emulators for every common IoT CPU
+  qemu-user-static
   # tools used at run time and by tests/benchmarks
   sqlite3 procps binutils yara ssdeep busybox
   # real clients and servers the sensor tests drive (telnet, ssh, hydra brute force, tftp, ftp,

@@ -1,0 +1,24 @@
+// QEMU -strace output as a sample can shape it (it writes to the same stderr): every line
+// parsed, then the behaviour rules over the calls.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "analysis/sandbox/behaviour.h"
+#include "analysis/sandbox/strace_parser.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  mitsu::analysis::sandbox::RunFacts facts;
+  facts.sample_path = "/tmp/sample";
+  facts.exit_reason = "finished";
+  while (!text.empty()) {
+    std::size_t nl = text.find('\n');
+    for (auto& call : mitsu::analysis::sandbox::parse_strace_calls(text.substr(0, nl))) {
+      facts.syscalls.push_back(std::move(call));
+    }
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  }
+  (void)mitsu::analysis::sandbox::derive_behaviour(facts);
+  return 0;
+}
