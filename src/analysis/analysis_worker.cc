@@ -81,6 +81,12 @@ Result<JobOutcome> AnalysisWorker::run_once() {
   if (Status s = catalog_.finish_job(job, kStaticAnalyzerVersion, json.dump(), check); !s) {
     return Error{s.error()};
   }
+  FileCategory category = verdict->file_type.category;
+  if (options_.sandbox && (category == FileCategory::kElf || category == FileCategory::kScript)) {
+    if (Status s = catalog_.enqueue_job(job.sha256, "sandbox", now); !s) {
+      return Error{s.error()};
+    }
+  }
   return JobOutcome::kAnalysed;
 }
 

@@ -19,6 +19,7 @@ struct AnalysisWorkerOptions {
   int max_attempts = 3;             // a sample that crashes the worker this often is given up on
   int relative_distance = 100;      // TLSH distance within which a sample counts as a relative
   std::size_t relatives = 5;
+  bool sandbox = false;  // queue ELF and script samples for the sandbox after static triage
 };
 
 enum class JobOutcome {

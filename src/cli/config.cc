@@ -346,6 +346,23 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                                c.analysis.max_attempts =
                                    static_cast<int>(r.integer(node, key, 1, 100));
                              }}})},
+          {"sandbox", sub({{"enabled",
+                            [&](const toml::node& node, const std::string& key) {
+                              auto v = node.value<bool>();
+                              if (!v) {
+                                r.fail(node, key, "expected true or false");
+                              }
+                              c.sandbox.enabled = v.value_or(true);
+                            }},
+                           {"parallel",
+                            [&](const toml::node& node, const std::string& key) {
+                              c.sandbox.parallel = static_cast<unsigned>(r.integer(node, key, 1, 64));
+                            }},
+                           {"time_limit_seconds",
+                            [&](const toml::node& node, const std::string& key) {
+                              c.sandbox.time_limit_seconds =
+                                  static_cast<double>(r.integer(node, key, 1, 3600));
+                            }}})},
           {"intel", sub({{"geo",
                           [&](const toml::node& node, const std::string& key) {
                             const toml::array* files = node.as_array();

@@ -45,6 +45,13 @@ struct SensorSettings {
   sensor::DownloadOptions download_options;
 };
 
+// The sandbox that runs ELF and script samples after static triage (docs/sandbox.md).
+struct SandboxSettings {
+  bool enabled = true;  // needs root; without it `mitsu run` says so and skips the sandbox
+  unsigned parallel = 2;
+  double time_limit_seconds = 30;
+};
+
 // Threat intelligence: where the GeoIP data is.
 struct IntelSettings {
   // Country and ASN sources, consulted in order (*.mmdb via libmaxminddb, else ip-location-db
@@ -71,6 +78,7 @@ struct Config {
   std::filesystem::path watchlist;  // vendor profile; empty: no watchlist
   SensorSettings sensors;
   IntelSettings intel;
+  SandboxSettings sandbox;
 
   // Fills the paths left empty from data_dir.
   void resolve_paths();

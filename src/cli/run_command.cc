@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "analysis/analysis_worker.h"
+#include "analysis/sandbox_worker.h"
 #include "cli/commands.h"
 #include "cli/platform.h"
 #include "cli/sensor_setup.h"
@@ -66,8 +67,22 @@ int run_command(const Config& config, const RunOptions& options) {
     spdlog::error("{}", watchlist.error());
     return kExitFailure;
   }
-  analysis::AnalysisWorker analysis(*p.store.catalog, *p.artifacts, *rules, p.config.analysis,
+  // The sandbox needs root (namespaces, the TUN device); without it, static triage only.
+  bool sandbox_on = p.config.sandbox.enabled && geteuid() == 0;
+  if (p.config.sandbox.enabled && !sandbox_on) {
+    spdlog::warn("sandbox: not running as root, samples get static triage only");
+  }
+  analysis::AnalysisWorkerOptions analysis_options = p.config.analysis;
+  analysis_options.sandbox = sandbox_on;
+  analysis::AnalysisWorker analysis(*p.store.catalog, *p.artifacts, *rules, analysis_options,
                                     *watchlist);
+  analysis::SandboxWorkerOptions sandbox_options;
+  sandbox_options.sandbox.time_limit = std::chrono::milliseconds(
+      static_cast<std::int64_t>(p.config.sandbox.time_limit_seconds * 1000));
+  sandbox_options.sandbox.work_dir = p.config.data_dir / "sandbox" / "work";
+  sandbox_options.reports_dir = p.config.data_dir / "sandbox" / "reports";
+  sandbox_options.parallel = p.config.sandbox.parallel;
+  analysis::SandboxWorker sandbox_worker(*p.store.catalog, *p.artifacts, sandbox_options);
 
   if (options.once) {
     int delivered = drain_and_report(*p.collector);
@@ -77,6 +92,21 @@ int run_command(const Config& config, const RunOptions& options) {
       return kExitFailure;
     }
     spdlog::info("analysis: {} samples analysed, {} failed", analysed->analysed, analysed->failed);
+    std::size_t sandboxed = 0;
+    while (sandbox_on) {
+      auto ran = sandbox_worker.run_once(0);
+      if (!ran) {
+        spdlog::error("sandbox: {}", ran.error());
+        return kExitFailure;
+      }
+      if (*ran == analysis::JobOutcome::kIdle) {
+        break;
+      }
+      sandboxed += *ran == analysis::JobOutcome::kAnalysed ? 1 : 0;
+    }
+    if (sandbox_on) {
+      spdlog::info("sandbox: {} samples run", sandboxed);
+    }
     return delivered;
   }
 
@@ -136,6 +166,21 @@ int run_command(const Config& config, const RunOptions& options) {
       }
     }
   });
+  // Sandbox runs, `parallel` at a time, each its own slot (uid, jail).
+  std::vector<std::thread> sandbox_threads;
+  for (unsigned slot = 0; sandbox_on && slot < sandbox_options.parallel; ++slot) {
+    sandbox_threads.emplace_back([&, slot] {
+      while (!g_stop) {
+        auto ran = sandbox_worker.run_once(static_cast<int>(slot));
+        if (!ran) {
+          spdlog::error("sandbox: {} (retrying)", ran.error());
+        }
+        if (!ran || *ran == analysis::JobOutcome::kIdle) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        }
+      }
+    });
+  }
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (Status synced = p.spool->sync(); !synced) {  // the "interval" fsync policy's timer
@@ -143,6 +188,9 @@ int run_command(const Config& config, const RunOptions& options) {
     }
   }
   analysis_thread.join();
+  for (std::thread& t : sandbox_threads) {
+    t.join();
+  }
   if (sensor) {
     // Sessions end first (their last files and events), then outstanding downloads answer.
     sensor->stop();

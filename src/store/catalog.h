@@ -65,7 +65,7 @@ struct KnownHash {
 struct AnalysisJob {
   std::int64_t id = 0;
   std::string sha256;
-  std::string kind;           // "static" now; "sandbox" later
+  std::string kind;           // "static", then "sandbox" for ELF and script samples
   std::int64_t attempts = 0;  // including this one
 };
 
@@ -99,8 +99,11 @@ class Catalog {
   // Analysis queue. A job is leased: a worker that dies mid-job loses its lease and the job is
   // taken again, so it is never lost; verdicts are keyed by (sample, analyzer version), so a
   // retried job replaces its verdict instead of adding a second one.
-  virtual Result<std::optional<AnalysisJob>> take_job(std::int64_t now_us,
-                                                      std::int64_t lease_us) = 0;
+  virtual Result<std::optional<AnalysisJob>> take_job(std::int64_t now_us, std::int64_t lease_us,
+                                                      std::string_view kind = "static") = 0;
+  // Queues a job of another kind for a sample (again, when it ran before).
+  virtual Status enqueue_job(std::string_view sha256, std::string_view kind,
+                             std::int64_t now_us) = 0;
   virtual Status finish_job(const AnalysisJob& job, int analyzer_version,
                             const std::string& verdict_json, const KnownCheck& known) = 0;
   // Gives up on a job for good (the sample is missing, or it failed too often).

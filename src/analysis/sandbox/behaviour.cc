@@ -40,6 +40,14 @@ bool is_public_resolver(const std::string& address) {
   return known.contains(address);
 }
 
+bool is_public_resolver_name(const std::string& name) {
+  static const std::set<std::string> known{
+      "dns.google",          "dns.google.com",        "one.one.one.one",     "cloudflare-dns.com",
+      "resolver1.opendns.com", "resolver2.opendns.com", "dns.quad9.net",     "dns9.quad9.net",
+      "dns.opendns.com",     "dns.yandex.ru",         "public-dns-a.baidu.com"};
+  return known.contains(name);
+}
+
 std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
   std::vector<BehaviourItem> items;
   // Network: names asked, then endpoints — scans apart from single contacts.

@@ -36,5 +36,7 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& facts);
 
 // Public resolvers: asking them is not a sign of malice, the names asked are.
 bool is_public_resolver(const std::string& address);
+// Their names (dns.google, one.one.one.one, …): contacting them is not malicious.
+bool is_public_resolver_name(const std::string& name);
 
 }  // namespace mitsu::analysis::sandbox

@@ -16,6 +16,11 @@
 #include <thread>
 
 #include "analysis/sandbox/sandbox_runner.h"
+#include "analysis/sandbox_worker.h"
+#include "core/event_builder.h"
+#include "core/event_parser.h"
+#include "core/file_io.h"
+#include "store/sqlite/embedded_store.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -216,6 +221,71 @@ TEST_F(SandboxTest, ForkingLoopIsKilledAtTheLimitWithEverythingItStarted) {
       }
     }
   }
+}
+
+// The whole path: a captured ELF is triaged, queued for the sandbox without anyone asking, run,
+// and its verdict gains the behaviour report; the C2 name joins its IOCs as malicious and the
+// rollups count it as a sandbox-contacted domain.
+TEST_F(SandboxTest, CapturedSamplesAreSandboxedAfterStaticTriage) {
+  auto store = store::sqlite::open_embedded_store(dir().path() / "worker.db");
+  auto artifacts = artifacts::ArtifactStore::open({dir().path() / "artifacts"});
+  auto rules = FamilyClassifier::load({MITSU_DEFAULT_RULES_DIR});
+  ASSERT_TRUE(store && artifacts && rules);
+  std::vector<std::byte> bytes;
+  ASSERT_TRUE(read_file_into(fs::path(MITSU_SANDBOX_FIXTURE_DIR) / "behaviour.mipsel.static",
+                             64 << 20, bytes));
+  auto put = (*artifacts)->put(bytes, {"s", 1'790'000'000'000'000, "http://192.0.2.7/x"});
+  ASSERT_TRUE(put);
+  std::string sha256 = put->info.sha256;
+  Uuid7Generator ids;
+  EventBuilder builder({"sensor-1", "lab"}, ids);
+  SessionInfo session{ids.next().to_string(), "telnet", "tcp", "203.0.113.8", 4000, "", 23,
+                      {"camera", "Acme", "IPC-2000"}};
+  nlohmann::json e = builder.session_event(session, "file.upload", 1'790'000'000'000'000);
+  set_field(e, "file.hash.sha256", sha256);
+  set_field(e, "file.size", static_cast<std::int64_t>(bytes.size()));
+  Event event;
+  Rejection why;
+  EventParser parser;
+  ASSERT_TRUE(parser.parse(to_event_text(e), event, why)) << why.detail;
+  std::vector<Event> events{event};
+  ASSERT_TRUE(store->db->run([&]() -> Status {
+    auto inserted = store->events->insert(events);
+    const Event* fresh = &events[0];
+    if (Status s = store->catalog->apply(std::span(&fresh, 1)); !s) {
+      return s;
+    }
+    return store->rollups->apply(std::span(&fresh, 1));
+  }));
+  AnalysisWorkerOptions static_options;
+  static_options.sandbox = true;
+  AnalysisWorker triage(*store->catalog, **artifacts,
+                        std::shared_ptr<const FamilyClassifier>(std::move(*rules)), static_options);
+  ASSERT_EQ(*triage.run_once(), JobOutcome::kAnalysed);
+  SandboxWorkerOptions options;
+  options.sandbox.work_dir = dir().path() / "worker-work";
+  options.sandbox.time_limit = std::chrono::seconds(20);
+  options.reports_dir = dir().path() / "reports";
+  SandboxWorker sandbox(*store->catalog, **artifacts, options);
+  ASSERT_EQ(*sandbox.run_once(0), JobOutcome::kAnalysed);
+  EXPECT_EQ(*sandbox.run_once(0), JobOutcome::kIdle);
+  auto verdict = store->catalog->verdict(sha256);
+  ASSERT_TRUE(verdict && verdict->has_value());
+  auto json = nlohmann::json::parse(**verdict);
+  EXPECT_EQ(json["elf"]["arch"], "mipsel");  // the static verdict is kept
+  EXPECT_EQ(json["sandbox"]["exit"]["reason"], "finished");
+  EXPECT_EQ(json["iocs"]["malicious_domains"], nlohmann::json::array({"c2.mitsu-fixture.test"}));
+  EXPECT_TRUE(fs::exists(options.reports_dir / sha256 / "sandbox.pcap"));
+  store::RollupQuery q;
+  q.measure = store::Measure::kDomains;
+  q.group_by = {"domain", "source"};
+  auto rows = store->rollups->query(q);
+  ASSERT_TRUE(rows);
+  bool counted = false;
+  for (const auto& row : *rows) {
+    counted |= row.keys == std::vector<std::string>{"c2.mitsu-fixture.test", "sandbox"};
+  }
+  EXPECT_TRUE(counted);
 }
 
 // Last: nothing a fixture sent reached the test's namespace or the host's.

@@ -432,20 +432,35 @@ Result<std::string> SqliteCatalog::known_sources_summary() {
   return summary;
 }
 
+Status SqliteCatalog::enqueue_job(std::string_view sha256, std::string_view kind,
+                                  std::int64_t now_us) {
+  std::lock_guard lock(db_.mutex());
+  auto enqueue = db_.prepare(
+      "INSERT INTO analysis_jobs (sha256, kind, created_us) VALUES (?1, ?2, ?3)"
+      " ON CONFLICT (sha256, kind) DO UPDATE SET state = 'queued', attempts = 0,"
+      " lease_until_us = NULL, error = NULL");
+  if (!enqueue) {
+    return Error{enqueue.error()};
+  }
+  enqueue->bind(1, sha256).bind(2, kind).bind(3, now_us);
+  return enqueue->run();
+}
+
 Result<std::optional<AnalysisJob>> SqliteCatalog::take_job(std::int64_t now_us,
-                                                           std::int64_t lease_us) {
+                                                           std::int64_t lease_us,
+                                                           std::string_view kind) {
   std::optional<AnalysisJob> job;
   Status status = db_.run([&]() -> Status {
     auto take = db_.prepare(
         "UPDATE analysis_jobs SET state = 'running', attempts = attempts + 1,"
         " lease_until_us = ?1 + ?2"
-        " WHERE id = (SELECT id FROM analysis_jobs WHERE state = 'queued'"
-        "             OR (state = 'running' AND lease_until_us < ?1) ORDER BY id LIMIT 1)"
+        " WHERE id = (SELECT id FROM analysis_jobs WHERE kind = ?3 AND (state = 'queued'"
+        "             OR (state = 'running' AND lease_until_us < ?1)) ORDER BY id LIMIT 1)"
         " RETURNING id, sha256, kind, attempts");
     if (!take) {
       return Error{take.error()};
     }
-    take->bind(1, now_us).bind(2, lease_us);
+    take->bind(1, now_us).bind(2, lease_us).bind(3, kind);
     return take->each_row([&](const Statement& row) {
       job = AnalysisJob{row.column_int(0), std::string(row.column_text(1)),
                         std::string(row.column_text(2)), row.column_int(3)};

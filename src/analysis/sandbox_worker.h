@@ -1,0 +1,34 @@
+#pragma once
+// Takes "sandbox" jobs (queued after static triage for ELF and script samples), runs each sample
+// in the sandbox and merges the behaviour report into the sample's verdict: contacted domains
+// join its IOCs and, unless they are public resolvers' names, are marked malicious.
+
+#include <filesystem>
+
+#include "analysis/analysis_worker.h"
+#include "analysis/sandbox/sandbox_runner.h"
+
+namespace mitsu::analysis {
+
+struct SandboxWorkerOptions {
+  sandbox::SandboxOptions sandbox;
+  std::filesystem::path reports_dir;  // <reports_dir>/<sha256>/{report.json,sandbox.pcap,trace.txt}
+  unsigned parallel = 2;              // runs at once (`mitsu run` starts this many threads)
+  std::chrono::seconds lease{600};
+};
+
+class SandboxWorker {
+ public:
+  SandboxWorker(store::Catalog& catalog, artifacts::ArtifactStore& artifacts,
+                SandboxWorkerOptions options);
+
+  // Takes one sandbox job and finishes it; `slot` tells parallel runs apart.
+  Result<JobOutcome> run_once(int slot);
+
+ private:
+  store::Catalog& catalog_;
+  artifacts::ArtifactStore& artifacts_;
+  SandboxWorkerOptions options_;
+};
+
+}  // namespace mitsu::analysis
