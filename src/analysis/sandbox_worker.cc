@@ -43,7 +43,8 @@ Result<JobOutcome> SandboxWorker::run_once(int slot) {
   std::filesystem::create_directories(staged.parent_path());
   {
     std::ofstream out(staged, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
   }
   std::filesystem::path output = options_.reports_dir / job.sha256;
   auto run = sandbox::run_in_sandbox(staged, output, options_.sandbox, slot);
@@ -59,9 +60,8 @@ Result<JobOutcome> SandboxWorker::run_once(int slot) {
   if (!current || !first) {
     return Error{!current ? current.error() : first.error()};
   }
-  nlohmann::json verdict = current->has_value()
-                               ? nlohmann::json::parse(**current, nullptr, false)
-                               : nlohmann::json::object();
+  nlohmann::json verdict = current->has_value() ? nlohmann::json::parse(**current, nullptr, false)
+                                                : nlohmann::json::object();
   if (verdict.is_discarded()) {
     verdict = nlohmann::json::object();
   }

@@ -42,9 +42,10 @@ bool is_public_resolver(const std::string& address) {
 
 bool is_public_resolver_name(const std::string& name) {
   static const std::set<std::string> known{
-      "dns.google",          "dns.google.com",        "one.one.one.one",     "cloudflare-dns.com",
-      "resolver1.opendns.com", "resolver2.opendns.com", "dns.quad9.net",     "dns9.quad9.net",
-      "dns.opendns.com",     "dns.yandex.ru",         "public-dns-a.baidu.com"};
+      "dns.google",         "dns.google.com",        "one.one.one.one",
+      "cloudflare-dns.com", "resolver1.opendns.com", "resolver2.opendns.com",
+      "dns.quad9.net",      "dns9.quad9.net",        "dns.opendns.com",
+      "dns.yandex.ru",      "public-dns-a.baidu.com"};
   return known.contains(name);
 }
 

@@ -157,6 +157,31 @@ std::string read_small_file(const fs::path& path) {
   return text;
 }
 
+// Puts a host program into the jail. A hard link when it can: a copy is written, and a copy's
+// descriptor inherited by a concurrent run's fork would make exec fail with "Text file busy".
+bool place_program(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::remove(to, ec);
+  fs::create_hard_link(from, to, ec);
+  if (!ec) {
+    return true;
+  }
+  int in = open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  int out = open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  bool ok = in >= 0 && out >= 0;
+  char buffer[65536];
+  for (ssize_t n; ok && (n = read(in, buffer, sizeof buffer)) > 0;) {
+    ok = ::write(out, buffer, static_cast<std::size_t>(n)) == n;
+  }
+  if (in >= 0) {
+    close(in);
+  }
+  if (out >= 0) {
+    close(out);
+  }
+  return ok;
+}
+
 constexpr const char* kApplets[] = {"sh",     "ls",    "cat",   "echo",  "wget",    "tftp",
                                     "ftpget", "chmod", "rm",    "mkdir", "cp",      "mv",
                                     "ps",     "kill",  "sleep", "uname", "ifconfig"};
@@ -288,9 +313,11 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
                         "var/run", "var/log", "root", ".mitsu", "lib", "lib64", "usr/lib"}) {
     fs::create_directories(root / d, ec);
   }
-  fs::copy_file(qemu, root / ".mitsu/qemu", fs::copy_options::overwrite_existing, ec);
+  if (!place_program(qemu, root / ".mitsu/qemu")) {
+    return Error{fmt::format("cannot place {} in the jail", qemu.string())};
+  }
   if (fs::exists(options.busybox)) {
-    fs::copy_file(options.busybox, root / "bin/busybox", fs::copy_options::overwrite_existing, ec);
+    place_program(options.busybox, root / "bin/busybox");
     for (const char* applet : kApplets) {
       fs::create_symlink("busybox", root / "bin" / applet, ec);
     }

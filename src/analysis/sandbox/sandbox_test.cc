@@ -150,8 +150,8 @@ TEST_P(BehaviourFixtures, ReportListsEveryBehaviourWithExactNamesAddressesAndPor
 INSTANTIATE_TEST_SUITE_P(Cpus, BehaviourFixtures,
                          ::testing::Values("arm.static", "arm.dynamic", "mips.static",
                                            "mips.dynamic", "mipsel.static", "mipsel.dynamic",
-                                           "powerpc.static", "powerpc.dynamic", "x86_64.static",
-                                           "x86_64.dynamic"),
+                                           "powerpc.static", "powerpc.dynamic", "sh4.static",
+                                           "x86_64.static", "x86_64.dynamic"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '.', '_');
@@ -239,7 +239,7 @@ TEST_F(SandboxTest, CapturedSamplesAreSandboxedAfterStaticTriage) {
   std::string sha256 = put->info.sha256;
   Uuid7Generator ids;
   EventBuilder builder({"sensor-1", "lab"}, ids);
-  SessionInfo session{ids.next().to_string(), "telnet", "tcp", "203.0.113.8", 4000, "", 23,
+  SessionInfo session{ids.next().to_string(),        "telnet", "tcp", "203.0.113.8", 4000, "", 23,
                       {"camera", "Acme", "IPC-2000"}};
   nlohmann::json e = builder.session_event(session, "file.upload", 1'790'000'000'000'000);
   set_field(e, "file.hash.sha256", sha256);
