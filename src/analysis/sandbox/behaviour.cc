@@ -208,6 +208,10 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
                      fmt::format("forked {} time(s)", forks),
                      {{"forks", forks}, {"processes", f.processes}}});
   }
+  if (f.outlived_main) {
+    items.push_back(
+        {"daemonize", "", "the sample exited while processes it started ran on (daemonized)", {}});
+  }
   if (watchdog) {
     items.push_back({"watchdog_access",
                      "T1562",

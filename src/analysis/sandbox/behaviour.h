@@ -30,6 +30,7 @@ struct RunFacts {
   int exit_status = 0;                 // exit code, or the signal when crashed
   int processes = 0;                   // distinct pids seen in the trace
   std::set<std::string> benign_names;  // process names that are no disguise (busybox applets)
+  bool outlived_main = false;          // processes it started ran on after the sample's own exit
 };
 
 std::vector<BehaviourItem> derive_behaviour(const RunFacts& facts);

@@ -522,6 +522,7 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
   std::set<int> pids;
   pid_t init_pid = -1;
   bool main_done = false, timed_out = false;
+  std::size_t calls_at_main_exit = 0;
   auto deadline = Clock::now() + options.time_limit;
   fs::path ns_proc =
       fs::path("/proc") / std::to_string(outer) / "root" / root.relative_path() / "proc";
@@ -630,6 +631,7 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
         } else {
           main_done = true;
           facts.exit_status = report[1];
+          calls_at_main_exit = facts.syscalls.size();
         }
       }
     }
@@ -674,6 +676,14 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
     return Error{fmt::format("sandbox: {}", child_error)};
   }
 
+  // The sample's own process is the first in the trace; others still making calls after it
+  // exited were left running on their own.
+  if (main_done && !facts.syscalls.empty()) {
+    int main_pid = facts.syscalls.front().pid;
+    for (std::size_t i = calls_at_main_exit + 1; i < facts.syscalls.size(); ++i) {
+      facts.outlived_main |= facts.syscalls[i].pid != main_pid;
+    }
+  }
   facts.dns = internet.dns();
   facts.endpoints = internet.endpoints();
   facts.processes = static_cast<int>(pids.size());
