@@ -761,7 +761,6 @@ Result<RebuildStats> SqliteRollups::rebuild() {
     auto samples = impl.db.query_int("SELECT count(*) FROM intel_samples");
     stats.sessions = sessions ? static_cast<std::uint64_t>(*sessions) : 0;
     stats.samples = samples ? static_cast<std::uint64_t>(*samples) : 0;
-    // Verdicts written for samples whose events are gone still count from their verdict.
     return {};
   });
   if (!done) {
