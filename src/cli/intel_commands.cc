@@ -91,6 +91,21 @@ std::string percent(double part, double whole) {
   return whole > 0 ? fmt::format("{:.1f}%", 100 * part / whole) : "-";
 }
 
+// Rows of one dimension with each one's share of those shown.
+void print_shares(const std::string& dimension, std::string_view measure,
+                  const std::vector<store::RollupRow>& rows, std::string_view empty_label) {
+  double total = 0;
+  for (const auto& r : rows) {
+    total += static_cast<double>(r.value);
+  }
+  std::vector<std::vector<std::string>> table;
+  for (const auto& r : rows) {
+    table.push_back({r.keys[0].empty() ? std::string(empty_label) : r.keys[0],
+                     std::to_string(r.value), percent(static_cast<double>(r.value), total)});
+  }
+  print_table({dimension, std::string(measure), "share"}, table);
+}
+
 Result<std::vector<intel::CveEntry>> catalog() {
   return intel::load_cve_catalog(MITSU_DEFAULT_CVE_CATALOG);
 }
@@ -126,16 +141,7 @@ int stats_command(const Config& config, const StatsOptions& options) {
       spdlog::error("{}", rows.error());
       return kExitUsage;
     }
-    double total = 0;
-    for (const auto& r : *rows) {
-      total += static_cast<double>(r.value);
-    }
-    std::vector<std::vector<std::string>> table;
-    for (const auto& r : *rows) {
-      table.push_back({r.keys[0].empty() ? "(unknown)" : r.keys[0], std::to_string(r.value),
-                       percent(static_cast<double>(r.value), total)});
-    }
-    print_table({options.by, std::string(store::to_string(*measure)), "share of shown"}, table);
+    print_shares(options.by, store::to_string(*measure), *rows, "(unknown)");
     return kExitOk;
   }
   if (what == "series") {

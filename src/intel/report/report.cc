@@ -6,35 +6,13 @@
 #include <cmath>
 
 #include "core/clock.h"
+#include "core/markup.h"
 
 namespace mitsu::intel {
 namespace {
 
 using nlohmann::json;
 using store::Measure;
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string csv_field(std::string_view text) {
   if (text.find_first_of(",\"\n") == std::string_view::npos) {
@@ -76,7 +54,7 @@ std::string line_chart(const json& days, const std::vector<std::pair<std::string
   auto y = [&](double v) { return T + (H - T - B) * (1 - v / top); };
   std::string svg = fmt::format(
       R"(<svg class="chart line" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}">)",
-      escape(label), W, H, W, H);
+      markup_escape(label), W, H, W, H);
   svg += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#999"/>)", L, H - B, W - R,
                      H - B);
   svg += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#999"/>)", L, T, L, H - B);
@@ -88,7 +66,7 @@ std::string line_chart(const json& days, const std::vector<std::pair<std::string
   if (n > 0) {
     for (std::size_t i : {std::size_t{0}, n / 2, n - 1}) {
       svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>)",
-                         x(i), H - B + 16, escape(days[i].get<std::string>()));
+                         x(i), H - B + 16, markup_escape(days[i].get<std::string>()));
     }
   }
   std::size_t color = 0;
@@ -99,14 +77,14 @@ std::string line_chart(const json& days, const std::vector<std::pair<std::string
     }
     svg += fmt::format(
         R"(<path class="series" d="{}" fill="none" stroke="{}" stroke-width="1.5"><title>{}</title></path>)",
-        d, kPalette[color % std::size(kPalette)], escape(name));
+        d, kPalette[color % std::size(kPalette)], markup_escape(name));
     ++color;
   }
   for (const auto& [i, title] : marks) {
     if (i < n && !series.empty()) {
       svg += fmt::format(
           R"(<circle class="peak" cx="{:.1f}" cy="{:.1f}" r="5" fill="none" stroke="#dc2626" stroke-width="2"><title>{}</title></circle>)",
-          x(i), y(series.front().second[i].get<double>()), escape(title));
+          x(i), y(series.front().second[i].get<double>()), markup_escape(title));
     }
   }
   svg += "</svg>";
@@ -115,7 +93,7 @@ std::string line_chart(const json& days, const std::vector<std::pair<std::string
     color = 0;
     for (const auto& [name, values] : series) {
       svg += fmt::format(R"(<span><i style="background:{}"></i>{}</span>)",
-                         kPalette[color++ % std::size(kPalette)], escape(name));
+                         kPalette[color++ % std::size(kPalette)], markup_escape(name));
     }
     svg += "</div>";
   }
@@ -132,7 +110,7 @@ std::string bar_chart(const json& rows, const std::string& label) {
   }
   std::string svg = fmt::format(
       R"(<svg class="chart bars" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}">)",
-      escape(label), W, H, W, H);
+      markup_escape(label), W, H, W, H);
   double total = 0;
   for (const json& r : rows) {
     total += r[1].get<double>();
@@ -142,10 +120,11 @@ std::string bar_chart(const json& rows, const std::string& label) {
     double v = rows[i][1].get<double>();
     double y = 3 + Row * static_cast<double>(i);
     svg += fmt::format(R"(<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>)", L - 6,
-                       y + 14, escape(name.empty() ? "(unknown)" : name));
+                       y + 14, markup_escape(name.empty() ? "(unknown)" : name));
     svg += fmt::format(
         R"(<rect class="bar" x="{}" y="{}" width="{:.1f}" height="{}" fill="{}"><title>{}: {:.0f}</title></rect>)",
-        L, y + 2, std::max(1.0, (W - L - R) * v / top), Row - 6, kPalette[0], escape(name), v);
+        L, y + 2, std::max(1.0, (W - L - R) * v / top), Row - 6, kPalette[0], markup_escape(name),
+        v);
     svg += fmt::format(R"(<text x="{:.1f}" y="{}" font-size="11">{:.0f} ({:.0f}%)</text>)",
                        L + (W - L - R) * v / top + 4, y + 14, v, total > 0 ? 100 * v / total : 0);
   }
@@ -298,9 +277,9 @@ std::string render_html(const json& r) {
     peak_rows += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{:.0f}</td><td>{:.0f}</td><td>{:.1f}</td><td>{}</td><td>{}</"
         "td></tr>",
-        escape(p["day"].get<std::string>()), escape(p["series"].get<std::string>()),
+        markup_escape(p["day"].get<std::string>()), markup_escape(p["series"].get<std::string>()),
         p["value"].get<double>(), p["baseline"].get<double>(), p["score"].get<double>(),
-        escape(why), escape(cves.empty() ? "—" : cves));
+        markup_escape(why), markup_escape(cves.empty() ? "—" : cves));
   }
   auto pairs = [&](const json& object) {
     std::vector<std::pair<std::string, json>> out;
@@ -374,8 +353,8 @@ footer{{margin-top:32px;font-size:11px;color:#555}}
 DB-IP, NRO data) or the GeoIP files the operator configured.</footer>
 </body></html>
 )",
-      fmt::arg("from", escape(r["range"]["from"].get<std::string>())),
-      fmt::arg("to", escape(r["range"]["to"].get<std::string>())),
+      fmt::arg("from", markup_escape(r["range"]["from"].get<std::string>())),
+      fmt::arg("to", markup_escape(r["range"]["to"].get<std::string>())),
       fmt::arg("sessions", t["sessions"].get<double>()),
       fmt::arg("events", t["events"].get<double>()),
       fmt::arg("samples", t["samples"].get<double>()), fmt::arg("scan", percent(t["scan_share"])),
@@ -409,7 +388,7 @@ DB-IP, NRO data) or the GeoIP files the operator configured.</footer>
                line_chart(days, {{"targeted sessions", r["daily"]["targeted_sessions"]}}, {},
                           "targeted")),
       fmt::arg("targeted_class", bar_chart(r["top"]["targeted_class"], "targeted classes")),
-      fmt::arg("generated", escape(r["generated"].get<std::string>())));
+      fmt::arg("generated", markup_escape(r["generated"].get<std::string>())));
   return html;
 }
 

@@ -30,6 +30,5 @@ std::optional<SoapCall> parse_soap(std::string_view soap_action_header, std::str
 
 // "&lt;a&gt;" → "<a>", numeric references included; unknown entities stay as written.
 std::string xml_unescape(std::string_view text);
-std::string xml_escape(std::string_view text);
 
 }  // namespace mitsu::sensor::upnp

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <map>
 
+#include "core/markup.h"
+
 namespace mitsu::sensor::upnp {
 namespace {
 
@@ -97,9 +99,9 @@ using Values = std::vector<std::pair<std::string, std::string>>;
 
 SoapReply response(const SoapCall& call, const Values& values) {
   std::string body = fmt::format("{}<u:{}Response xmlns:u=\"{}\">", kEnvelopeOpen, call.action,
-                                 xml_escape(call.service_type));
+                                 markup_escape(call.service_type));
   for (const auto& [name, value] : values) {
-    body += fmt::format("<{0}>{1}</{0}>", name, xml_escape(value));
+    body += fmt::format("<{0}>{1}</{0}>", name, markup_escape(value));
   }
   body += fmt::format("</u:{}Response>{}", call.action, kEnvelopeClose);
   return {200, std::move(body)};
@@ -181,8 +183,8 @@ std::string description_xml(const DevicePersona& p) {
         "<manufacturer>{}</manufacturer><modelName>{}</modelName><modelNumber>{}</modelNumber>"
         "<serialNumber>{}</serialNumber><UDN>{}{}</UDN><serviceList>{}</serviceList>{}"
         "</device>",
-        type, xml_escape(name), xml_escape(p.vendor), xml_escape(p.model), xml_escape(p.model),
-        p.serial, uuid, udn_suffix, services, children);
+        type, markup_escape(name), markup_escape(p.vendor), markup_escape(p.model),
+        markup_escape(p.model), p.serial, uuid, udn_suffix, services, children);
   };
   // A gateway nests its WAN services the way IGD 1.0 does; other devices list theirs flat.
   std::string root_services, wan_services, connection_services;
