@@ -522,7 +522,6 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
   std::set<int> pids;
   pid_t init_pid = -1;
   bool main_done = false, timed_out = false;
-  std::size_t calls_at_main_exit = 0;
   auto deadline = Clock::now() + options.time_limit;
   fs::path ns_proc =
       fs::path("/proc") / std::to_string(outer) / "root" / root.relative_path() / "proc";
@@ -567,6 +566,18 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
   auto on_line = [&](const std::string& line) {
     for (Syscall& call : parse_strace_calls(line)) {
       on_call(std::move(call));
+    }
+  };
+  // Messages from the jail's init: its pid, then the sample's exit status.
+  auto read_reports = [&] {
+    int report[2];
+    while (read(control[0], report, sizeof report) == static_cast<ssize_t>(sizeof report)) {
+      if (report[0] == 0) {
+        init_pid = report[1];
+      } else {
+        main_done = true;
+        facts.exit_status = report[1];
+      }
     }
   };
   bool child_running = true;
@@ -624,16 +635,7 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
       }
     }
     if ((fds[2].revents & POLLIN) != 0) {
-      int report[2];
-      while (read(control[0], report, sizeof report) == static_cast<ssize_t>(sizeof report)) {
-        if (report[0] == 0) {
-          init_pid = report[1];
-        } else {
-          main_done = true;
-          facts.exit_status = report[1];
-          calls_at_main_exit = facts.syscalls.size();
-        }
-      }
+      read_reports();
     }
     if (Clock::now() - last_sample >= std::chrono::milliseconds(20)) {
       sample_names();
@@ -643,7 +645,8 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
       child_running = false;
     }
   }
-  // The last of the trace and the packets still queued.
+  // The last reports, the last of the trace: the jail may have ended between two polls.
+  read_reports();
   for (char buffer[65536];;) {
     ssize_t n = read(trace_pipe[0], buffer, sizeof buffer);
     if (n <= 0) {
@@ -676,12 +679,17 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
     return Error{fmt::format("sandbox: {}", child_error)};
   }
 
-  // The sample's own process is the first in the trace; others still making calls after it
-  // exited were left running on their own.
-  if (main_done && !facts.syscalls.empty()) {
+  // The sample's own process is the first in the trace; others still making calls after its
+  // exit_group were left running on their own.
+  if (!facts.syscalls.empty()) {
     int main_pid = facts.syscalls.front().pid;
-    for (std::size_t i = calls_at_main_exit + 1; i < facts.syscalls.size(); ++i) {
-      facts.outlived_main |= facts.syscalls[i].pid != main_pid;
+    bool main_exited = false;
+    for (const Syscall& call : facts.syscalls) {
+      if (call.pid == main_pid && (call.name == "exit_group" || call.name == "exit")) {
+        main_exited = true;
+      } else if (main_exited && call.pid != main_pid) {
+        facts.outlived_main = true;
+      }
     }
   }
   facts.dns = internet.dns();
