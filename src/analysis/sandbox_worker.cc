@@ -31,7 +31,7 @@ Result<JobOutcome> SandboxWorker::run_once(int slot) {
     }
     return JobOutcome::kFailed;
   };
-  if (job.attempts > 3) {
+  if (job.attempts > options_.max_attempts) {
     return give_up(fmt::format("gave up after {} attempts", job.attempts - 1));
   }
   std::vector<std::byte> bytes;

@@ -15,6 +15,7 @@ struct SandboxWorkerOptions {
   std::filesystem::path reports_dir;  // <reports_dir>/<sha256>/{report.json,sandbox.pcap,trace.txt}
   unsigned parallel = 2;              // runs at once (`mitsu run` starts this many threads)
   std::chrono::seconds lease{600};
+  int max_attempts = 3;  // a sample that kills the worker this often is given up on
 };
 
 class SandboxWorker {

@@ -22,36 +22,6 @@ double median(std::vector<double> v) {
   return m;
 }
 
-// Daily values of one dimension's groups: key -> dense series over [from, to).
-using SeriesByKey = std::map<std::string, std::vector<double>>;
-
-Result<SeriesByKey> daily(store::RollupStore& rollups, store::Measure measure,
-                          const std::string& dim, const std::vector<store::RollupFilter>& filters,
-                          std::int64_t from, std::int64_t to) {
-  store::RollupQuery q;
-  q.measure = measure;
-  q.group_by = {"day"};
-  if (!dim.empty()) {
-    q.group_by.push_back(dim);
-  }
-  q.filters = filters;
-  q.from_day = from;
-  q.to_day = to;
-  auto rows = rollups.query(q);
-  if (!rows) {
-    return Error{rows.error()};
-  }
-  SeriesByKey out;
-  for (const store::RollupRow& row : *rows) {
-    auto day = store::parse_day(row.keys[0]);
-    std::string key = dim.empty() ? "total" : row.keys[1];
-    auto& series = out[key];
-    series.resize(static_cast<std::size_t>(to - from), 0);
-    series[static_cast<std::size_t>(*day - from)] += static_cast<double>(row.value);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<PeakDay> detect_peaks(const std::vector<double>& values, const PeakOptions& options,
@@ -86,9 +56,15 @@ Result<std::vector<Peak>> find_peaks(store::RollupStore& rollups, std::int64_t f
                                      std::int64_t to_day, const std::vector<CveEntry>& catalog,
                                      const PeakOptions& options) {
   std::int64_t history_from = from_day - options.window;
+  Stats stats(rollups);
+  auto daily = [&](store::Measure measure, const std::string& dim,
+                   const std::vector<store::RollupFilter>& filters, std::int64_t from,
+                   std::int64_t to) {
+    return stats.daily(measure, dim, {from, to}, filters);
+  };
   std::vector<Peak> peaks;
   // History starts when collection started: the first day anything was counted.
-  auto totals = daily(rollups, store::Measure::kSessions, "", {}, history_from, to_day);
+  auto totals = daily(store::Measure::kSessions, "", {}, history_from, to_day);
   if (!totals) {
     return Error{totals.error()};
   }
@@ -100,7 +76,7 @@ Result<std::vector<Peak>> find_peaks(store::RollupStore& rollups, std::int64_t f
   }
   const std::vector<std::string> series_dims{"", "protocol", "port", "country", "device_type"};
   for (const std::string& dim : series_dims) {
-    auto by_key = daily(rollups, store::Measure::kSessions, dim, {}, history_from, to_day);
+    auto by_key = daily(store::Measure::kSessions, dim, {}, history_from, to_day);
     if (!by_key) {
       return Error{by_key.error()};
     }
@@ -140,9 +116,8 @@ Result<std::vector<Peak>> find_peaks(store::RollupStore& rollups, std::int64_t f
             if (rule && !dim.empty() && dim != "protocol" && dim != "port" && dim != "country") {
               continue;  // the exploit rollups have no persona dimension
             }
-            auto values_by =
-                daily(rollups, rule ? store::Measure::kExploits : store::Measure::kSessions,
-                      driver_dim, driver_filters, day - options.window, day + 1);
+            auto values_by = daily(rule ? store::Measure::kExploits : store::Measure::kSessions,
+                                   driver_dim, driver_filters, day - options.window, day + 1);
             if (!values_by) {
               return Error{values_by.error()};
             }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "intel/cve_catalog.h"
+#include "intel/stats.h"
 #include "store/rollup_store.h"
 
 namespace mitsu::intel {

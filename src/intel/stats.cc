@@ -25,11 +25,15 @@ Result<std::vector<RollupRow>> Stats::top(Measure measure, const std::string& di
   return rollups_.query(q);
 }
 
-Result<std::vector<double>> Stats::series(Measure measure, DayRange range,
-                                          const std::vector<RollupFilter>& filters) {
+Result<std::map<std::string, std::vector<double>>> Stats::daily(
+    Measure measure, const std::string& dimension, DayRange range,
+    const std::vector<RollupFilter>& filters) {
   RollupQuery q;
   q.measure = measure;
   q.group_by = {"day"};
+  if (!dimension.empty()) {
+    q.group_by.push_back(dimension);
+  }
   q.filters = filters;
   q.from_day = range.from_day;
   q.to_day = range.to_day;
@@ -37,12 +41,24 @@ Result<std::vector<double>> Stats::series(Measure measure, DayRange range,
   if (!rows) {
     return Error{rows.error()};
   }
-  std::vector<double> out(range.days(), 0);
+  std::map<std::string, std::vector<double>> out;
   for (const RollupRow& row : *rows) {
     auto day = store::parse_day(row.keys[0]);
-    out[static_cast<std::size_t>(*day - range.from_day)] = static_cast<double>(row.value);
+    auto& values = out[dimension.empty() ? "total" : row.keys[1]];
+    values.resize(range.days(), 0);
+    values[static_cast<std::size_t>(*day - range.from_day)] += static_cast<double>(row.value);
   }
   return out;
+}
+
+Result<std::vector<double>> Stats::series(Measure measure, DayRange range,
+                                          const std::vector<RollupFilter>& filters) {
+  auto by = daily(measure, "", range, filters);
+  if (!by) {
+    return Error{by.error()};
+  }
+  auto total = by->find("total");
+  return total != by->end() ? total->second : std::vector<double>(range.days(), 0);
 }
 
 Result<std::map<std::string, std::vector<double>>> Stats::series_by(
@@ -52,27 +68,24 @@ Result<std::map<std::string, std::vector<double>>> Stats::series_by(
   if (!leaders) {
     return Error{leaders.error()};
   }
-  RollupQuery q;
-  q.measure = measure;
-  q.group_by = {"day", dimension};
-  q.filters = filters;
-  q.from_day = range.from_day;
-  q.to_day = range.to_day;
-  auto rows = rollups_.query(q);
-  if (!rows) {
-    return Error{rows.error()};
+  auto all = daily(measure, dimension, range, filters);
+  if (!all) {
+    return Error{all.error()};
   }
   std::map<std::string, std::vector<double>> out;
   for (const RollupRow& leader : *leaders) {
     out[leader.keys[0]].assign(range.days(), 0);
   }
-  for (const RollupRow& row : *rows) {
-    auto day = store::parse_day(row.keys[0]);
-    auto it = out.find(row.keys[1]);
-    if (it == out.end()) {
-      it = out.try_emplace("other", range.days(), 0).first;
+  for (auto& [key, values] : *all) {
+    auto it = out.find(key);
+    if (it != out.end()) {
+      it->second = std::move(values);
+      continue;
     }
-    it->second[static_cast<std::size_t>(*day - range.from_day)] += static_cast<double>(row.value);
+    auto& other = out.try_emplace("other", range.days(), 0).first->second;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      other[i] += values[i];
+    }
   }
   return out;
 }

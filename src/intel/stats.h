@@ -37,6 +37,11 @@ class Stats {
                                             DayRange range,
                                             const std::vector<store::RollupFilter>& filters,
                                             std::size_t n);
+  // One value per day of the range for every group of a dimension (0 where nothing was
+  // counted); an empty dimension gives one series, "total".
+  Result<std::map<std::string, std::vector<double>>> daily(
+      store::Measure measure, const std::string& dimension, DayRange range,
+      const std::vector<store::RollupFilter>& filters);
   // One value per day of the range (0 where nothing was counted).
   Result<std::vector<double>> series(store::Measure measure, DayRange range,
                                      const std::vector<store::RollupFilter>& filters);
