@@ -6,6 +6,7 @@
 
 #include "analysis/sandbox/behaviour.h"
 #include "analysis/sandbox/strace_parser.h"
+#include "core/safe_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -19,6 +20,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
   }
-  (void)mitsu::analysis::sandbox::derive_behaviour(facts);
+  // The items go into the report as JSON: quoted strings from the trace are the sample's bytes.
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& item : mitsu::analysis::sandbox::derive_behaviour(facts)) {
+    items.push_back({{"tag", item.tag}, {"summary", item.summary}, {"evidence", item.evidence}});
+  }
+  std::string json = mitsu::dump_json(nlohmann::json{{"behaviours", items}});
+  if (!mitsu::is_valid_utf8(json) || nlohmann::json::parse(json, nullptr, false).is_discarded()) {
+    __builtin_trap();
+  }
   return 0;
 }

@@ -7,6 +7,7 @@ dir="${1:?usage: fetch-elf-corpus.sh DIR}"
 arches=(armel armhf arm64 mips mipsel mips64el powerpc ppc64el sh4 m68k sparc64 riscv64 s390x
         i386 hppa x32)
 mkdir -p "$dir/debs" "$dir/root"
+dir="$(cd "$dir" && pwd)"  # the script changes directory below
 if [ -f "$dir/root/.complete" ]; then
   exit 0
 fi

@@ -19,11 +19,15 @@ step() {
 
 step cmake --preset fuzz
 step cmake --build --preset fuzz
+# What runs and what is in /tmp before any test: the suite must leave exactly that behind.
+before=$(mktemp -d)/before.txt
+./scripts/leftovers.sh snapshot "$before"
 step ctest --preset fuzz
 
 step cmake --preset dev
 step cmake --build --preset dev
-# Last, so its summary is the closing count.
 step ctest --preset dev
+step ./scripts/leftovers.sh check "$before"
+rm -rf "$(dirname "$before")"
 
 exit $status

@@ -11,6 +11,7 @@
 
 #include "analysis/static/hashes.h"
 #include "artifacts/artifact_store.h"
+#include "core/safe_text.h"
 #include "testing/sample_fixtures.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -201,6 +202,67 @@ TEST_F(CliTest, AnalyzeTriagesFilesAndDirectories) {
   ProcessResult missing = mitsu({"analyze", "/nonexistent/sample"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("no such file"), std::string::npos);
+}
+
+// File names, section names and rule metadata are attacker or third-party bytes: the table and
+// the log show them escaped, and --json carries them as valid UTF-8 with the exact bytes kept.
+TEST_F(CliTest, AnalyzeNeverPrintsControlSequencesOrInvalidUtf8) {
+  std::filesystem::path samples = data_ / "samples";
+  std::filesystem::create_directories(samples);
+  // A real libdl.so.2 (i686) with bytes changed, one in the section name table.
+  std::string damaged = read_text(std::string(MITSU_SOURCE_DIR) +
+                                  "/fuzz/corpus/static_analyzer/"
+                                  "crash-utf8-00034-i686-linux-gnu_libdl.so.2");
+  ASSERT_FALSE(damaged.empty());
+  const std::string title =
+      "bot\x1b]0;owned\x07\xc2\x9b"
+      "2J.arm";  // OSC, then C1 CSI
+  const std::string invalid = "\xff\xfe.mips";
+  std::ofstream(samples / title, std::ios::binary) << damaged;
+  std::ofstream(samples / invalid, std::ios::binary) << damaged;
+  std::filesystem::create_directories(data_ / "rules");
+  std::ofstream(data_ / "rules" / "evil.yar")
+      << "rule Evil { meta: family = \"Evil\\x1b[2J\\xff\" confidence = 90 condition: true }\n";
+  std::string rules = (data_ / "rules").string();
+
+  auto terminal_clean = [](const std::string& text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      auto c = static_cast<unsigned char>(text[i]);
+      if ((c < 0x20 && c != '\n') || c == 0x7f ||
+          (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xa0)) {
+        return false;
+      }
+    }
+    return is_valid_utf8(text);
+  };
+  ProcessResult table = mitsu({"analyze", "--cluster", "--rules", rules, samples.string()});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_TRUE(terminal_clean(table.out)) << table.out;
+  EXPECT_TRUE(terminal_clean(table.err)) << table.err;
+  EXPECT_NE(table.out.find("bot\\e]0;owned\\x07\\u{009b}2J.arm"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("\\xff\\xfe.mips"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("Evil\\e[2J\\xff (90)"), std::string::npos) << table.out;
+  EXPECT_NE(table.err.find("families: Evil\\e[2J\\xff 2"), std::string::npos) << table.err;
+
+  ProcessResult json = mitsu({"analyze", "--json", "--rules", rules, samples.string()});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  ASSERT_EQ(count_lines(json.out), 2);
+  EXPECT_TRUE(is_valid_utf8(json.out));
+  std::istringstream lines(json.out);
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json verdict = nlohmann::json::parse(line);
+    EXPECT_EQ(verdict["family"]["name"], "Evil\x1b[2J\\xff");
+    std::string family, path;
+    ASSERT_TRUE(base64_decode(verdict["raw_bytes"]["/family/name"].get<std::string>(), family));
+    EXPECT_EQ(family, "Evil\x1b[2J\xff");
+    std::string shown = verdict["path"].get<std::string>();
+    if (shown.ends_with(".mips")) {
+      ASSERT_TRUE(base64_decode(verdict["raw_bytes"]["/path"].get<std::string>(), path));
+      EXPECT_EQ(path, (samples / invalid).string());
+    } else {
+      EXPECT_EQ(shown, (samples / title).string()) << "valid UTF-8 is kept as it is";
+    }
+  }
 }
 
 TEST_F(CliTest, ImportedHashesShowAsKnown) {

@@ -3,8 +3,17 @@
 #include <fmt/format.h>
 
 #include "core/clock.h"
+#include "core/safe_text.h"
 
 namespace mitsu::analysis {
+
+std::string gave_up_reason(const store::AnalysisJob& job) {
+  std::string reason = fmt::format("gave up after {} attempts", job.attempts - 1);
+  if (!job.last_error.empty()) {
+    reason += ": " + job.last_error;
+  }
+  return reason;
+}
 
 AnalysisWorker::AnalysisWorker(store::Catalog& catalog, artifacts::ArtifactStore& artifacts,
                                std::shared_ptr<const FamilyClassifier> rules,
@@ -33,7 +42,10 @@ Result<JobOutcome> AnalysisWorker::run_once() {
     return JobOutcome::kFailed;
   };
   if (job.attempts > options_.max_attempts) {
-    return give_up(fmt::format("gave up after {} attempts", job.attempts - 1));
+    return give_up(gave_up_reason(job));
+  }
+  if (on_taken_) {
+    on_taken_(job);
   }
   if (Status read = artifacts_.read(job.sha256, sample_); !read) {
     return give_up(fmt::format("sample not in the artifact store: {}", read.error()));
@@ -78,7 +90,7 @@ Result<JobOutcome> AnalysisWorker::run_once() {
                    {"source", check.source},
                    {"checked_at", format_timestamp_us(check.checked_us)},
                    {"checked_against", check.checked_against}};
-  if (Status s = catalog_.finish_job(job, kStaticAnalyzerVersion, json.dump(), check); !s) {
+  if (Status s = catalog_.finish_job(job, kStaticAnalyzerVersion, dump_json(json), check); !s) {
     return Error{s.error()};
   }
   FileCategory category = verdict->file_type.category;

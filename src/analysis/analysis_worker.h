@@ -3,6 +3,7 @@
 // store, runs static triage and stores a versioned verdict with its known/never-seen check.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -28,6 +29,13 @@ enum class JobOutcome {
   kFailed,    // the job was given up on, with the reason stored
 };
 
+// Called with a job the worker is about to analyse (after the attempt limit was checked), so a
+// supervising process knows which job a crash or hang belongs to.
+using JobTakenHook = std::function<void(const store::AnalysisJob&)>;
+
+// "gave up after N attempts", followed by the reason the last attempt ended when one is known.
+std::string gave_up_reason(const store::AnalysisJob& job);
+
 struct WorkerTally {
   std::size_t analysed = 0;
   std::size_t failed = 0;
@@ -43,6 +51,7 @@ class AnalysisWorker {
   Result<JobOutcome> run_once();
   // Runs jobs until none is left.
   Result<WorkerTally> run_until_idle();
+  void on_taken(JobTakenHook hook) { on_taken_ = std::move(hook); }
 
  private:
   // Adds the sample to the variant index and returns its closest analysed relatives.
@@ -53,6 +62,7 @@ class AnalysisWorker {
   StaticAnalyzer analyzer_;
   std::vector<std::byte> sample_;  // the sample being analysed, its buffer reused
   AnalysisWorkerOptions options_;
+  JobTakenHook on_taken_;
   // Every analysed sample by TLSH, loaded from the catalog on first use.
   std::optional<TlshIndex> variants_;
   std::vector<store::Catalog::Fingerprint> indexed_;       // by index position

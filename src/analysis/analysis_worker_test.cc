@@ -117,6 +117,28 @@ TEST_F(AnalysisWorkerTest, AJobTakenByACrashedWorkerIsRetakenAndGivesOneVerdict)
   EXPECT_EQ(*store_.db->query_int("SELECT attempts FROM analysis_jobs"), 2);
 }
 
+TEST_F(AnalysisWorkerTest, ASampleWhoseAttemptsKilledTheirWorkerIsGivenUpOnWithTheReason) {
+  std::string sha256 = capture(mirai_);
+  const std::string crash = "analysis worker killed by signal 9 (Killed)";
+  for (int attempt = 0; attempt < 3; ++attempt) {  // what the supervisor does for a dead worker
+    auto taken = store_.catalog->take_job(now_unix_us(), 60'000'000);
+    ASSERT_TRUE(taken.ok() && taken->has_value());
+    ASSERT_TRUE(store_.catalog->release_job((*taken)->id, crash, /*count_attempt=*/true));
+  }
+  std::vector<std::string> reported;
+  AnalysisWorker w = worker();
+  w.on_taken([&](const store::AnalysisJob& job) { reported.push_back(job.sha256); });
+  auto ran = w.run_until_idle();
+  ASSERT_TRUE(ran.ok()) << ran.error();
+  EXPECT_EQ(ran->failed, 1u);
+  EXPECT_TRUE(reported.empty()) << "a job given up on is not analysed";
+  EXPECT_EQ(*store_.db->query_int("SELECT count(*) FROM analysis_jobs WHERE state = 'failed'"
+                                  " AND error = 'gave up after 3 attempts: " +
+                                  crash + "'"),
+            1);
+  EXPECT_EQ(verdict_rows(sha256), 0);
+}
+
 TEST_F(AnalysisWorkerTest, VerdictsNameTheClosestAnalysedRelatives) {
   std::string filler(6000, 'x');
   for (std::size_t i = 0; i < filler.size(); ++i) {

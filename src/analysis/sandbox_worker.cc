@@ -7,6 +7,7 @@
 
 #include "analysis/sandbox/behaviour.h"
 #include "core/clock.h"
+#include "core/safe_text.h"
 
 namespace mitsu::analysis {
 
@@ -32,7 +33,10 @@ Result<JobOutcome> SandboxWorker::run_once(int slot) {
     return JobOutcome::kFailed;
   };
   if (job.attempts > options_.max_attempts) {
-    return give_up(fmt::format("gave up after {} attempts", job.attempts - 1));
+    return give_up(gave_up_reason(job));
+  }
+  if (on_taken_) {
+    on_taken_(job);
   }
   std::vector<std::byte> bytes;
   if (Status read = artifacts_.read(job.sha256, bytes); !read) {
@@ -53,7 +57,7 @@ Result<JobOutcome> SandboxWorker::run_once(int slot) {
   if (!run) {
     return give_up(run.error());
   }
-  std::ofstream(output / "report.json") << run->report.dump(2) << "\n";
+  std::ofstream(output / "report.json") << dump_json(run->report, 2) << "\n";
 
   auto current = catalog_.verdict(job.sha256);
   auto first = catalog_.first_sight(job.sha256);
@@ -86,7 +90,7 @@ Result<JobOutcome> SandboxWorker::run_once(int slot) {
   verdict["iocs"]["malicious_domains"] = malicious;
   int version = verdict.contains("analyzer") ? verdict["analyzer"].value("version", 1) : 1;
   store::KnownCheck known = first->value_or(store::KnownCheck{});
-  if (Status s = catalog_.finish_job(job, version, verdict.dump(), known); !s) {
+  if (Status s = catalog_.finish_job(job, version, dump_json(verdict), known); !s) {
     return Error{s.error()};
   }
   return JobOutcome::kAnalysed;

@@ -16,10 +16,29 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitRejected = 3;  // ingest: some lines were rejected, the rest stored
 
+// The options given before the subcommand, as typed; `mitsu run` hands them to its workers.
+struct GlobalOptions {
+  std::string config_file;
+  std::string data_dir;
+  std::string log_level;
+  // /proc/self/exe and these options: the command line that starts this binary again alike.
+  std::vector<std::string> args() const;
+};
+
 struct RunOptions {
   bool once = false;
+  GlobalOptions global;
 };
 int run_command(const Config& config, const RunOptions& options);
+
+// `mitsu worker` (hidden): the process `mitsu run` starts for analysis or sandbox jobs
+// (docs/analysis.md, "Worker processes").
+struct WorkerOptions {
+  std::string kind = "static";  // or "sandbox"
+  int slot = 0;                 // sandbox: which of the parallel slots (uid, jail)
+  bool until_idle = false;      // exit once the queue is empty (`mitsu run --once`)
+};
+int worker_command(const Config& config, const WorkerOptions& options);
 
 struct IngestOptions {
   std::string input;  // a file path, or "-" for standard input

@@ -345,6 +345,16 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                              [&](const toml::node& node, const std::string& key) {
                                c.analysis.max_attempts =
                                    static_cast<int>(r.integer(node, key, 1, 100));
+                             }},
+                            {"job_timeout_s",
+                             [&](const toml::node& node, const std::string& key) {
+                               c.workers.job_timeout =
+                                   std::chrono::seconds(r.integer(node, key, 1, 86400));
+                             }},
+                            {"restart_backoff_ms",
+                             [&](const toml::node& node, const std::string& key) {
+                               c.workers.restart_backoff =
+                                   std::chrono::milliseconds(r.integer(node, key, 1, 600000));
                              }}})},
           {"sandbox", sub({{"enabled",
                             [&](const toml::node& node, const std::string& key) {

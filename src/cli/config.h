@@ -52,6 +52,14 @@ struct SandboxSettings {
   double time_limit_seconds = 30;
 };
 
+// The analysis worker processes `mitsu run` supervises (docs/analysis.md, "Worker processes").
+struct WorkerSettings {
+  // A static job running longer than this is taken as hung: its worker is killed.
+  std::chrono::seconds job_timeout{300};
+  // The first restart of a crashed worker waits this long, doubling (to 30 s) while it crashes.
+  std::chrono::milliseconds restart_backoff{500};
+};
+
 // Threat intelligence: where the GeoIP data is.
 struct IntelSettings {
   // Country and ASN sources, consulted in order (*.mmdb via libmaxminddb, else ip-location-db
@@ -75,6 +83,7 @@ struct Config {
   // YARA rule directories added to the shipped rules/yara.
   std::vector<std::filesystem::path> rules_dirs;
   analysis::AnalysisWorkerOptions analysis;
+  WorkerSettings workers;
   std::filesystem::path watchlist;  // vendor profile; empty: no watchlist
   SensorSettings sensors;
   IntelSettings intel;

@@ -91,6 +91,8 @@ rules_dirs = ["/rules/ours"]
 watchlist = "/etc/acme.toml"
 lease_seconds = 60
 max_attempts = 5
+job_timeout_s = 45
+restart_backoff_ms = 250
 [collector]
 batch_records = 777
 )",
@@ -111,6 +113,8 @@ batch_records = 777
   EXPECT_EQ(config->watchlist, "/etc/acme.toml");
   EXPECT_EQ(config->analysis.lease.count(), 60);
   EXPECT_EQ(config->analysis.max_attempts, 5);
+  EXPECT_EQ(config->workers.job_timeout.count(), 45);
+  EXPECT_EQ(config->workers.restart_backoff.count(), 250);
 }
 
 struct BadConfig {

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/platform.h"
 #include "core/clock.h"
+#include "core/safe_text.h"
 
 namespace mitsu::cli {
 namespace {
@@ -41,6 +43,20 @@ std::string summary_of(const Event& event) {
     return fmt::format("{} {}", text("/file/name"), text("/file/hash/sha256"));
   }
   return "";
+}
+
+// A stored event as printed: byte for byte when it is plain ASCII (nearly always), otherwise
+// re-written with every non-ASCII character as \uXXXX — the same JSON value, but JSON's own
+// escaping would leave C1 controls and bidirectional overrides for the terminal to act on.
+std::string terminal_json(const std::string& body) {
+  bool ascii = std::all_of(body.begin(), body.end(),
+                           [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) {
+    return body;
+  }
+  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+  return parsed.is_discarded() ? terminal_safe(body)
+                               : dump_json(parsed, -1, "/mitsu/raw_bytes", /*ascii=*/true);
 }
 
 }  // namespace
@@ -94,7 +110,7 @@ int events_command(const Config& config, const EventsOptions& options) {
   }
   for (const Event& event : *events) {
     if (options.json) {
-      std::printf("%s\n", event.body.c_str());
+      std::printf("%s\n", terminal_json(event.body).c_str());
       continue;
     }
     std::string where =
@@ -104,9 +120,10 @@ int events_command(const Config& config, const EventsOptions& options) {
                           event.src_ip.find(':') == std::string::npos ? event.src_ip
                                                                       : "[" + event.src_ip + "]",
                           event.src_port, event.protocol, event.dst_port);
+    // Attackers choose what their commands and passwords contain: escaped for the terminal.
     std::printf("%s  %-13s  %-40s  %-9s  %s\n", format_timestamp_us(event.ts_us).c_str(),
-                event.action.c_str(), where.c_str(), event.device_type.c_str(),
-                summary_of(event).c_str());
+                terminal_safe(event.action).c_str(), terminal_safe(where).c_str(),
+                terminal_safe(event.device_type).c_str(), terminal_safe(summary_of(event)).c_str());
   }
   if (!options.json) {
     std::fprintf(stderr, "%zu events\n", events->size());

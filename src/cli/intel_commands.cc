@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/platform.h"
 #include "core/clock.h"
+#include "core/safe_text.h"
 #include "intel/peaks.h"
 #include "intel/report/report.h"
 #include "intel/simulate/traffic_generator.h"
@@ -60,8 +61,16 @@ Result<std::vector<store::RollupFilter>> parse_filters(const std::vector<std::st
   return out;
 }
 
+// Cells can hold attacker text (domains from samples, user names): escaped for the terminal.
 void print_table(const std::vector<std::string>& header,
-                 const std::vector<std::vector<std::string>>& rows) {
+                 const std::vector<std::vector<std::string>>& raw_rows) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& raw : raw_rows) {
+    auto& row = rows.emplace_back();
+    for (const std::string& cell : raw) {
+      row.push_back(terminal_safe(cell));
+    }
+  }
   std::vector<std::size_t> width(header.size(), 0);
   for (std::size_t i = 0; i < header.size(); ++i) {
     width[i] = header[i].size();
@@ -290,7 +299,7 @@ int report_command(const Config& config, const ReportOptions& options) {
     spdlog::error("{}", report.error());
     return kExitFailure;
   }
-  std::string text = options.format == "json"  ? report->dump(2) + "\n"
+  std::string text = options.format == "json"  ? dump_json(*report, 2) + "\n"
                      : options.format == "csv" ? intel::render_csv(*report)
                                                : intel::render_html(*report);
   if (options.output.empty() || options.output == "-") {
@@ -416,7 +425,7 @@ int simulate_command(const Config& config, const SimulateOptions& options) {
                               {"known", {{"known", s.known}, {"source", "simulate"}}},
                               {"iocs", {{"domains", s.domains}}}};
     store::KnownCheck known{s.known, s.known ? "simulate" : "", now_unix_us(), "simulated"};
-    if (Status st = p.store.catalog->finish_job(**job, 0, verdict.dump(), known); !st) {
+    if (Status st = p.store.catalog->finish_job(**job, 0, dump_json(verdict), known); !st) {
       spdlog::error("catalog: {}", st.error());
       return kExitFailure;
     }

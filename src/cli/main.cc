@@ -1,6 +1,5 @@
 // mitsu: one binary for every part of the platform.
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/config.h"
+#include "cli/logging.h"
 
 namespace {
 
@@ -170,6 +170,15 @@ int main(int argc, char** argv) {
 
   auto* version_cmd = app.add_subcommand("version", "Print versions of Mitsu and its formats");
 
+  // Internal: the analysis worker processes `mitsu run` starts and supervises (not in --help).
+  WorkerOptions worker;
+  auto* worker_cmd = app.add_subcommand("worker", "Run analysis jobs for `mitsu run`");
+  worker_cmd->group("");
+  worker_cmd->add_option("--kind", worker.kind, "static or sandbox")
+      ->check(CLI::IsMember({"static", "sandbox"}));
+  worker_cmd->add_option("--slot", worker.slot, "Sandbox slot")->check(CLI::Range(0, 63));
+  worker_cmd->add_flag("--until-idle", worker.until_idle, "Exit once the queue is empty");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -177,9 +186,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
 
-  auto logger = spdlog::stderr_color_mt("mitsu");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
-  spdlog::set_default_logger(logger);
+  setup_logging();
 
   if (version_cmd->parsed()) {
     return version_command();
@@ -203,7 +210,11 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
 
   if (run_cmd->parsed()) {
+    run.global = {config_file, data_dir, log_level};
     return run_command(config, run);
+  }
+  if (worker_cmd->parsed()) {
+    return worker_command(config, worker);
   }
   if (ingest_cmd->parsed()) {
     return ingest_command(config, ingest);

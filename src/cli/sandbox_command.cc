@@ -1,4 +1,6 @@
-// `mitsu sandbox FILE`: one sample through the multi-architecture sandbox, by hand.
+// `mitsu sandbox FILE`: one sample through the multi-architecture sandbox, by hand. Only the
+// report is printed, and everything in it that came from the sample is escaped for the terminal;
+// what the sample itself printed stays in output.txt in the run's directory.
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -7,6 +9,7 @@
 
 #include "analysis/sandbox/sandbox_runner.h"
 #include "cli/commands.h"
+#include "core/safe_text.h"
 
 namespace mitsu::cli {
 
@@ -24,21 +27,33 @@ int sandbox_command(const Config& config, const SandboxCommandOptions& options) 
     spdlog::error("{}", run.error());
     return kExitFailure;
   }
-  std::ofstream(output / "report.json") << run->report.dump(2) << "\n";
+  std::ofstream(output / "report.json") << dump_json(run->report, 2) << "\n";
   if (options.json) {
-    fmt::print("{}\n", run->report.dump());
+    // ASCII-only JSON: parses to the same report, and no byte of it can drive a terminal.
+    fmt::print("{}\n", dump_json(run->report, -1, "/raw_bytes", /*ascii=*/true));
     return kExitOk;
   }
   const auto& r = run->report;
-  fmt::print("{} ({}), {}: {}\n", options.file, r["arch"].get<std::string>(),
-             r["emulator"].get<std::string>(), r["exit"]["reason"].get<std::string>());
+  auto text = [](const nlohmann::json& value) {
+    return terminal_safe(value.is_string() ? value.get<std::string>() : dump_json(value));
+  };
+  fmt::print("{} ({}), {}: {}\n", terminal_safe(options.file), text(r["arch"]), text(r["emulator"]),
+             text(r["exit"]["reason"]));
   for (const auto& b : r["behaviours"]) {
     std::string attack = b["attack"].get<std::string>();
-    fmt::print("  {:<26} {:<10} {}\n", b["tag"].get<std::string>(), attack.empty() ? "-" : attack,
-               b["summary"].get<std::string>());
+    fmt::print("  {:<26} {:<10} {}\n", text(b["tag"]), attack.empty() ? "-" : attack,
+               text(b["summary"]));
   }
-  fmt::print("report {}, capture {}, trace {}\n", (output / "report.json").string(),
-             run->pcap.string(), (output / "trace.txt").string());
+  const auto& printed = r["output"]["stdout"];
+  if (printed["bytes"].get<std::uint64_t>() > 0) {
+    fmt::print("  the sample printed {} bytes (escaped{}): {}\n",
+               printed["bytes"].get<std::uint64_t>(),
+               printed["truncated"].get<bool>() ? ", cut" : "", text(printed["text"]));
+  }
+  fmt::print("report {}, capture {}, trace {}, output {}\n",
+             terminal_safe((output / "report.json").string()), terminal_safe(run->pcap.string()),
+             terminal_safe((output / "trace.txt").string()),
+             terminal_safe((output / "output.txt").string()));
   return kExitOk;
 }
 

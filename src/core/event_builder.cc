@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/event.h"
+#include "core/safe_text.h"
 
 namespace mitsu {
 
@@ -21,7 +22,7 @@ void set_field(nlohmann::json& event, std::string_view dotted_path, nlohmann::js
 }
 
 std::string to_event_text(const nlohmann::json& event) {
-  return event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return dump_json(event, -1, "/mitsu/raw_bytes");
 }
 
 EventBuilder::EventBuilder(SensorIdentity sensor, Uuid7Generator& ids)

@@ -36,7 +36,8 @@ struct SessionInfo {
 // Sets a dotted ECS path in nested form: set_field(e, "user.name", "root").
 void set_field(nlohmann::json& event, std::string_view dotted_path, nlohmann::json value);
 
-// Compact JSON text of an event; bytes that are not UTF-8 become U+FFFD rather than throwing.
+// Compact JSON text of an event, never throwing: bytes that are not UTF-8 become \\xNN in the
+// field and the field's exact bytes are kept in base64 under mitsu.raw_bytes (core/safe_text.h).
 std::string to_event_text(const nlohmann::json& event);
 
 class EventBuilder {

@@ -67,6 +67,7 @@ struct AnalysisJob {
   std::string sha256;
   std::string kind;           // "static", then "sandbox" for ELF and script samples
   std::int64_t attempts = 0;  // including this one
+  std::string last_error;     // why the previous attempt ended (release_job), if it did
 };
 
 // What "known" meant when a sample was first analysed.
@@ -108,6 +109,10 @@ class Catalog {
                             const std::string& verdict_json, const KnownCheck& known) = 0;
   // Gives up on a job for good (the sample is missing, or it failed too often).
   virtual Status fail_job(const AnalysisJob& job, std::string_view error) = 0;
+  // Puts a running job back in the queue at once (its worker crashed, hung or was stopped),
+  // keeping `reason` as its last error. Without count_attempt the attempt it was on is not
+  // counted (a shutdown is not the sample's fault). A job no longer running is left alone.
+  virtual Status release_job(std::int64_t job_id, std::string_view reason, bool count_attempt) = 0;
   // Queues every sample again (after a rules update); returns how many.
   virtual Result<std::size_t> requeue_all(std::string_view kind) = 0;
   // The newest verdict of a sample, as stored.

@@ -10,6 +10,9 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
+
+extern char** environ;
 
 namespace mitsu::testing {
 namespace {
@@ -42,8 +45,30 @@ std::vector<char*> exec_args(const std::vector<std::string>& argv) {
   return args;
 }
 
-[[noreturn]] void exec(std::vector<char*>& args) {
-  ::execvp(args[0], args.data());  // a bare name is looked up in PATH
+// This process's environment with `extra` ("NAME=value") added, replacing the same names.
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    bool replaced = false;
+    for (const std::string& x : extra) {
+      replaced |= entry.substr(0, entry.find('=') + 1) == x.substr(0, x.find('=') + 1);
+    }
+    if (!replaced) {
+      env.emplace_back(entry);
+    }
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+[[noreturn]] void exec(std::vector<char*>& args, std::vector<char*>* env = nullptr) {
+  // A bare name is looked up in PATH.
+  if (env != nullptr) {
+    ::execvpe(args[0], args.data(), env->data());
+  } else {
+    ::execvp(args[0], args.data());
+  }
   ::_exit(127);
 }
 
@@ -86,13 +111,18 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv) : ChildProcess(argv, {}) {}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& extra_env) {
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) {
     throw std::runtime_error("pipe failed");
   }
   err_path_ = temp_path("err");
   std::vector<char*> args = exec_args(argv);
+  std::vector<std::string> env_strings = environment_with(extra_env);
+  std::vector<char*> env = exec_args(env_strings);
   pid_ = ::fork();
   if (pid_ == 0) {
     ::close(pipe_fds[0]);
@@ -101,7 +131,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
     ::dup2(err, 2);
     int null = ::open("/dev/null", O_RDONLY);
     ::dup2(null, 0);
-    exec(args);
+    exec(args, extra_env.empty() ? nullptr : &env);
   }
   ::close(pipe_fds[1]);
   out_ = ::fdopen(pipe_fds[0], "r");

@@ -23,6 +23,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 class ChildProcess {
  public:
   explicit ChildProcess(const std::vector<std::string>& argv);
+  // With `extra_env` ("NAME=value") added to this process's environment.
+  ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
+#include <string_view>
+
+#include "analysis/sandbox/terminal_guard.h"
 
 namespace mitsu::analysis::sandbox {
 namespace {
@@ -28,6 +32,81 @@ std::string basename_of(const std::string& path) {
 bool starts_with_any(const std::string& path, std::initializer_list<const char*> prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(),
                      [&](const char* p) { return path.rfind(p, 0) == 0; });
+}
+
+// A request as QEMU prints it: a name it decoded for the guest's CPU ("TIOCSTI", "KDSETMODE"),
+// or a number it did not.
+bool is_terminal_request(std::string_view request) {
+  static const std::set<std::string_view> kNames{"TIOCSTI", "TIOCLINUX", "TIOCCONS", "TIOCSCTTY"};
+  if (kNames.contains(request) || request.starts_with("KD") || request.starts_with("VT_") ||
+      request.starts_with("PIO_") || request.starts_with("GIO_")) {
+    return true;
+  }
+  unsigned long value = 0;
+  auto text = std::string(request);
+  char* end = nullptr;
+  value = std::strtoul(text.c_str(), &end, 0);
+  return end != text.c_str() && *end == '\0' &&
+         terminal_guard_refuses(static_cast<unsigned>(value));
+}
+
+bool is_terminal_device(const std::string& path) {
+  return starts_with_any(
+      path, {"/dev/tty", "/dev/console", "/dev/pts", "/dev/ptmx", "/dev/vcs", "/dev/vc/"});
+}
+
+// Reaching for a terminal: ioctls that push input into one or drive the console (the terminal
+// guard refuses them all), and terminal devices opened (the jail has none). Either way the
+// sample tried to leave the sandbox through whoever watches it run.
+void terminal_items(const RunFacts& f, std::vector<BehaviourItem>& items) {
+  nlohmann::json calls = nlohmann::json::array();
+  std::set<std::string> devices, requests;
+  std::size_t attempts = 0;
+  bool all_refused = true;
+  for (const Syscall& s : f.syscalls) {
+    if (s.name == "ioctl") {
+      std::size_t comma = s.args.find(',');
+      std::size_t next = comma == std::string::npos ? comma : s.args.find(',', comma + 1);
+      if (comma == std::string::npos) {
+        continue;
+      }
+      std::string request =
+          s.args.substr(comma + 1, next == std::string::npos ? next : next - comma - 1);
+      if (!is_terminal_request(request)) {
+        continue;
+      }
+      ++attempts;
+      requests.insert(request);
+      all_refused = all_refused && !succeeded(s);
+      if (calls.size() < 32) {
+        calls.push_back({{"fd", s.args.substr(0, comma)},
+                         {"request", request},
+                         {"result", succeeded(s) ? "succeeded" : s.error_text}});
+      }
+    } else if (opens(s) && !s.strings.empty() && is_terminal_device(s.strings.front())) {
+      ++attempts;
+      devices.insert(s.strings.front());
+      all_refused = all_refused && !succeeded(s);
+    }
+  }
+  if (attempts == 0) {
+    return;
+  }
+  std::string what;
+  for (const std::string& r : requests) {
+    what += (what.empty() ? "" : ", ") + r;
+  }
+  for (const std::string& d : devices) {
+    what += (what.empty() ? "opened " : ", opened ") + d;
+  }
+  items.push_back({"terminal_injection",
+                   "T1611",
+                   fmt::format("tried to reach a terminal ({} attempt(s): {}){}", attempts, what,
+                               all_refused ? "; every one refused" : ""),
+                   {{"attempts", attempts},
+                    {"ioctls", calls},
+                    {"devices", devices},
+                    {"refused", all_refused}}});
 }
 
 }  // namespace
@@ -189,6 +268,7 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
       }
     }
   }
+  terminal_items(f, items);
   for (const auto& [pid, names_given] : f.renames) {
     for (const std::string& name : names_given) {
       if (f.benign_names.contains(name)) {

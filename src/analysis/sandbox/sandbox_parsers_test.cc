@@ -5,6 +5,7 @@
 #include "analysis/sandbox/fake_internet.h"
 #include "analysis/sandbox/net_packet.h"
 #include "analysis/sandbox/strace_parser.h"
+#include "analysis/sandbox/terminal_guard.h"
 
 namespace mitsu::analysis::sandbox {
 namespace {
@@ -172,6 +173,35 @@ TEST(SandboxBehaviour, ScansNeedManyAddressesAndPublicResolversAreNamed) {
   EXPECT_TRUE(has("trace_erasure", "T1070"));
   EXPECT_TRUE(has("kill_processes", "T1489"));
   EXPECT_TRUE(has("files_created", ""));
+}
+
+// Terminal injection as QEMU prints it for different CPUs: decoded names, or raw numbers.
+TEST(SandboxBehaviour, TerminalInjectionAttemptsAreNamedWithTheirDescriptors) {
+  RunFacts f;
+  f.sample_path = "/tmp/sample";
+  f.exit_reason = "finished";
+  for (const char* line : {"2 ioctl(0,TIOCSTI,1668640628) = -1 errno=1 (Operation not permitted)",
+                           "2 ioctl(1,21522,120) = -1 errno=1 (Operation not permitted)",
+                           "2 ioctl(0,TCGETS,0x7ffe) = -1 errno=25 (Inappropriate ioctl)",
+                           "2 ioctl(3,KDSETMODE,1) = -1 errno=1 (Operation not permitted)",
+                           "2 openat(-100,\"/dev/tty\",O_RDWR) = -1 errno=2 (No such file)"}) {
+    for (Syscall& call : parse_strace_calls(line)) {
+      f.syscalls.push_back(std::move(call));
+    }
+  }
+  auto items = derive_behaviour(f);
+  auto it = std::find_if(items.begin(), items.end(),
+                         [](const BehaviourItem& i) { return i.tag == "terminal_injection"; });
+  ASSERT_NE(it, items.end());
+  EXPECT_EQ(it->attack, "T1611");
+  EXPECT_EQ(it->evidence["attempts"], 4);  // TCGETS only asks; it injects nothing
+  EXPECT_EQ(it->evidence["ioctls"][1]["request"], "21522");
+  EXPECT_EQ(it->evidence["ioctls"][2]["request"], "KDSETMODE");
+  EXPECT_EQ(it->evidence["devices"], nlohmann::json::array({"/dev/tty"}));
+  EXPECT_TRUE(it->evidence["refused"].get<bool>());
+  EXPECT_TRUE(terminal_guard_refuses(0x5412));
+  EXPECT_TRUE(terminal_guard_refuses(0x4B3A));
+  EXPECT_FALSE(terminal_guard_refuses(0x5401));  // TCGETS
 }
 
 }  // namespace

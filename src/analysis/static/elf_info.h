@@ -25,7 +25,9 @@ struct ElfInfo {
   std::string type_name;    // EXEC, DYN, REL, CORE
   std::uint64_t entry = 0;
 
-  std::string linkage;      // "static", "dynamic", "static-pie"
+  std::string linkage;  // "static", "dynamic", "static-pie"
+  // The interpreter path and the section names are the file's own bytes, not necessarily UTF-8
+  // (StaticVerdict::to_json escapes them and keeps the exact bytes).
   std::string interpreter;  // PT_INTERP, e.g. /lib/ld-uClibc.so.0
   bool stripped = true;     // no .symtab
   std::uint32_t program_headers = 0;

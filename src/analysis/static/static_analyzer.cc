@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/safe_text.h"
+
 namespace mitsu::analysis {
 namespace {
 
@@ -43,8 +45,73 @@ Result<StaticVerdict> StaticAnalyzer::analyze(std::span<const std::byte> sample)
   return v;
 }
 
+namespace {
+
+using nlohmann::json;
+
+// Section names, the interpreter path and the reasons that quote it are the file's own bytes.
+json elf_json(const ElfInfo& elf) {
+  return {{"class", elf.elf_class},
+          {"endianness", elf.big_endian ? "big" : "little"},
+          {"machine", elf.machine},
+          {"machine_name", elf.machine_name},
+          {"arch", elf.arch},
+          {"abi", elf.abi},
+          {"flags", elf.flags},
+          {"os_abi", elf.os_abi_name},
+          {"type", elf.type_name},
+          {"entry", elf.entry},
+          {"linkage", elf.linkage},
+          {"interpreter", elf.interpreter},
+          {"stripped", elf.stripped},
+          {"program_headers", elf.program_headers},
+          {"section_headers", elf.section_headers},
+          {"sections", elf.section_names},
+          {"packer", elf.packer},
+          {"packer_evidence", elf.packer_evidence},
+          {"anomalies", elf.anomalies}};
+}
+
+json strings_json(const StringsReport& strings) {
+  json sample = json::array();
+  for (std::size_t i = 0; i < strings.strings.size() && i < kVerdictStrings; ++i) {
+    const ExtractedString& s = strings.strings[i];
+    json item = {{"offset", s.offset}, {"text", s.text}};
+    if (s.utf16) {
+      item["utf16"] = true;
+    }
+    if (s.xor_key != 0) {
+      item["xor_key"] = s.xor_key;
+    }
+    sample.push_back(std::move(item));
+  }
+  return {{"count", strings.strings.size()},
+          {"xor_keys", strings.xor_keys},
+          {"sample", std::move(sample)}};
+}
+
+json family_json(const FamilyVerdict& family) {
+  json matches = json::array();
+  for (const RuleMatch& m : family.matches) {
+    matches.push_back({{"rule", m.rule},
+                       {"family", m.family},
+                       {"variant_of", m.variant_of},
+                       {"confidence", m.confidence}});
+  }
+  return {{"name", family.family}, {"confidence", family.confidence}, {"matches", matches}};
+}
+
+json watchlist_json(const WatchlistVerdict& watchlist) {
+  json hits = json::array();
+  for (const WatchlistHit& hit : watchlist.hits) {
+    hits.push_back({{"kind", hit.kind}, {"term", hit.term}, {"evidence", hit.evidence}});
+  }
+  return {{"targets_our_products", watchlist.targets_our_products}, {"hits", hits}};
+}
+
+}  // namespace
+
 nlohmann::json StaticVerdict::to_json() const {
-  using nlohmann::json;
   json out;
   out["analyzer"] = {{"name", "static"}, {"version", kStaticAnalyzerVersion}};
   out["size"] = size;
@@ -57,64 +124,23 @@ nlohmann::json StaticVerdict::to_json() const {
                       {"mime", file_type.mime},
                       {"category", file_category_name(file_type.category)}};
   if (elf.is_elf) {
-    out["elf"] = {{"class", elf.elf_class},
-                  {"endianness", elf.big_endian ? "big" : "little"},
-                  {"machine", elf.machine},
-                  {"machine_name", elf.machine_name},
-                  {"arch", elf.arch},
-                  {"abi", elf.abi},
-                  {"flags", elf.flags},
-                  {"os_abi", elf.os_abi_name},
-                  {"type", elf.type_name},
-                  {"entry", elf.entry},
-                  {"linkage", elf.linkage},
-                  {"interpreter", elf.interpreter},
-                  {"stripped", elf.stripped},
-                  {"program_headers", elf.program_headers},
-                  {"section_headers", elf.section_headers},
-                  {"sections", elf.section_names},
-                  {"packer", elf.packer},
-                  {"packer_evidence", elf.packer_evidence},
-                  {"anomalies", elf.anomalies}};
+    out["elf"] = elf_json(elf);
   }
   out["entropy"] = elf.entropy;
-  json strings_json = json::array();
-  for (std::size_t i = 0; i < strings.strings.size() && i < kVerdictStrings; ++i) {
-    const ExtractedString& s = strings.strings[i];
-    json item = {{"offset", s.offset}, {"text", s.text}};
-    if (s.utf16) {
-      item["utf16"] = true;
-    }
-    if (s.xor_key != 0) {
-      item["xor_key"] = s.xor_key;
-    }
-    strings_json.push_back(std::move(item));
-  }
-  out["strings"] = {{"count", strings.strings.size()},
-                    {"xor_keys", strings.xor_keys},
-                    {"sample", std::move(strings_json)}};
+  out["strings"] = strings_json(strings);
   out["iocs"] = {{"urls", strings.iocs.urls},
                  {"endpoints", strings.iocs.endpoints},
                  {"domains", strings.iocs.domains},
                  {"commands", strings.iocs.commands},
                  {"credentials", strings.iocs.credentials}};
-  json matches = json::array();
-  for (const RuleMatch& m : family.matches) {
-    matches.push_back({{"rule", m.rule},
-                       {"family", m.family},
-                       {"variant_of", m.variant_of},
-                       {"confidence", m.confidence}});
-  }
-  out["family"] = {
-      {"name", family.family}, {"confidence", family.confidence}, {"matches", matches}};
+  out["family"] = family_json(family);
   out["target"] = {{"class", target.target}, {"score", target.score}, {"reasons", target.reasons}};
   if (watchlist) {
-    json hits = json::array();
-    for (const WatchlistHit& hit : watchlist->hits) {
-      hits.push_back({{"kind", hit.kind}, {"term", hit.term}, {"evidence", hit.evidence}});
-    }
-    out["watchlist"] = {{"targets_our_products", watchlist->targets_our_products}, {"hits", hits}};
+    out["watchlist"] = watchlist_json(*watchlist);
   }
+  // Every byte string above is now valid UTF-8; the exact bytes of any that was not are kept,
+  // base64, under "raw_bytes" (keyed by JSON pointer), so the document dumps without throwing.
+  make_valid_utf8(out, kRawBytesPointer);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
+#include <string_view>
 
 #include "analysis/static/elf_info.h"
 #include "analysis/static/family_classifier.h"
@@ -21,6 +22,8 @@ namespace mitsu::analysis {
 inline constexpr int kStaticAnalyzerVersion = 1;
 // Verdicts list at most this many strings (IOCs are listed in full).
 inline constexpr std::size_t kVerdictStrings = 200;
+// Where a verdict keeps the exact bytes of sample text that is not valid UTF-8 (see to_json).
+inline constexpr std::string_view kRawBytesPointer = "/raw_bytes";
 
 struct StaticVerdict {
   std::uint64_t size = 0;
@@ -32,6 +35,11 @@ struct StaticVerdict {
   TargetClass target;
   std::optional<WatchlistVerdict> watchlist;  // when a vendor profile is configured
 
+  // The verdict document. Always valid UTF-8 (it dumps without throwing) and lossless: text from
+  // the sample that is not valid UTF-8 (a section name, the interpreter path) appears with each
+  // invalid byte as \xNN, and its exact bytes are kept base64 in the top-level object
+  // "raw_bytes", keyed by the JSON pointer of the value ({"/elf/sections/3": "LnRl/3h0"}).
+  // Serialise it, and anything added to it, with dump_json.
   nlohmann::json to_json() const;
 };
 

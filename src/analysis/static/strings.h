@@ -48,7 +48,8 @@ struct StringsReport {
   Iocs iocs;
 };
 
-// Printable runs (ASCII and UTF-16LE) of at least min_length characters.
+// Printable runs (ASCII and UTF-16LE) of at least min_length characters. Every string's text is
+// printable ASCII (0x20-0x7e and tab), so valid UTF-8 as it is, whatever the bytes around it.
 std::vector<ExtractedString> extract_strings(std::span<const std::byte> data,
                                              std::size_t min_length = kMinStringLength);
 

@@ -8,9 +8,13 @@
 namespace mitsu::analysis {
 namespace {
 
+// ASCII only: a char above 0x7f is negative, which ::tolower may not be given, and the terms
+// and strings compared here are bytes, not text in the process's locale.
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), ::tolower);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  });
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/markup.h"
+#include "core/safe_text.h"
 
 namespace mitsu::intel {
 namespace {
@@ -14,9 +15,16 @@ namespace {
 using nlohmann::json;
 using store::Measure;
 
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\n") == std::string_view::npos) {
-    return std::string(text);
+// A text cell. Values can be attacker text (domains from samples): valid UTF-8 always, and a
+// leading = + - @ or control character is disarmed with a quote, so a spreadsheet opening the
+// export reads text, not a formula (OWASP's CSV injection advice).
+std::string csv_field(std::string_view raw) {
+  std::string text = escape_invalid_utf8(raw);
+  if (!text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos) {
+    text.insert(0, "'");
+  }
+  if (text.find_first_of(",\"\n\r") == std::string::npos) {
+    return text;
   }
   std::string out = "\"";
   for (char c : text) {
@@ -415,7 +423,7 @@ std::string render_csv(const json& r) {
                        p["day"].get<std::string>(), p["value"].get<double>());
   }
   for (const auto& [name, value] : r["totals"].items()) {
-    out += fmt::format("total,{},,{}\n", name, value.is_null() ? "" : value.dump());
+    out += fmt::format("total,{},,{}\n", name, value.is_null() ? "" : dump_json(value));
   }
   return out;
 }

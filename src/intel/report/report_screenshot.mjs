@@ -3,7 +3,7 @@
 // circled, bars have width — and takes a full-page screenshot.
 // Usage: node report_screenshot.mjs WEB_DIR REPORT.html SCREENSHOT.png
 import { createRequire } from 'node:module';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +13,10 @@ const [web, report, screenshot] = process.argv.slice(2);
 const { chromium } = createRequire(join(web, 'package.json'))('playwright-core');
 const fail = (message) => { console.error(`FAIL: ${message}`); process.exit(1); };
 
-const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'mitsu-chromium-')), {
+// A fresh profile, removed on every way out (the test suite leaves nothing in /tmp).
+const profile = mkdtempSync(join(tmpdir(), 'mitsu-chromium-'));
+process.on('exit', () => rmSync(profile, { recursive: true, force: true }));
+const browser = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
   headless: true,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -49,6 +49,9 @@ class StandardPorts : public ::testing::Test {
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
+    store_->reset();
+    delete dir_;  // the suite leaves nothing behind in /tmp
+    dir_ = nullptr;
   }
 
   static inline mitsu::testing::TempDir* dir_ = new mitsu::testing::TempDir("standard-ports");

@@ -456,14 +456,15 @@ Result<std::optional<AnalysisJob>> SqliteCatalog::take_job(std::int64_t now_us,
         " lease_until_us = ?1 + ?2"
         " WHERE id = (SELECT id FROM analysis_jobs WHERE kind = ?3 AND (state = 'queued'"
         "             OR (state = 'running' AND lease_until_us < ?1)) ORDER BY id LIMIT 1)"
-        " RETURNING id, sha256, kind, attempts");
+        " RETURNING id, sha256, kind, attempts, coalesce(error, '')");
     if (!take) {
       return Error{take.error()};
     }
     take->bind(1, now_us).bind(2, lease_us).bind(3, kind);
     return take->each_row([&](const Statement& row) {
       job = AnalysisJob{row.column_int(0), std::string(row.column_text(1)),
-                        std::string(row.column_text(2)), row.column_int(3)};
+                        std::string(row.column_text(2)), row.column_int(3),
+                        std::string(row.column_text(4))};
     });
   });
   if (!status) {
@@ -513,6 +514,22 @@ Status SqliteCatalog::fail_job(const AnalysisJob& job, std::string_view error) {
   }
   fail->bind(1, job.id).bind(2, error);
   return fail->run();
+}
+
+Status SqliteCatalog::release_job(std::int64_t job_id, std::string_view reason,
+                                  bool count_attempt) {
+  std::lock_guard lock(db_.mutex());
+  // An uncounted stop (shutdown) keeps the reason an earlier crash left, if any.
+  auto release = db_.prepare(
+      "UPDATE analysis_jobs SET state = 'queued', lease_until_us = NULL,"
+      " error = CASE WHEN ?3 OR error IS NULL THEN ?2 ELSE error END,"
+      " attempts = CASE WHEN ?3 THEN attempts ELSE max(attempts - 1, 0) END"
+      " WHERE id = ?1 AND state = 'running'");
+  if (!release) {
+    return Error{release.error()};
+  }
+  release->bind(1, job_id).bind(2, reason).bind(3, std::int64_t{count_attempt ? 1 : 0});
+  return release->run();
 }
 
 Result<std::size_t> SqliteCatalog::requeue_all(std::string_view kind) {

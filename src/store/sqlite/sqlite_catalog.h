@@ -31,6 +31,7 @@ class SqliteCatalog : public Catalog {
   Status finish_job(const AnalysisJob& job, int analyzer_version, const std::string& verdict_json,
                     const KnownCheck& known) override;
   Status fail_job(const AnalysisJob& job, std::string_view error) override;
+  Status release_job(std::int64_t job_id, std::string_view reason, bool count_attempt) override;
   Result<std::size_t> requeue_all(std::string_view kind) override;
   Result<std::optional<std::string>> verdict(std::string_view sha256) override;
   Result<std::optional<KnownCheck>> first_sight(std::string_view sha256) override;

@@ -111,6 +111,43 @@ TEST_F(StoreTest, DeliveredSamplesAreQueuedForAnalysisOnce) {
   EXPECT_EQ((*sample)->sightings, sightings[*hashes.begin()]);
 }
 
+TEST_F(StoreTest, ReleasedJobsAreTakenAgainAtOnceWithTheirReasonAndCountedAttempts) {
+  Catalog& catalog = *store_.catalog;
+  ASSERT_TRUE(catalog.enqueue_job("ab12", "static", 1));
+  const std::int64_t lease = 60'000'000;
+  auto first = catalog.take_job(2, lease);
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ((*first)->attempts, 1);
+  EXPECT_EQ((*first)->last_error, "");
+  const std::string crash = "analysis worker killed by signal 9 (Killed)";
+  ASSERT_TRUE(catalog.release_job((*first)->id, crash, /*count_attempt=*/true));
+  EXPECT_EQ(*catalog.queued_jobs(), 1u);
+
+  auto second = catalog.take_job(3, lease);  // long before the lease would have run out
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((*second)->attempts, 2);
+  EXPECT_EQ((*second)->last_error, crash);
+  // A stop is not the sample's fault: the attempt is not counted and the crash's reason stays.
+  ASSERT_TRUE(catalog.release_job((*second)->id, "interrupted by shutdown", false));
+  auto third = catalog.take_job(4, lease);
+  ASSERT_TRUE(third.ok() && third->has_value());
+  EXPECT_EQ((*third)->attempts, 2);
+  EXPECT_EQ((*third)->last_error, crash);
+
+  // Given up on: a late release (its worker died afterwards) leaves the job failed.
+  ASSERT_TRUE(catalog.fail_job(**third, "gave up after 1 attempts: " + crash));
+  ASSERT_TRUE(catalog.release_job((*third)->id, "too late", true));
+  EXPECT_EQ(*catalog.queued_jobs(), 0u);
+  EXPECT_EQ(*store_.db->query_int("SELECT count(*) FROM analysis_jobs WHERE state = 'failed'"
+                                  " AND error = 'gave up after 1 attempts: " +
+                                  crash + "'"),
+            1);
+  // A job never taken is not touched either.
+  ASSERT_TRUE(catalog.enqueue_job("cd34", "static", 5));
+  ASSERT_TRUE(catalog.release_job((*third)->id + 1, "never ran", false));
+  EXPECT_EQ(*store_.db->query_int("SELECT attempts FROM analysis_jobs WHERE sha256 = 'cd34'"), 0);
+}
+
 TEST_F(StoreTest, QueriesFilterAndOrderNewestFirst) {
   auto events = synthetic(1000);
   ASSERT_TRUE(insert(events));
