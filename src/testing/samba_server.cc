@@ -89,10 +89,10 @@ SambaServer::SambaServer(const std::filesystem::path& dir, int port)
 
 SambaServer::~SambaServer() {
   if (smbd_) {
-    ::kill(-smbd_->pid(), SIGTERM);  // smbd leads its own process group, children included
-    smbd_->send_signal(SIGTERM);
+    // unshare ignores SIGTERM while it waits for its child; killing it kills smbd (PID 1 of
+    // the namespace, --kill-child), and with smbd every process in the namespace.
+    smbd_->send_signal(SIGKILL);
     smbd_->wait();
-    ::kill(-smbd_->pid(), SIGKILL);
   }
 }
 

@@ -2,42 +2,48 @@
 
 #include <cctype>
 
+#include "core/byte_reader.h"
+
 namespace mitsu::analysis::sandbox {
 
+// A query from the sample: every read goes through the one bounds-checked reader.
 std::optional<DnsQuestion> parse_dns_query(std::span<const std::uint8_t> m) {
-  if (m.size() < 12 || (m[2] & 0x80) != 0) {
-    return std::nullopt;  // too short, or a response
-  }
-  std::size_t questions = static_cast<std::size_t>(m[4] << 8 | m[5]);
-  if (questions == 0) {
-    return std::nullopt;
+  ByteReader r(std::as_bytes(m), /*big_endian=*/true);
+  auto id = r.u16(0);
+  auto flags = r.u8(2);
+  auto questions = r.u16(4);
+  if (!id || !flags || !questions || !r.contains(0, 12) || (*flags & 0x80) != 0 ||
+      *questions == 0) {
+    return std::nullopt;  // too short, a response, or no question
   }
   DnsQuestion q;
-  q.id = static_cast<std::uint16_t>(m[0] << 8 | m[1]);
-  std::size_t at = 12;
+  q.id = *id;
+  std::uint64_t at = 12;
   while (true) {
-    if (at >= m.size()) {
+    auto length = r.u8(at++);
+    if (!length) {
       return std::nullopt;
     }
-    std::size_t length = m[at++];
-    if (length == 0) {
+    if (*length == 0) {
       break;
     }
-    if (length > 63 || at + length > m.size() || q.name.size() + length > 253) {
+    auto label = r.bytes(at, *length);
+    if (*length > 63 || !label || q.name.size() + *length > 253) {
       return std::nullopt;  // compression pointers have no place in a question
     }
     if (!q.name.empty()) {
       q.name += '.';
     }
-    for (std::size_t i = 0; i < length; ++i) {
-      q.name += static_cast<char>(std::tolower(m[at + i]));
+    for (std::byte b : *label) {
+      q.name += static_cast<char>(std::tolower(std::to_integer<unsigned char>(b)));
     }
-    at += length;
+    at += *length;
   }
-  if (at + 4 > m.size()) {
+  auto type = r.u16(at);
+  if (!type || !r.contains(at, 4)) {
     return std::nullopt;
   }
-  q.type = static_cast<std::uint16_t>(m[at] << 8 | m[at + 1]);
+  q.type = *type;
   return q;
 }
 

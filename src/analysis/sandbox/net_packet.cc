@@ -3,15 +3,14 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include "core/byte_reader.h"
+
 namespace mitsu::analysis::sandbox {
 namespace {
 
+// The checksum's 16-bit words (callers stay inside b).
 std::uint16_t be16(std::span<const std::uint8_t> b, std::size_t at) {
   return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
-}
-std::uint32_t be32(std::span<const std::uint8_t> b, std::size_t at) {
-  return static_cast<std::uint32_t>(b[at]) << 24 | static_cast<std::uint32_t>(b[at + 1]) << 16 |
-         static_cast<std::uint32_t>(b[at + 2]) << 8 | b[at + 3];
 }
 void put16(Bytes& b, std::size_t at, std::uint16_t v) {
   b[at] = static_cast<std::uint8_t>(v >> 8);
@@ -65,44 +64,58 @@ Bytes wrap(std::uint32_t src, std::uint32_t dst, std::uint8_t protocol, Bytes tr
 
 }  // namespace
 
+// Packets come from the sample: every read goes through the one bounds-checked reader.
 std::optional<Ipv4View> parse_ipv4(std::span<const std::uint8_t> p) {
-  if (p.size() < 20 || (p[0] >> 4) != 4) {
+  ByteReader r(std::as_bytes(p), /*big_endian=*/true);
+  auto version = r.u8(0);
+  auto total = r.u16(2);
+  auto flags = r.u16(6);
+  auto protocol = r.u8(9);
+  auto src = r.u32(12);
+  auto dst = r.u32(16);
+  if (!version || !total || !flags || !protocol || !src || !dst || (*version >> 4) != 4) {
     return std::nullopt;
   }
-  std::size_t header = static_cast<std::size_t>(p[0] & 0x0f) * 4;
-  std::size_t total = be16(p, 2);
-  if (header < 20 || total < header || total > p.size()) {
+  std::size_t header = static_cast<std::size_t>(*version & 0x0f) * 4;
+  if (header < 20 || *total < header || !r.contains(0, *total)) {
     return std::nullopt;
   }
   Ipv4View v;
-  v.protocol = p[9];
-  v.src = be32(p, 12);
-  v.dst = be32(p, 16);
-  bool fragment = (be16(p, 6) & 0x3fff) != 0;
-  v.payload = fragment ? std::span<const std::uint8_t>() : p.subspan(header, total - header);
+  v.protocol = *protocol;
+  v.src = *src;
+  v.dst = *dst;
+  bool fragment = (*flags & 0x3fff) != 0;
+  v.payload = fragment ? std::span<const std::uint8_t>() : p.subspan(header, *total - header);
   return v;
 }
 
 std::optional<TcpView> parse_tcp(std::span<const std::uint8_t> s) {
-  if (s.size() < 20) {
+  ByteReader r(std::as_bytes(s), /*big_endian=*/true);
+  auto src = r.u16(0);
+  auto dst = r.u16(2);
+  auto seq = r.u32(4);
+  auto ack = r.u32(8);
+  auto offset = r.u8(12);
+  auto flags = r.u8(13);
+  if (!src || !dst || !seq || !ack || !offset || !flags || !r.contains(0, 20)) {
     return std::nullopt;
   }
-  std::size_t header = static_cast<std::size_t>(s[12] >> 4) * 4;
-  if (header < 20 || header > s.size()) {
+  std::size_t header = static_cast<std::size_t>(*offset >> 4) * 4;
+  if (header < 20 || !r.contains(0, header)) {
     return std::nullopt;
   }
-  return TcpView{be16(s, 0), be16(s, 2), be32(s, 4), be32(s, 8), s[13], s.subspan(header)};
+  return TcpView{*src, *dst, *seq, *ack, *flags, s.subspan(header)};
 }
 
 std::optional<UdpView> parse_udp(std::span<const std::uint8_t> d) {
-  if (d.size() < 8) {
+  ByteReader r(std::as_bytes(d), /*big_endian=*/true);
+  auto src = r.u16(0);
+  auto dst = r.u16(2);
+  auto length = r.u16(4);
+  if (!src || !dst || !length || *length < 8 || !r.contains(0, *length)) {
     return std::nullopt;
   }
-  std::size_t length = be16(d, 4);
-  if (length < 8 || length > d.size()) {
-    return std::nullopt;
-  }
-  return UdpView{be16(d, 0), be16(d, 2), d.subspan(8, length - 8)};
+  return UdpView{*src, *dst, d.subspan(8, *length - 8u)};
 }
 
 Bytes build_tcp(std::uint32_t src, std::uint32_t dst, const TcpView& tcp) {
