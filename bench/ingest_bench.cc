@@ -17,8 +17,9 @@
 #include "collector/collector.h"
 #include "collector/collector_thread.h"
 #include "core/event_parser.h"
+#include "sensor/registry/protocol_registry.h"
 #include "spool/spool.h"
-#include "store/sqlite/embedded_store.h"
+#include "store/store_factory.h"
 #include "testing/synthetic_events.h"
 
 namespace {
@@ -48,6 +49,7 @@ using mitsu::bench::die;
 }  // namespace
 
 int main(int argc, char** argv) {
+  mitsu::sensor::register_builtin_protocols();  // what the collector validates, as in mitsu
   std::size_t count = 1'000'000;
   fs::path dir = fs::temp_directory_path() / "mitsu-bench-ingest";
   mitsu::spool::FsyncPolicy fsync = mitsu::spool::FsyncPolicy::kAlways;
@@ -88,11 +90,12 @@ int main(int argc, char** argv) {
     if (!spool) {
       die(spool.error());
     }
-    auto store = mitsu::store::sqlite::open_embedded_store(dir / "mitsu.db");
+    auto store = mitsu::store::open_stores({.engine = "sqlite", .path = dir / "mitsu.db"});
     if (!store) {
       die(store.error());
     }
-    mitsu::collector::Collector collector(**spool, *store->events, *store->catalog, *store->db);
+    mitsu::collector::Collector collector(**spool, *store->events, *store->catalog,
+                                          *store->unit_of_work);
     // The collector delivers on its own thread while events are appended, as in `mitsu run`.
     mitsu::collector::CollectorThread delivery(collector);
     constexpr std::size_t kAppendBatch = 1000;

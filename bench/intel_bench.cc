@@ -3,6 +3,7 @@
 // events table, in the same run. Usage: mitsu_bench_intel [MILLION_EVENTS=20] [DIR]
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,14 +12,51 @@
 
 #include "bench_support.h"
 #include "collector/collector.h"
+#include "intel/geo/geo_enricher.h"
+#include "intel/rollups/rollups.h"
 #include "intel/simulate/traffic_generator.h"
 #include "intel/stats.h"
-#include "store/sqlite/embedded_store.h"
+#include "store/store_factory.h"
 
 using namespace mitsu;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// The naive side of the comparison: GROUP BY over the raw events, on a plain SQLite connection
+// of its own to the same file (the store's engine stays behind the store interfaces).
+class RawSqlite {
+ public:
+  explicit RawSqlite(const std::filesystem::path& path) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+      bench::die(fmt::format("sqlite: cannot open {}", path.string()));
+    }
+    sqlite3_busy_timeout(db_, 60'000);
+  }
+  ~RawSqlite() { sqlite3_close(db_); }
+  RawSqlite(const RawSqlite&) = delete;
+  RawSqlite& operator=(const RawSqlite&) = delete;
+  // Runs `sql`, returning how many rows it gave.
+  std::size_t rows(const std::string& sql) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+      bench::die(fmt::format("sqlite: {}: {}", sql, sqlite3_errmsg(db_)));
+    }
+    std::size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+      ++n;
+    }
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE) {
+      bench::die(fmt::format("sqlite: {}: {}", sql, sqlite3_errmsg(db_)));
+    }
+    return n;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -57,13 +95,18 @@ int main(int argc, char** argv) {
     fmt::print("no GeoIP data installed (scripts/install-geo.sh): enrichment finds nothing\n");
   }
 
-  auto store = store::sqlite::open_embedded_store(dir / "mitsu.db", {"normal"});
+  auto store =
+      store::open_stores({.engine = "sqlite", .path = dir / "mitsu.db", .sqlite = {"normal"}});
   auto spool = spool::Spool::open({dir / "spool"});
   if (!store || !spool) {
     bench::die(!store ? store.error() : spool.error());
   }
-  collector::Collector collector(**spool, *store->events, *store->catalog, *store->db);
-  collector.set_geo(&geo);
+  if (Status attached = intel::attach_rollups(*store); !attached) {
+    bench::die(attached.error());
+  }
+  collector::Collector collector(**spool, *store->events, *store->catalog, *store->unit_of_work);
+  intel::GeoEnricher enricher(geo);
+  collector.set_enricher(&enricher);
   collector.set_rollups(store->rollups.get());
 
   intel::SimulationOptions options;
@@ -122,9 +165,8 @@ int main(int argc, char** argv) {
       ms_since(total_start) / 1000, events / (ingest_ms / 1000));
   fmt::print("store: {:.2f} GB, {:.0f} MB per million events; GeoIP cache {} hits, {} misses\n",
              db_bytes / 1e9, db_bytes / 1e6 / (events / 1e6), geo.cache_hits(), geo.cache_misses());
-  if (Status s = store->db->exec("PRAGMA wal_checkpoint(TRUNCATE)"); !s) {
-    bench::die(s.error());
-  }
+  RawSqlite raw(dir / "mitsu.db");
+  raw.rows("PRAGMA wal_checkpoint(TRUNCATE)");
 
   intel::Stats stats(*store->rollups);
   intel::DayRange range{options.first_day, options.first_day + options.days};
@@ -181,19 +223,7 @@ int main(int argc, char** argv) {
     std::size_t rows = 0, naive_rows = 0;
     double rollup_ms = time_ms(5, q.rollup, rows);
     double naive_ms = time_ms(
-        1,
-        [&]() -> std::size_t {
-          auto statement = store->db->prepare(q.naive_sql);
-          if (!statement) {
-            bench::die(statement.error());
-          }
-          std::size_t n = 0;
-          if (Status s = statement->each_row([&](const auto&) { ++n; }); !s) {
-            bench::die(s.error());
-          }
-          return n;
-        },
-        naive_rows);
+        1, [&]() -> std::size_t { return raw.rows(q.naive_sql); }, naive_rows);
     worst_rollup = std::max(worst_rollup, rollup_ms);
     least_speedup = std::min(least_speedup, naive_ms / rollup_ms);
     fmt::print("{:<34} {:>12.2f} {:>12.1f} {:>8.0f}x\n", q.name, rollup_ms, naive_ms,

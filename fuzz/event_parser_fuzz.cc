@@ -5,8 +5,12 @@
 #include <string_view>
 
 #include "core/event_parser.h"
+#include "sensor/registry/protocol_registry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  // The protocols' kinds too, so their field checks are fuzzed.
+  static const bool registered = (mitsu::sensor::register_builtin_protocols(), true);
+  (void)registered;
   static mitsu::EventParser parser;
   mitsu::Event event;
   mitsu::Rejection why;

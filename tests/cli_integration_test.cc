@@ -142,7 +142,7 @@ TEST_F(CliTest, RunDeliversTheSpoolAndStopsCleanlyOnSigterm) {
   // Wait until run holds the spool (its pid is in the lock file), then a second writer is
   // refused with a clear reason.
   std::string lock = (data_ / "spool/lock").string();
-  for (int i = 0; i < 200 && read_text(lock) != std::to_string(run.pid()) + "\n"; ++i) {
+  for (int i = 0; i < 1200 && read_text(lock) != std::to_string(run.pid()) + "\n"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   ASSERT_EQ(read_text(lock), std::to_string(run.pid()) + "\n");
@@ -286,7 +286,7 @@ TEST_F(CliTest, CapturedSamplesAreAnalysedByRunAndAgainByReanalyze) {
   {
     auto store = artifacts::ArtifactStore::open({data_ / "artifacts"});
     ASSERT_TRUE(store.ok());
-    auto put = (*store)->put(bytes, {"", 1, "test"});
+    auto put = (*store)->put(bytes);
     ASSERT_TRUE(put.ok());
     sha256 = put->info.sha256;
   }

@@ -76,7 +76,8 @@ TEST(SensorIntegration, BotSessionsEndWithEventsAndFilesInTheStore) {
                             7) +
                         std::string(100, '\x42');
   {
-    testing::LoopbackClient c(telnet_port, 5s);  // mitsu run may still be starting
+    testing::LoopbackClient c(telnet_port,
+                              30s);  // mitsu run may still be starting (GeoIP loads first)
     ASSERT_TRUE(c.connected());
     c.read_until("login: ");
     c.send("admin\r\nadmin\r\n");

@@ -34,7 +34,7 @@ class AnalysisWorkerTest : public ::testing::Test {
   std::string capture(const std::vector<std::byte>& bytes, bool store_file = true) {
     std::string sha256;
     if (store_file) {
-      auto put = artifacts_->put(bytes, {"s", now_unix_us(), "http://192.0.2.7/x"});
+      auto put = artifacts_->put(bytes);
       EXPECT_TRUE(put.ok());
       sha256 = put->info.sha256;
     } else {

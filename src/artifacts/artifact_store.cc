@@ -6,52 +6,57 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
 #include "core/file_io.h"
 #include "core/hex.h"
-#include "store/sqlite/sqlite_database.h"
 
 namespace mitsu::artifacts {
 namespace {
 
 namespace fs = std::filesystem;
-using store::sqlite::Migration;
-using store::sqlite::SqliteDatabase;
-using store::sqlite::Statement;
 
 // Read-only for owner and group, and never an exec bit: a captured sample must not be runnable
 // by accident.
 constexpr mode_t kFileMode = 0440;
 
-constexpr std::array kMigrations{
-    Migration{1, R"sql(
-CREATE TABLE artifacts (
-  sha256        TEXT PRIMARY KEY,
-  size          INTEGER NOT NULL,
-  first_seen_us INTEGER NOT NULL,
-  last_seen_us  INTEGER NOT NULL,
-  sightings     INTEGER NOT NULL
-);
-CREATE TABLE artifact_sightings (
-  seq        INTEGER PRIMARY KEY,
-  sha256     TEXT NOT NULL REFERENCES artifacts(sha256),
-  session_id TEXT,
-  ts_us      INTEGER NOT NULL,
-  source     TEXT
-);
-CREATE INDEX artifact_sightings_sha256 ON artifact_sightings(sha256, seq);
-)sql"},
-};
+bool is_sha256(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+enum class Placed { kStored, kAlreadyThere };
+
+// Moves `from` to `to` unless `to` exists. RENAME_NOREPLACE makes the
+// check and the move one step, so of two writers racing with the same bytes exactly one stores
+// them; file systems without it (some network shares) fall back to rename(), which is still
+// atomic for readers and leaves one identical file.
+Result<Placed> rename_unless_present(const fs::path& from, const fs::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
+    return Placed::kStored;
+  }
+  if (errno == EEXIST) {
+    return Placed::kAlreadyThere;
+  }
+  if (errno != EINVAL && errno != ENOSYS) {
+    return errno_error("rename into", to);
+  }
+  std::error_code ec;
+  if (fs::exists(to, ec)) {
+    return Placed::kAlreadyThere;
+  }
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return errno_error("rename into", to);
+  }
+  return Placed::kStored;
+}
 
 }  // namespace
-
-struct ArtifactStore::Index {
-  std::unique_ptr<SqliteDatabase> db;
-};
 
 struct ArtifactWriter::State {
   ArtifactStore* store = nullptr;
@@ -114,7 +119,7 @@ Status ArtifactWriter::write(std::span<const std::byte> bytes) {
   return {};
 }
 
-Result<PutResult> ArtifactWriter::commit(const Sighting& sighting) {
+Result<PutResult> ArtifactWriter::commit() {
   State& s = *state_;
   if (s.failed || s.fd < 0) {
     return Error{"artifact writer is no longer usable"};
@@ -129,7 +134,7 @@ Result<PutResult> ArtifactWriter::commit(const Sighting& sighting) {
   }
   ::close(s.fd);
   s.fd = -1;
-  Result<PutResult> result = s.store->finish(s.tmp, to_hex(digest, digest_size), s.size, sighting);
+  Result<PutResult> result = s.store->finish(s.tmp, to_hex(digest, digest_size), s.size);
   s.tmp.clear();  // renamed away or removed by finish()
   return result;
 }
@@ -148,24 +153,14 @@ Result<std::unique_ptr<ArtifactStore>> ArtifactStore::open(ArtifactStoreOptions 
   for (const auto& entry : fs::directory_iterator(options.dir / "tmp", ec)) {
     fs::remove(entry.path(), ec);
   }
-  std::unique_ptr<ArtifactStore> store(new ArtifactStore(std::move(options)));
-  auto db = SqliteDatabase::open(store->options_.dir / "index.sqlite");
-  if (!db) {
-    return Error{db.error()};
-  }
-  if (Status status = (*db)->migrate("artifacts", kMigrations); !status) {
-    return Error{status.error()};
-  }
-  store->index_ = std::make_unique<Index>(Index{std::move(*db)});
-  return store;
+  return std::unique_ptr<ArtifactStore>(new ArtifactStore(std::move(options)));
 }
 
 fs::path ArtifactStore::path_for(std::string_view sha256) const {
-  std::string hash(sha256);
-  if (hash.size() < 4) {
+  if (!is_sha256(sha256)) {
     return options_.dir / "invalid";
   }
-  return options_.dir / hash.substr(0, 2) / hash.substr(2, 2) / hash;
+  return options_.dir / sha256.substr(0, 2) / sha256.substr(2, 2) / sha256;
 }
 
 Result<ArtifactWriter> ArtifactStore::begin() {
@@ -184,7 +179,7 @@ Result<ArtifactWriter> ArtifactStore::begin() {
   return ArtifactWriter(std::move(state));
 }
 
-Result<PutResult> ArtifactStore::put(std::span<const std::byte> bytes, const Sighting& sighting) {
+Result<PutResult> ArtifactStore::put(std::span<const std::byte> bytes) {
   Result<ArtifactWriter> writer = begin();
   if (!writer) {
     return Error{writer.error()};
@@ -192,60 +187,25 @@ Result<PutResult> ArtifactStore::put(std::span<const std::byte> bytes, const Sig
   if (Status status = writer->write(bytes); !status) {
     return Error{status.error()};
   }
-  return writer->commit(sighting);
+  return writer->commit();
 }
 
 Result<PutResult> ArtifactStore::finish(const fs::path& tmp, const std::string& sha256,
-                                        std::uint64_t size, const Sighting& sighting) {
+                                        std::uint64_t size) {
   fs::path final_path = path_for(sha256);
   std::error_code ec;
   fs::create_directories(final_path.parent_path(), ec);
-  PutResult result;
-  if (fs::exists(final_path, ec)) {
-    fs::remove(tmp, ec);  // same bytes already stored: keep one file
+  Result<Placed> placed = rename_unless_present(tmp, final_path);
+  if (!placed) {
+    fs::remove(tmp, ec);
+    return Error{placed.error()};
+  }
+  if (*placed == Placed::kAlreadyThere) {
+    fs::remove(tmp, ec);  // the same bytes are already stored: keep one file
   } else {
-    // rename() is atomic: readers see no file or the whole file. Two writers racing with the
-    // same bytes both succeed and leave one identical file.
-    if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-      Error error = errno_error("rename into", final_path);
-      fs::remove(tmp, ec);
-      return error;
-    }
     (void)fsync_dir(final_path.parent_path());
-    result.newly_stored = true;
   }
-
-  SqliteDatabase& db = *index_->db;
-  Status recorded = db.run([&]() -> Status {
-    auto upsert = db.prepare(
-        "INSERT INTO artifacts (sha256, size, first_seen_us, last_seen_us, sightings)"
-        " VALUES (?1, ?2, ?3, ?3, 1) ON CONFLICT(sha256) DO UPDATE SET"
-        " first_seen_us = min(first_seen_us, excluded.first_seen_us),"
-        " last_seen_us = max(last_seen_us, excluded.last_seen_us),"
-        " sightings = sightings + 1");
-    auto sight = db.prepare(
-        "INSERT INTO artifact_sightings (sha256, session_id, ts_us, source)"
-        " VALUES (?1, ?2, ?3, ?4)");
-    if (!upsert || !sight) {
-      return Error{upsert ? sight.error() : upsert.error()};
-    }
-    upsert->bind(1, sha256).bind(2, static_cast<std::int64_t>(size)).bind(3, sighting.ts_us);
-    sight->bind(1, sha256).bind_optional(2, sighting.session_id).bind(3, sighting.ts_us);
-    sight->bind_optional(4, sighting.source);
-    if (Status status = upsert->run(); !status) {
-      return status;
-    }
-    return sight->run();
-  });
-  if (!recorded) {
-    return Error{recorded.error()};
-  }
-  auto info_now = info(sha256);
-  if (!info_now) {
-    return Error{"artifact index lost a row it just wrote"};
-  }
-  result.info = *info_now;
-  return result;
+  return PutResult{ArtifactInfo{sha256, size}, *placed == Placed::kStored};
 }
 
 Result<std::vector<std::byte>> ArtifactStore::read(std::string_view sha256) const {
@@ -260,38 +220,12 @@ Status ArtifactStore::read(std::string_view sha256, std::vector<std::byte>& into
   return read_file_into(path_for(sha256), options_.max_bytes, into);
 }
 
-std::optional<ArtifactInfo> ArtifactStore::info(std::string_view sha256) {
-  SqliteDatabase& db = *index_->db;
-  std::lock_guard lock(db.mutex());
-  auto q = db.prepare(
-      "SELECT sha256, size, first_seen_us, last_seen_us, sightings FROM artifacts"
-      " WHERE sha256 = ?1");
-  std::optional<ArtifactInfo> info;
-  if (q) {
-    q->bind(1, sha256);
-    (void)q->each_row([&](const Statement& row) {
-      info = ArtifactInfo{std::string(row.column_text(0)),
-                          static_cast<std::uint64_t>(row.column_int(1)), row.column_int(2),
-                          row.column_int(3), static_cast<std::uint64_t>(row.column_int(4))};
-    });
+std::optional<ArtifactInfo> ArtifactStore::info(std::string_view sha256) const {
+  struct stat st {};
+  if (!is_sha256(sha256) || ::stat(path_for(sha256).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return std::nullopt;
   }
-  return info;
-}
-
-std::vector<Sighting> ArtifactStore::sightings(std::string_view sha256) {
-  SqliteDatabase& db = *index_->db;
-  std::lock_guard lock(db.mutex());
-  std::vector<Sighting> out;
-  auto q = db.prepare(
-      "SELECT session_id, ts_us, source FROM artifact_sightings WHERE sha256 = ?1 ORDER BY seq");
-  if (q) {
-    q->bind(1, sha256);
-    (void)q->each_row([&](const Statement& row) {
-      out.push_back(
-          {std::string(row.column_text(0)), row.column_int(1), std::string(row.column_text(2))});
-    });
-  }
-  return out;
+  return ArtifactInfo{std::string(sha256), static_cast<std::uint64_t>(st.st_size)};
 }
 
 }  // namespace mitsu::artifacts

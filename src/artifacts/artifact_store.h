@@ -1,7 +1,8 @@
 #pragma once
 // Content-addressed storage of captured files: one file per SHA-256 under sharded directories
-// (ab/cd/abcd…), written atomically (temp file + rename), never executable, with sightings
-// metadata (size, first/last seen, count, sessions) in an index beside the files.
+// (ab/cd/abcd…), written atomically (temp file + rename), capped in size, never executable.
+// Files only, no index: who sent a file, when and from where is in its file.upload /
+// file.download event and the catalog's samples, so a sensor needs no database to keep files.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,23 +25,14 @@ struct ArtifactStoreOptions {
   std::uint64_t max_bytes = kDefaultMaxArtifactBytes;
 };
 
-struct Sighting {
-  std::string session_id;  // may be empty for files not tied to a session
-  std::int64_t ts_us = 0;
-  std::string source;  // URL, file path or protocol the bytes came from
-};
-
 struct ArtifactInfo {
   std::string sha256;
   std::uint64_t size = 0;
-  std::int64_t first_seen_us = 0;
-  std::int64_t last_seen_us = 0;
-  std::uint64_t sightings = 0;
 };
 
 struct PutResult {
   ArtifactInfo info;
-  bool newly_stored = false;  // false: the same bytes were already there, one more sighting
+  bool newly_stored = false;  // false: the same bytes were already there
 };
 
 class ArtifactStore;
@@ -54,7 +46,7 @@ class ArtifactWriter {
 
   // Fails once the total passes the cap; the partial file is discarded.
   Status write(std::span<const std::byte> bytes);
-  Result<PutResult> commit(const Sighting& sighting);
+  Result<PutResult> commit();
 
  private:
   friend class ArtifactStore;
@@ -69,27 +61,26 @@ class ArtifactStore {
   ~ArtifactStore();
 
   Result<ArtifactWriter> begin();
-  Result<PutResult> put(std::span<const std::byte> bytes, const Sighting& sighting);
+  Result<PutResult> put(std::span<const std::byte> bytes);
 
   // The stored bytes of an artifact (for analysis; the store itself never executes anything).
   Result<std::vector<std::byte>> read(std::string_view sha256) const;
   // The same into a caller's buffer, reusing its capacity.
   Status read(std::string_view sha256, std::vector<std::byte>& into) const;
-  std::optional<ArtifactInfo> info(std::string_view sha256);
-  std::vector<Sighting> sightings(std::string_view sha256);
-  // Where the file for a hash lives (it may not exist).
+  // Whether the bytes of a hash are stored, and their size.
+  std::optional<ArtifactInfo> info(std::string_view sha256) const;
+  // Where the file for a hash lives (it may not exist). Anything but 64 lower-case hex digits
+  // maps to one path that never exists, so a hash never names a path outside the store.
   std::filesystem::path path_for(std::string_view sha256) const;
   std::uint64_t max_bytes() const { return options_.max_bytes; }
 
  private:
   friend class ArtifactWriter;
-  struct Index;
   explicit ArtifactStore(ArtifactStoreOptions options);
   Result<PutResult> finish(const std::filesystem::path& tmp, const std::string& sha256,
-                           std::uint64_t size, const Sighting& sighting);
+                           std::uint64_t size);
 
   ArtifactStoreOptions options_;
-  std::unique_ptr<Index> index_;
 };
 
 }  // namespace mitsu::artifacts

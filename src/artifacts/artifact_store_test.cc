@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -49,7 +50,7 @@ constexpr const char* kAbcSha256 =
 
 TEST_F(ArtifactStoreTest, StoresByContentHashInShardedDirectories) {
   auto store = open();
-  auto put = store->put(bytes_of("abc"), {"session-1", 100, "http://192.0.2.7/abc"});
+  auto put = store->put(bytes_of("abc"));
   ASSERT_TRUE(put.ok()) << put.error();
   EXPECT_TRUE(put->newly_stored);
   EXPECT_EQ(put->info.sha256, kAbcSha256);
@@ -59,21 +60,28 @@ TEST_F(ArtifactStoreTest, StoresByContentHashInShardedDirectories) {
   EXPECT_EQ(read_file(path), "abc");
 }
 
-TEST_F(ArtifactStoreTest, SameBytesTwiceKeepOneFileAndCountBothSightings) {
+TEST_F(ArtifactStoreTest, SameBytesTwiceKeepOneFile) {
   auto store = open();
-  ASSERT_TRUE(store->put(bytes_of("payload"), {"s1", 100, "http://192.0.2.7/a"}));
-  auto second = store->put(bytes_of("payload"), {"s2", 50, "tftp://192.0.2.8/b"});
+  ASSERT_TRUE(store->put(bytes_of("payload")));
+  auto second = store->put(bytes_of("payload"));
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->newly_stored);
-  EXPECT_EQ(second->info.sightings, 2u);
-  EXPECT_EQ(second->info.first_seen_us, 50);
-  EXPECT_EQ(second->info.last_seen_us, 100);
+  EXPECT_EQ(second->info.size, 7u);
   EXPECT_EQ(stored_files(), 1u);
-  auto sightings = store->sightings(second->info.sha256);
-  ASSERT_EQ(sightings.size(), 2u);
-  EXPECT_EQ(sightings[0].session_id, "s1");
-  EXPECT_EQ(sightings[1].session_id, "s2");
-  EXPECT_EQ(sightings[1].source, "tftp://192.0.2.8/b");
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "tmp"));
+}
+
+// Sightings (who, when, from where) live in events and the catalog; the store is files only.
+TEST_F(ArtifactStoreTest, KeepsNothingButTheFiles) {
+  auto store = open();
+  ASSERT_TRUE(store->put(bytes_of("abc")));
+  std::vector<std::string> names;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_.path())) {
+    if (entry.is_regular_file()) {
+      names.push_back(entry.path().filename().string());
+    }
+  }
+  EXPECT_EQ(names, std::vector<std::string>{kAbcSha256});
 }
 
 TEST_F(ArtifactStoreTest, NeverSetsAnExecBit) {
@@ -81,7 +89,7 @@ TEST_F(ArtifactStoreTest, NeverSetsAnExecBit) {
   std::string elf =
       "\x7f"
       "ELF fake binary";
-  auto put = store->put(bytes_of(elf), {});
+  auto put = store->put(bytes_of(elf));
   ASSERT_TRUE(put.ok());
   struct stat st {};
   ASSERT_EQ(::stat(store->path_for(put->info.sha256).c_str(), &st), 0);
@@ -97,9 +105,9 @@ TEST_F(ArtifactStoreTest, RefusesPastTheSizeCapAndLeavesNothing) {
   Status over = writer->write(bytes_of("678901"));
   EXPECT_FALSE(over);
   EXPECT_NE(over.error().find("size cap"), std::string::npos);
-  EXPECT_FALSE(writer->commit({}).ok());
+  EXPECT_FALSE(writer->commit().ok());
   EXPECT_EQ(stored_files(), 0u);
-  EXPECT_FALSE(store->put(bytes_of(std::string(11, 'x')), {}).ok());
+  EXPECT_FALSE(store->put(bytes_of(std::string(11, 'x'))).ok());
   EXPECT_TRUE(fs::is_empty(dir_.path() / "tmp"));
 }
 
@@ -125,34 +133,50 @@ TEST_F(ArtifactStoreTest, TempFilesLeftByACrashAreCleanedOnOpen) {
 TEST_F(ArtifactStoreTest, ConcurrentPutsOfTheSameBytesKeepOneWholeFile) {
   auto store = open();
   std::string content(200'000, 'm');
+  std::atomic<int> stored{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      auto put = store->put(bytes_of(content), {"s" + std::to_string(t), t, ""});
+    threads.emplace_back([&] {
+      auto put = store->put(bytes_of(content));
       EXPECT_TRUE(put.ok()) << put.error();
+      stored += put.ok() && put->newly_stored;
     });
   }
   for (auto& thread : threads) {
     thread.join();
   }
+  EXPECT_EQ(stored.load(), 1) << "exactly one writer stores the bytes";
   EXPECT_EQ(stored_files(), 1u);
   for (const auto& entry : fs::recursive_directory_iterator(dir_.path())) {
     if (entry.path().filename().string().size() == 64) {
       EXPECT_EQ(read_file(entry.path()), content);
-      EXPECT_EQ(store->info(entry.path().filename().string())->sightings, 8u);
     }
   }
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "tmp"));
 }
 
-TEST_F(ArtifactStoreTest, MetadataSurvivesReopen) {
+TEST_F(ArtifactStoreTest, InfoComesFromTheFileAndSurvivesReopen) {
   {
     auto store = open();
-    ASSERT_TRUE(store->put(bytes_of("abc"), {"s1", 1, ""}));
+    ASSERT_TRUE(store->put(bytes_of("abc")));
   }
   auto store = open();
   auto info = store->info(kAbcSha256);
   ASSERT_TRUE(info.has_value());
-  EXPECT_EQ(info->sightings, 1u);
+  EXPECT_EQ(info->sha256, kAbcSha256);
+  EXPECT_EQ(info->size, 3u);
+  EXPECT_FALSE(store->info(std::string(64, '0')).has_value());
+}
+
+TEST_F(ArtifactStoreTest, AHashNeverNamesAPathOutsideTheStore) {
+  auto store = open();
+  for (std::string_view bad :
+       {"../../etc/passwd", "", "abc",
+        "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"}) {
+    EXPECT_EQ(store->path_for(bad), dir_.path() / "invalid") << bad;
+    EXPECT_FALSE(store->info(bad).has_value()) << bad;
+    EXPECT_FALSE(store->read(bad).ok()) << bad;
+  }
 }
 
 }  // namespace

@@ -8,13 +8,13 @@
 
 #include "analysis/analysis_worker.h"
 #include "analysis/known/known_hash_list.h"
+#include "app/platform.h"
 #include "cli/commands.h"
-#include "cli/platform.h"
 
 namespace mitsu::cli {
 
 int known_import_command(const Config& config, const KnownImportOptions& options) {
-  auto platform = Platform::open(config, /*with_spool=*/false);
+  auto platform = app::Platform::open(config, /*with_spool=*/false);
   if (!platform) {
     spdlog::error("{}", platform.error());
     return kExitFailure;
@@ -50,13 +50,13 @@ int known_import_command(const Config& config, const KnownImportOptions& options
 }
 
 int reanalyze_command(const Config& config) {
-  auto platform = Platform::open(config, /*with_spool=*/false);
+  auto platform = app::Platform::open(config, /*with_spool=*/false);
   if (!platform) {
     spdlog::error("{}", platform.error());
     return kExitFailure;
   }
-  Platform& p = **platform;
-  auto rules = load_rules(p.config);
+  app::Platform& p = **platform;
+  auto rules = app::load_rules(p.config);
   if (!rules) {
     spdlog::error("{}", rules.error());
     return kExitFailure;
@@ -71,7 +71,7 @@ int reanalyze_command(const Config& config) {
     return kExitFailure;
   }
   spdlog::info("queued {} samples for static analysis", *queued);
-  auto watchlist = load_watchlist(p.config);
+  auto watchlist = app::load_watchlist(p.config);
   if (!watchlist) {
     spdlog::error("{}", watchlist.error());
     return kExitFailure;

@@ -13,8 +13,8 @@
 
 #include "analysis/cluster/tlsh_index.h"
 #include "analysis/static/static_analyzer.h"
+#include "app/platform.h"
 #include "cli/commands.h"
-#include "cli/platform.h"
 #include "core/clock.h"
 #include "core/file_io.h"
 #include "core/safe_text.h"
@@ -155,7 +155,7 @@ void print_summary(std::size_t analysed, int failed, const std::map<std::string,
 }
 
 // "yes" or "no" when the store knows of imported hashes, "-" without a store.
-std::string known_state(Platform* platform, const analysis::StaticVerdict& verdict) {
+std::string known_state(app::Platform* platform, const analysis::StaticVerdict& verdict) {
   if (platform == nullptr) {
     return "-";
   }
@@ -173,8 +173,8 @@ int analyze_command(const Config& config, const AnalyzeOptions& options) {
   if (!options.watchlist.empty()) {
     with_rules.watchlist = options.watchlist;
   }
-  auto rules = load_rules(with_rules);
-  auto watchlist = load_watchlist(with_rules);
+  auto rules = app::load_rules(with_rules);
+  auto watchlist = app::load_watchlist(with_rules);
   if (!rules || !watchlist) {
     spdlog::error("{}", rules ? watchlist.error() : rules.error());
     return kExitFailure;
@@ -185,9 +185,9 @@ int analyze_command(const Config& config, const AnalyzeOptions& options) {
   // The known-hash corpus lives in the store; analysing files works without one.
   Config resolved = config;
   resolved.resolve_paths();
-  std::unique_ptr<Platform> platform;
+  std::unique_ptr<app::Platform> platform;
   if (fs::exists(resolved.store_path)) {
-    auto opened = Platform::open(config, /*with_spool=*/false);
+    auto opened = app::Platform::open(config, /*with_spool=*/false);
     if (!opened) {
       spdlog::error("{}", opened.error());
       return kExitFailure;

@@ -3,11 +3,15 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <set>
 #include <sstream>
+
+#include "sensor/registry/protocol_registry.h"
+#include "store/store_factory.h"
 
 namespace mitsu::cli {
 namespace {
@@ -213,13 +217,10 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
                               {"protocol",
                                [&](const toml::node& n, const std::string& k) {
                                  l.protocol = r.string(n, k);
-                                 if (l.protocol != "telnet" && l.protocol != "ssh" &&
-                                     l.protocol != "http" && l.protocol != "ftp" &&
-                                     l.protocol != "tftp" && l.protocol != "ssdp" &&
-                                     l.protocol != "smb") {
-                                   r.fail(n, k,
-                                          "must be \"telnet\", \"ssh\", \"http\", \"ftp\", "
-                                          "\"tftp\", \"ssdp\" or \"smb\"");
+                                 auto& protocols = sensor::ProtocolRegistry::instance();
+                                 if (protocols.find(l.protocol) == nullptr) {
+                                   r.fail(n, k, fmt::format("must be a registered protocol ({})",
+                                                            protocols.names()));
                                  }
                                }},
                               {"address",
@@ -307,8 +308,12 @@ void read_config(Reader& r, const toml::table& root, Config& c) {
           {"store", sub({{"engine",
                           [&](const toml::node& node, const std::string& key) {
                             c.store_engine = r.string(node, key);
-                            if (c.store_engine != "sqlite") {
-                              r.fail(node, key, "only \"sqlite\" is available in this build");
+                            auto known = store::known_store_engines();
+                            if (std::find(known.begin(), known.end(), c.store_engine) ==
+                                known.end()) {
+                              r.fail(node, key,
+                                     fmt::format("unknown engine; this build has: {}",
+                                                 fmt::join(known, ", ")));
                             }
                           }},
                          {"path", path(c.store_path)},
@@ -435,6 +440,7 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
 }
 
 Result<Config> parse_config(std::string_view text, std::string_view source_name) {
+  sensor::register_builtin_protocols();  // listeners name protocols the registry knows
   Config config;
   try {
     toml::table root = toml::parse(text, source_name);

@@ -15,7 +15,7 @@
 #include "sensor/download/downloader.h"
 #include "sensor/runtime/sensor_server.h"
 #include "spool/spool.h"
-#include "store/sqlite/sqlite_database.h"
+#include "store/store_config.h"
 
 namespace mitsu::cli {
 
@@ -77,7 +77,7 @@ struct Config {
   spool::SpoolOptions spool;  // dir defaults to <data_dir>/spool
   std::string store_engine = "sqlite";
   std::filesystem::path store_path;  // defaults to <data_dir>/mitsu.db
-  store::sqlite::SqliteOptions sqlite;
+  store::SqliteSettings sqlite;
   artifacts::ArtifactStoreOptions artifacts;  // dir defaults to <data_dir>/artifacts
   collector::CollectorOptions collector;
   // YARA rule directories added to the shipped rules/yara.

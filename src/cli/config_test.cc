@@ -61,10 +61,11 @@ max_bytes = "1MiB"
 
   auto bad = parse_config("[[sensor.listeners]]\npersona = \"x\"\nprotocol = \"smtp\"\n", "b.toml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(
-      bad.error(),
-      "b.toml:3:12: sensor.listeners.protocol: must be \"telnet\", \"ssh\", \"http\", \"ftp\", "
-      "\"tftp\", \"ssdp\" or \"smb\"");
+  // A prefix: a test may have registered a protocol of its own after tftp.
+  EXPECT_TRUE(bad.error().starts_with(
+      "b.toml:3:12: sensor.listeners.protocol: must be a registered protocol (ftp, http, smb, "
+      "ssdp, ssh, telnet, tftp"))
+      << bad.error();
 }
 
 TEST(Config, ReadsEveryKey) {
@@ -151,7 +152,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"BadSize", "[spool]\nsegment_bytes = \"lots\"\n",
                   "spool.segment_bytes: expected a size"},
         BadConfig{"UnavailableEngine", "[store]\nengine = \"clickhouse\"\n",
-                  "store.engine: only \"sqlite\""},
+                  "store.engine: unknown engine; this build has: sqlite"},
         BadConfig{"ScalarForTable", "sensor = 3\n", "sensor: expected a table"},
         BadConfig{"SyntaxError", "[spool\nfsync = 1\n", "site.toml:1:"},  // TOML syntax error
         BadConfig{"BadLogLevel", "log_level = \"loud\"\n", "log_level: must be"}),

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "app/platform.h"
 #include "cli/commands.h"
-#include "cli/platform.h"
 #include "core/clock.h"
 #include "core/safe_text.h"
 
@@ -98,7 +98,7 @@ int events_command(const Config& config, const EventsOptions& options) {
                   resolved.store_path.string());
     return kExitFailure;
   }
-  auto platform = Platform::open(config, /*with_spool=*/false);
+  auto platform = app::Platform::open(config, /*with_spool=*/false);
   if (!platform) {
     spdlog::error("{}", platform.error());
     return kExitFailure;

@@ -6,8 +6,8 @@
 #include <iostream>
 #include <vector>
 
+#include "app/platform.h"
 #include "cli/commands.h"
-#include "cli/platform.h"
 #include "collector/collector_thread.h"
 #include "core/event_parser.h"
 
@@ -25,12 +25,12 @@ int ingest_command(const Config& config, const IngestOptions& options) {
     }
     in = &file;
   }
-  auto platform = Platform::open(config, /*with_spool=*/true);
+  auto platform = app::Platform::open(config, /*with_spool=*/true);
   if (!platform) {
     spdlog::error("{}", platform.error());
     return kExitFailure;
   }
-  Platform& p = **platform;
+  app::Platform& p = **platform;
 
   // Delivery runs beside validation, so reading the input never waits for the store.
   collector::CollectorThread delivery(*p.collector);

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "app/platform.h"
 #include "cli/commands.h"
-#include "cli/platform.h"
 #include "core/clock.h"
 #include "core/safe_text.h"
 #include "intel/peaks.h"
@@ -122,7 +122,7 @@ Result<std::vector<intel::CveEntry>> catalog() {
 }  // namespace
 
 int stats_command(const Config& config, const StatsOptions& options) {
-  auto platform = Platform::open(config, false);
+  auto platform = app::Platform::open(config, false);
   if (!platform) {
     spdlog::error("{}", platform.error());
     return kExitFailure;
@@ -277,7 +277,7 @@ int stats_command(const Config& config, const StatsOptions& options) {
 }
 
 int report_command(const Config& config, const ReportOptions& options) {
-  auto platform = Platform::open(config, false);
+  auto platform = app::Platform::open(config, false);
   if (!platform) {
     spdlog::error("{}", platform.error());
     return kExitFailure;
@@ -357,12 +357,12 @@ int simulate_command(const Config& config, const SimulateOptions& options) {
     return kExitFailure;
   }
   sim.catalog = *cves;
-  auto platform = Platform::open(config, true);
+  auto platform = app::Platform::open(config, true);
   if (!platform) {
     spdlog::error("{}", platform.error());
     return kExitFailure;
   }
-  Platform& p = **platform;
+  app::Platform& p = **platform;
   intel::GeoResolver no_geo;
   intel::TrafficGenerator generator(sim, p.geo->empty() ? no_geo : *p.geo);
   std::vector<std::string> batch;
@@ -441,7 +441,7 @@ int simulate_command(const Config& config, const SimulateOptions& options) {
 }
 
 int rollups_rebuild_command(const Config& config) {
-  auto platform = Platform::open(config, false);
+  auto platform = app::Platform::open(config, false);
   if (!platform) {
     spdlog::error("{}", platform.error());
     return kExitFailure;

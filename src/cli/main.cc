@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/logging.h"
+#include "sensor/registry/protocol_registry.h"
 
 namespace {
 
@@ -22,6 +23,8 @@ rejected some (each is reported on stderr with its line number and reason).)";
 
 int main(int argc, char** argv) {
   using namespace mitsu::cli;
+  // Before anything validates events: protocol kinds come from the registry.
+  mitsu::sensor::register_builtin_protocols();
   CLI::App app{
       "Mitsu: IoT threat-intelligence platform (honeypot sensors, malware analysis, "
       "statistics)",

@@ -4,12 +4,13 @@
 #include <chrono>
 #include <csignal>
 #include <thread>
+#include <utility>
 
-#include "cli/analysis_workers.h"
+#include "app/analysis_workers.h"
+#include "app/platform.h"
+#include "app/worker_supervisor.h"
 #include "cli/commands.h"
-#include "cli/platform.h"
 #include "cli/sensor_setup.h"
-#include "cli/worker_supervisor.h"
 #include "collector/collector_thread.h"
 #include "core/clock.h"
 
@@ -35,23 +36,24 @@ int drain_and_report(collector::Collector& collector) {
   return kExitOk;
 }
 
-void report_workers(const SupervisorStats& s) {
+void report_workers(const app::SupervisorStats& s) {
   spdlog::info("analysis workers: {} restarts, {} crashes, {} hangs", s.restarts, s.crashes,
                s.hangs);
 }
 
 // `run --once`: static triage, then the sandbox, each in supervised worker processes until its
 // queue is empty, so a sample that crashes its worker is retried and given up on, not fatal.
-int analyse_until_idle(Platform& p, const RunOptions& options, bool sandbox_on) {
-  WorkerSupervisor supervisor(*p.store.catalog, supervisor_options(p.config, options.global));
-  if (Status s = supervisor.run_until_idle(worker_specs(p.config, "static")); !s) {
+int analyse_until_idle(app::Platform& p, const RunOptions& options, bool sandbox_on) {
+  app::WorkerSupervisor supervisor(*p.store.catalog,
+                                   app::supervisor_options(p.config, options.global.args()));
+  if (Status s = supervisor.run_until_idle(app::worker_specs(p.config, "static")); !s) {
     spdlog::error("analysis: {}", s.error());
     return kExitFailure;
   }
   analysis::WorkerTally triaged = supervisor.stats().tally["static"];
   spdlog::info("analysis: {} samples analysed, {} failed", triaged.analysed, triaged.failed);
   if (sandbox_on) {
-    if (Status s = supervisor.run_until_idle(worker_specs(p.config, "sandbox")); !s) {
+    if (Status s = supervisor.run_until_idle(app::worker_specs(p.config, "sandbox")); !s) {
       spdlog::error("sandbox: {}", s.error());
       return kExitFailure;
     }
@@ -67,7 +69,7 @@ struct Honeypot {
   std::unique_ptr<sensor::SensorServer> sensor;
 };
 
-Status start_honeypot(Platform& p, SpoolEventSink& sink, EventBuilder& builder, Honeypot& h) {
+Status start_honeypot(app::Platform& p, SpoolEventSink& sink, EventBuilder& builder, Honeypot& h) {
   auto options = sensor_options(p.config);
   if (!options) {
     return Error{options.error()};
@@ -116,6 +118,18 @@ void stop_honeypot(SpoolEventSink& sink, EventBuilder& builder, Honeypot& h) {
 
 }  // namespace
 
+std::vector<std::string> GlobalOptions::args() const {
+  std::vector<std::string> out{"/proc/self/exe"};
+  for (const auto& [flag, value] : {std::pair{"--config", &config_file},
+                                    {"--data-dir", &data_dir},
+                                    {"--log-level", &log_level}}) {
+    if (!value->empty()) {
+      out.insert(out.end(), {flag, *value});
+    }
+  }
+  return out;
+}
+
 int run_command(const Config& config, const RunOptions& options) {
   // From the start: a stop requested while the platform is still opening is honoured once it
   // runs (it then delivers the spool and exits cleanly).
@@ -123,12 +137,12 @@ int run_command(const Config& config, const RunOptions& options) {
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
   }
-  auto platform = Platform::open(config, /*with_spool=*/true);
+  auto platform = app::Platform::open(config, /*with_spool=*/true);
   if (!platform) {
     spdlog::error("{}", platform.error());
     return kExitFailure;
   }
-  Platform& p = **platform;
+  app::Platform& p = **platform;
   spdlog::info("mitsu run: sensor '{}' at site '{}'", p.config.sensor.sensor_id,
                p.config.sensor.site);
   spdlog::info("spool {} (fsync {}), store {}, artifacts {}", p.config.spool.dir.string(),
@@ -136,7 +150,7 @@ int run_command(const Config& config, const RunOptions& options) {
                p.config.artifacts.dir.string());
   {
     // Loaded here only to report a bad rule early; the worker processes load their own.
-    auto rules = load_rules(p.config);
+    auto rules = app::load_rules(p.config);
     if (!rules) {
       spdlog::error("{}", rules.error());
       return kExitFailure;
@@ -144,7 +158,7 @@ int run_command(const Config& config, const RunOptions& options) {
     spdlog::info("analysis: {} rule files", (*rules)->rule_files());
   }
   // The sandbox needs root (namespaces, the TUN device); without it, static triage only.
-  bool sandbox_on = sandbox_available(p.config);
+  bool sandbox_on = app::sandbox_available(p.config);
   if (p.config.sandbox.enabled && !sandbox_on) {
     spdlog::warn("sandbox: not running as root, samples get static triage only");
   }
@@ -168,10 +182,11 @@ int run_command(const Config& config, const RunOptions& options) {
   collector::CollectorThread delivery(*p.collector, collector::CollectorThread::OnError::kRetry);
   // Every captured sample is analysed as soon as it is queued, with nobody asking, in worker
   // processes: a sample that crashes or hangs its worker never stops the sensors.
-  WorkerSupervisor workers(*p.store.catalog, supervisor_options(p.config, options.global));
-  std::vector<WorkerSpec> specs = worker_specs(p.config, "static");
+  app::WorkerSupervisor workers(*p.store.catalog,
+                                app::supervisor_options(p.config, options.global.args()));
+  std::vector<app::WorkerSpec> specs = app::worker_specs(p.config, "static");
   if (sandbox_on) {
-    for (WorkerSpec& spec : worker_specs(p.config, "sandbox")) {
+    for (app::WorkerSpec& spec : app::worker_specs(p.config, "sandbox")) {
       specs.push_back(std::move(spec));
     }
   }

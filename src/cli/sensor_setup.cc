@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/hex.h"
+#include "sensor/registry/protocol_registry.h"
 
 namespace mitsu::cli {
 namespace fs = std::filesystem;
@@ -135,8 +136,11 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
     for (std::size_t i = 0; i < options.personas.size(); ++i) {
       for (const auto& service : options.personas[i].services) {
         // SSDP is found by multicast: join the group, or discovery finds nothing.
+        const sensor::ProtocolInfo* protocol =
+            sensor::ProtocolRegistry::instance().find(service.protocol);
+        bool multicast = protocol != nullptr && protocol->multicast_by_default;
         options.listeners.push_back(
-            {service.protocol, s.listen, service.port, i, false, {}, service.protocol == "ssdp"});
+            {service.protocol, s.listen, service.port, i, false, {}, multicast});
       }
     }
   }

@@ -1,5 +1,5 @@
 // `mitsu worker`: one analysis or sandbox worker process, started and supervised by `mitsu run`
-// (cli/worker_supervisor.h). It reports each job it starts and finishes over the status pipe
+// (app/worker_supervisor.h). It reports each job it starts and finishes over the status pipe
 // named in $MITSU_WORKER_FD, so a crash or hang is charged to the right sample.
 
 #include <fcntl.h>
@@ -14,10 +14,10 @@
 
 #include "analysis/analysis_worker.h"
 #include "analysis/sandbox_worker.h"
-#include "cli/analysis_workers.h"
+#include "app/analysis_workers.h"
+#include "app/platform.h"
+#include "app/worker_process.h"
 #include "cli/commands.h"
-#include "cli/platform.h"
-#include "cli/worker_process.h"
 
 namespace mitsu::cli {
 namespace {
@@ -30,7 +30,7 @@ void request_stop(int) {
 
 // The status pipe's descriptor, or -1 when the worker runs without a supervisor.
 int status_fd() {
-  const char* text = std::getenv(kWorkerFdVariable);
+  const char* text = std::getenv(app::kWorkerFdVariable);
   int fd = text != nullptr ? std::atoi(text) : -1;
   if (fd <= 2 || ::fcntl(fd, F_GETFD) < 0) {
     return -1;
@@ -88,12 +88,12 @@ const char* outcome_name(analysis::JobOutcome outcome) {
 int worker_command(const Config& config, const WorkerOptions& options) {
   std::signal(SIGTERM, request_stop);  // the job at hand is finished first
   std::signal(SIGINT, request_stop);
-  auto platform = Platform::open(config, /*with_spool=*/false);
+  auto platform = app::Platform::open(config, /*with_spool=*/false);
   if (!platform) {
     spdlog::error("{} worker: {}", options.kind, platform.error());
     return kExitFailure;
   }
-  Platform& p = **platform;
+  app::Platform& p = **platform;
   if (Status s = p.open_artifacts(); !s) {
     spdlog::error("{} worker: {}", options.kind, s.error());
     return kExitFailure;
@@ -102,16 +102,16 @@ int worker_command(const Config& config, const WorkerOptions& options) {
   std::unique_ptr<analysis::SandboxWorker> sandbox;
   if (options.kind == "sandbox") {
     sandbox = std::make_unique<analysis::SandboxWorker>(*p.store.catalog, *p.artifacts,
-                                                        sandbox_worker_options(p.config));
+                                                        app::sandbox_worker_options(p.config));
   } else {
-    auto rules = load_rules(p.config);
-    auto watchlist = load_watchlist(p.config);
+    auto rules = app::load_rules(p.config);
+    auto watchlist = app::load_watchlist(p.config);
     if (!rules || !watchlist) {
       spdlog::error("analysis worker: {}", !rules ? rules.error() : watchlist.error());
       return kExitFailure;
     }
     analysis = std::make_unique<analysis::AnalysisWorker>(
-        *p.store.catalog, *p.artifacts, *rules, analysis_worker_options(p.config), *watchlist);
+        *p.store.catalog, *p.artifacts, *rules, app::analysis_worker_options(p.config), *watchlist);
   }
   int fd = status_fd();
   std::int64_t taken = 0;

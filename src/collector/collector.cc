@@ -27,12 +27,8 @@ Result<Collector::Parsed> Collector::read_and_parse() {
   for (std::size_t i = 0; i < parsed.records.size(); ++i) {
     Rejection why;
     if (parser_.parse(parsed.records[i], parsed.events[valid], why)) {
-      Event& event = parsed.events[valid];
-      if (geo_ != nullptr && !event.src_ip.empty()) {
-        const intel::GeoInfo& where = geo_->lookup(event.src_ip);
-        event.country = where.country;
-        event.asn = where.asn;
-        event.as_org = where.as_org;
+      if (enricher_ != nullptr) {
+        enricher_->enrich(parsed.events[valid]);
       }
       ++valid;
     } else {
@@ -43,41 +39,76 @@ Result<Collector::Parsed> Collector::read_and_parse() {
   return parsed;
 }
 
+Status Collector::store_events(const Parsed& parsed) {
+  if (Status status = events_.insert(parsed.events); !status) {
+    return status;
+  }
+  std::int64_t now = now_unix_us();
+  for (const Rejected& r : parsed.rejected) {
+    if (Status status = events_.quarantine(parsed.records[r.record], r.why, now); !status) {
+      return status;
+    }
+  }
+  return {};
+}
+
+Result<std::size_t> Collector::record_in_catalog(const Parsed& parsed) {
+  std::vector<std::string_view> ids;
+  ids.reserve(parsed.events.size());
+  for (const Event& event : parsed.events) {
+    ids.push_back(event.id);
+  }
+  auto claimed = catalog_.claim_events(ids);
+  if (!claimed) {
+    return Error{claimed.error()};
+  }
+  std::vector<const Event*> fresh;
+  fresh.reserve(parsed.events.size());
+  for (std::size_t i = 0; i < parsed.events.size(); ++i) {
+    if ((*claimed)[i]) {
+      fresh.push_back(&parsed.events[i]);
+    }
+  }
+  if (Status status = catalog_.apply(fresh); !status) {
+    return Error{status.error()};
+  }
+  if (rollups_ != nullptr) {
+    if (Status status = rollups_->apply(fresh); !status) {
+      return Error{status.error()};
+    }
+  }
+  return fresh.size();
+}
+
 Status Collector::commit(Parsed& parsed) {
   if (parsed.records.empty()) {
     // The cursor may still have moved past the end of a sealed segment: let it be removed.
     return spool_.ack(parsed.next);
   }
-  store::InsertOutcome outcome;
-  std::int64_t now = now_unix_us();
-  Status committed = unit_of_work_.run([&]() -> Status {
-    auto inserted = events_.insert(parsed.events);
-    if (!inserted) {
-      return Error{inserted.error()};
+  std::size_t fresh = 0;
+  auto catalog_step = [&]() -> Status {
+    auto counted = record_in_catalog(parsed);
+    if (!counted) {
+      return Error{counted.error()};
     }
-    outcome = std::move(*inserted);
-    std::vector<const Event*> fresh;
-    fresh.reserve(outcome.inserted);
-    for (std::size_t i = 0; i < parsed.events.size(); ++i) {
-      if (outcome.fresh[i]) {
-        fresh.push_back(&parsed.events[i]);
-      }
-    }
-    if (Status status = catalog_.apply(fresh); !status) {
-      return status;
-    }
-    if (rollups_ != nullptr) {
-      if (Status status = rollups_->apply(fresh); !status) {
-        return status;
-      }
-    }
-    for (const Rejected& r : parsed.rejected) {
-      if (Status status = events_.quarantine(parsed.records[r.record], r.why, now); !status) {
-        return status;
-      }
-    }
+    fresh = *counted;
     return {};
-  });
+  };
+  Status committed;
+  if (unit_of_work_.covers_event_store()) {
+    // One engine, one transaction for steps 1 and 2: a commit saved, same outcome.
+    committed = unit_of_work_.run([&]() -> Status {
+      if (Status status = store_events(parsed); !status) {
+        return status;
+      }
+      return catalog_step();
+    });
+  } else {
+    committed = store_events(parsed);
+    if (committed) {
+      committed = unit_of_work_.run(catalog_step);
+    }
+  }
   if (!committed) {
     return committed;
   }
@@ -86,8 +117,8 @@ Status Collector::commit(Parsed& parsed) {
   }
   ++stats_.batches;
   stats_.read += parsed.records.size();
-  stats_.stored += outcome.inserted;
-  stats_.duplicates += outcome.duplicates;
+  stats_.stored += fresh;
+  stats_.duplicates += parsed.events.size() - fresh;
   stats_.rejected += parsed.rejected.size();
   for (const Rejected& r : parsed.rejected) {
     ++stats_.rejected_by_code[static_cast<std::size_t>(r.why.code)];

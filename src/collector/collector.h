@@ -1,16 +1,17 @@
 #pragma once
-// The collector moves events from a spool into the stores: validate, de-duplicate by event id,
-// update the catalog, and acknowledge the spool only after the commit. A crash anywhere replays
-// from the last acknowledgement, and replayed events are recognised by id and stored once.
+// The collector moves events from a spool into the stores: validate, store the events
+// idempotently, claim their ids in the catalog and count the fresh ones there, and acknowledge
+// the spool only after that commit. A crash anywhere replays from the last acknowledgement, and
+// the claims count replayed events once (docs/ingest.md).
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "collector/enricher.h"
 #include "core/event_parser.h"
 #include "core/result.h"
-#include "intel/geo/geo_database.h"
 #include "spool/spool.h"
 #include "store/catalog.h"
 #include "store/event_store.h"
@@ -19,14 +20,14 @@
 namespace mitsu::collector {
 
 struct CollectorOptions {
-  std::size_t batch_records = 20000;  // events per store transaction
+  std::size_t batch_records = 20000;  // events per catalog unit of work
 };
 
 struct CollectorStats {
   std::uint64_t batches = 0;
   std::uint64_t read = 0;
-  std::uint64_t stored = 0;
-  std::uint64_t duplicates = 0;
+  std::uint64_t stored = 0;      // claimed fresh: counted by the catalog now
+  std::uint64_t duplicates = 0;  // claimed before (a replay): stored and counted once already
   std::uint64_t rejected = 0;
   std::array<std::uint64_t, kRejectCodeCount> rejected_by_code{};
 };
@@ -36,9 +37,9 @@ class Collector {
   Collector(spool::Spool& spool, store::EventStore& events, store::Catalog& catalog,
             store::UnitOfWork& unit_of_work, CollectorOptions options = {});
 
-  // Enrichment of source addresses (country, ASN) before events are stored.
-  void set_geo(intel::GeoResolver* geo) { geo_ = geo; }
-  // Rollups updated in the same unit of work as the events they count.
+  // Fills derived fields (country, ASN) before events are stored; nullptr: none.
+  void set_enricher(Enricher* enricher) { enricher_ = enricher; }
+  // Rollups updated in the catalog's unit of work, for the events it claimed fresh.
   void set_rollups(store::RollupStore* rollups) { rollups_ = rollups; }
 
   // Moves one batch; returns how many records it handled (0 when caught up).
@@ -61,14 +62,19 @@ class Collector {
     std::vector<Rejected> rejected;
   };
   Result<Parsed> read_and_parse();
-  // Stores one parsed batch and acknowledges it; on failure nothing is stored or acknowledged.
+  // Stores one parsed batch and acknowledges it; on failure nothing is acknowledged (events may
+  // be stored, but unclaimed: the replay counts them).
   Status commit(Parsed& parsed);
+  // Step 1 of docs/ingest.md: events and rejected records, idempotently.
+  Status store_events(const Parsed& parsed);
+  // Step 2: claims, catalog and rollups for the fresh events; returns how many were fresh.
+  Result<std::size_t> record_in_catalog(const Parsed& parsed);
 
   spool::Spool& spool_;
   store::EventStore& events_;
   store::Catalog& catalog_;
   store::UnitOfWork& unit_of_work_;
-  intel::GeoResolver* geo_ = nullptr;
+  Enricher* enricher_ = nullptr;
   store::RollupStore* rollups_ = nullptr;
   CollectorOptions options_;
   EventParser parser_;

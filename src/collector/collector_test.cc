@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "collector/collector_thread.h"
-#include "store/sqlite/embedded_store.h"
+#include "store/store_factory.h"
 #include "testing/synthetic_events.h"
 #include "testing/temp_dir.h"
 
@@ -27,7 +27,7 @@ class FlakyEventStore : public store::EventStore {
   explicit FlakyEventStore(store::EventStore& real) : real_(real) {}
   bool fail = false;
 
-  Result<store::InsertOutcome> insert(std::span<const Event> events) override {
+  Status insert(std::span<const Event> events) override {
     if (fail) {
       return Error{"disk full (simulated)"};
     }
@@ -39,6 +39,10 @@ class FlakyEventStore : public store::EventStore {
   Result<std::vector<Event>> query(const store::EventQuery& q) override { return real_.query(q); }
   Result<std::uint64_t> count() override { return real_.count(); }
   Result<std::uint64_t> quarantined_count() override { return real_.quarantined_count(); }
+  Status scan(std::size_t batch_size,
+              const std::function<Status(std::span<const Event>)>& visit) override {
+    return real_.scan(batch_size, visit);
+  }
 
  private:
   store::EventStore& real_;
@@ -55,19 +59,39 @@ class CollectorTest : public ::testing::Test {
     auto spool = spool::Spool::open({dir_ / "spool"});
     ASSERT_TRUE(spool.ok()) << spool.error();
     spool_ = std::move(*spool);
-    auto store = store::sqlite::open_embedded_store(dir_ / "mitsu.db");
+    auto store = store::open_stores({.engine = "sqlite", .path = dir_ / "mitsu.db"});
     ASSERT_TRUE(store.ok()) << store.error();
     store_ = std::move(*store);
     flaky_ = std::make_unique<FlakyEventStore>(*store_.events);
     CollectorOptions options;
     options.batch_records = 100;
-    collector_ =
-        std::make_unique<Collector>(*spool_, *flaky_, *store_.catalog, *store_.db, options);
+    collector_ = std::make_unique<Collector>(*spool_, *flaky_, *store_.catalog,
+                                             *store_.unit_of_work, options);
+  }
+
+  // The first `n` records of the spool, parsed, as the collector would store them.
+  std::vector<Event> parse_unread(std::size_t n) {
+    auto batch = spool_->read(n + 1);
+    EXPECT_EQ(batch->records.size(), n);
+    spool_->rewind();
+    EventParser parser;
+    std::vector<Event> parsed(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      Rejection why;
+      EXPECT_TRUE(parser.parse(batch->records[i], parsed[i], why));
+    }
+    return parsed;
+  }
+
+  std::int64_t session_events(const std::vector<Event>& events) {
+    auto session = store_.catalog->session(events.front().session_id);
+    EXPECT_TRUE(session.ok() && session->has_value());
+    return session->value().events;
   }
 
   mitsu::testing::TempDir dir_{"collector-test"};
   std::unique_ptr<spool::Spool> spool_;
-  store::sqlite::EmbeddedStore store_;
+  store::StoreSet store_;
   std::unique_ptr<FlakyEventStore> flaky_;
   std::unique_ptr<Collector> collector_;
 };
@@ -93,27 +117,49 @@ TEST_F(CollectorTest, ReplayedBatchIsStoredOnce) {
   EXPECT_EQ(collector_->stats().duplicates, 300u);
 }
 
+TEST_F(CollectorTest, CrashAfterStoringEventsBeforeTheCatalogCountsThemOnReplay) {
+  auto events = synthetic(250);
+  ASSERT_TRUE(spool_->append_batch(events));
+  std::vector<Event> parsed = parse_unread(250);
+  // Step 1 only (events stored, nothing claimed), then the crash.
+  ASSERT_TRUE(store_.events->insert(parsed));
+  reopen();
+  EXPECT_EQ(spool_->recovery().pending_records, 250u);
+  ASSERT_TRUE(collector_->drain().ok());
+  EXPECT_EQ(*store_.events->count(), 250u);
+  EXPECT_EQ(collector_->stats().stored, 250u);
+  EXPECT_EQ(collector_->stats().duplicates, 0u);
+  std::int64_t in_first_session = 0;
+  for (const Event& e : parsed) {
+    in_first_session += e.session_id == parsed.front().session_id ? 1 : 0;
+  }
+  EXPECT_EQ(session_events(parsed), in_first_session);
+}
+
 TEST_F(CollectorTest, CrashBetweenCommitAndAckReplaysWithoutDuplicates) {
   auto events = synthetic(250);
   ASSERT_TRUE(spool_->append_batch(events));
-  // Commit everything to the store by hand, but never acknowledge: the crash window.
-  auto batch = spool_->read(1000);
-  ASSERT_EQ(batch->records.size(), 250u);
-  EventParser parser;
-  std::vector<Event> parsed(250);
-  for (std::size_t i = 0; i < 250; ++i) {
-    Rejection why;
-    ASSERT_TRUE(parser.parse(batch->records[i], parsed[i], why));
-  }
-  ASSERT_TRUE(store_.db->run([&]() -> Status {
-    auto outcome = store_.events->insert(parsed);
-    return outcome ? Status{} : Status{Error{outcome.error()}};
+  std::vector<Event> parsed = parse_unread(250);
+  // Steps 1 and 2 by hand, never acknowledged: the crash window.
+  ASSERT_TRUE(store_.events->insert(parsed));
+  ASSERT_TRUE(store_.unit_of_work->run([&]() -> Status {
+    std::vector<std::string_view> ids;
+    std::vector<const Event*> fresh;
+    for (const Event& e : parsed) {
+      ids.push_back(e.id);
+      fresh.push_back(&e);
+    }
+    auto claimed = store_.catalog->claim_events(ids);
+    return claimed ? store_.catalog->apply(fresh) : Status{Error{claimed.error()}};
   }));
+  std::int64_t counted = session_events(parsed);
   reopen();
   EXPECT_EQ(spool_->recovery().pending_records, 250u);
   ASSERT_TRUE(collector_->drain().ok());
   EXPECT_EQ(*store_.events->count(), 250u);
   EXPECT_EQ(collector_->stats().duplicates, 250u);
+  EXPECT_EQ(collector_->stats().stored, 0u);
+  EXPECT_EQ(session_events(parsed), counted);
 }
 
 TEST_F(CollectorTest, FailedCommitIsNotAcknowledgedAndIsRetried) {

@@ -1,6 +1,11 @@
 #include "core/event_kinds.h"
 
+#include <fmt/format.h>
+
 #include <array>
+#include <deque>
+#include <mutex>
+#include <shared_mutex>
 
 namespace mitsu {
 namespace {
@@ -54,12 +59,6 @@ constexpr std::array kExploit{
     FieldRule{"/vulnerability/id", kStringOrStringArray, kOptional},
 };
 
-constexpr std::array kHttpRequest{
-    FieldRule{"/http/request/method", kNonEmptyString, kRequired},
-    FieldRule{"/url/path", kString, kRequired},
-    FieldRule{"/url/query", kString, kOptional},
-};
-
 constexpr std::array kFileDownload{
     FieldRule{"/url/full", kNonEmptyString, kRequired},
     FieldRule{"/event/outcome", kOutcome, kRequired},
@@ -73,48 +72,9 @@ constexpr std::array kFileUpload{
     FieldRule{"/file/name", kString, kOptional},
 };
 
-constexpr std::array kFtpCommand{
-    FieldRule{"/mitsu/ftp/verb", kNonEmptyString, kRequired},
-    FieldRule{"/mitsu/ftp/argument", kString, kOptional},
-};
-
-constexpr std::array kTftpRequest{
-    FieldRule{"/mitsu/tftp/operation", kToken, kRequired},
-    FieldRule{"/file/name", kString, kRequired},
-    FieldRule{"/mitsu/tftp/mode", kToken, kOptional},
-};
-
-constexpr std::array kSsdpRequest{
-    FieldRule{"/http/request/method", kNonEmptyString, kRequired},
-    FieldRule{"/mitsu/ssdp/request_bytes", kNonNegativeInt, kRequired},
-    FieldRule{"/mitsu/ssdp/replies", kNonNegativeInt, kRequired},
-    FieldRule{"/mitsu/ssdp/reply_bytes", kNonNegativeInt, kRequired},
-};
-
-constexpr std::array kUpnpAction{
-    FieldRule{"/mitsu/upnp/action", kNonEmptyString, kRequired},
-    FieldRule{"/mitsu/upnp/service", kString, kOptional},
-    FieldRule{"/event/outcome", kOutcome, kRequired},
-};
-
 constexpr std::array kAnomaly{
     FieldRule{"/mitsu/anomaly/protocol", kToken, kRequired},
     FieldRule{"/mitsu/anomaly/reason", kNonEmptyString, kRequired},
-};
-
-constexpr std::array kSmbSession{
-    FieldRule{"/user/name", kString, kRequired},
-    FieldRule{"/event/outcome", kOutcome, kRequired},
-};
-
-constexpr std::array kSmbTreeConnect{
-    FieldRule{"/mitsu/smb/share", kString, kRequired},
-    FieldRule{"/event/outcome", kOutcome, kRequired},
-};
-
-constexpr std::array kSmbCreate{
-    FieldRule{"/file/path", kString, kRequired},
-    FieldRule{"/event/outcome", kOutcome, kRequired},
 };
 
 constexpr std::array kDevice{
@@ -137,14 +97,6 @@ constexpr std::array kKinds{
     EventKind{"login.attempt", EventScope::kSession, kLoginAttempt},
     EventKind{"command", EventScope::kSession, kCommand},
     EventKind{"exploit", EventScope::kSession, kExploit},
-    EventKind{"http.request", EventScope::kSession, kHttpRequest},
-    EventKind{"ftp.command", EventScope::kSession, kFtpCommand},
-    EventKind{"tftp.request", EventScope::kSession, kTftpRequest},
-    EventKind{"ssdp.request", EventScope::kSession, kSsdpRequest},
-    EventKind{"upnp.action", EventScope::kSession, kUpnpAction},
-    EventKind{"smb.session", EventScope::kSession, kSmbSession},
-    EventKind{"smb.tree_connect", EventScope::kSession, kSmbTreeConnect},
-    EventKind{"smb.create", EventScope::kSession, kSmbCreate},
     EventKind{"anomaly", EventScope::kSession, kAnomaly},
     EventKind{"zero_day_candidate", EventScope::kSession, kZeroDayCandidate},
     EventKind{"file.download", EventScope::kSession, kFileDownload},
@@ -174,17 +126,61 @@ std::span<const FieldRule> common_event_fields() {
 std::span<const FieldRule> session_event_fields() {
   return kSessionScope;
 }
-std::span<const EventKind> event_kinds() {
+std::span<const EventKind> core_event_kinds() {
   return kKinds;
 }
 
-const EventKind* find_event_kind(std::string_view action) {
+namespace {
+
+// Registered kinds: a deque, so pointers handed out stay valid as more are added.
+struct Registered {
+  std::shared_mutex mutex;
+  std::deque<EventKind> kinds;
+};
+
+Registered& registered() {
+  static Registered table;
+  return table;
+}
+
+const EventKind* find_locked(const Registered& table, std::string_view action) {
   for (const EventKind& kind : kKinds) {
     if (kind.action == action) {
       return &kind;
     }
   }
+  for (const EventKind& kind : table.kinds) {
+    if (kind.action == action) {
+      return &kind;
+    }
+  }
   return nullptr;
+}
+
+}  // namespace
+
+Status register_event_kind(const EventKind& kind) {
+  Registered& table = registered();
+  std::unique_lock lock(table.mutex);
+  if (find_locked(table, kind.action) != nullptr) {
+    return Error{fmt::format("event kind '{}' is already registered", kind.action)};
+  }
+  table.kinds.push_back(kind);
+  return {};
+}
+
+const EventKind* find_event_kind(std::string_view action) {
+  Registered& table = registered();
+  std::shared_lock lock(table.mutex);
+  return find_locked(table, action);
+}
+
+std::vector<EventKind> event_kinds() {
+  Registered& table = registered();
+  std::shared_lock lock(table.mutex);
+  std::vector<EventKind> all(kKinds.begin(), kKinds.end());
+  all.insert(all.end(), table.kinds.begin(), table.kinds.end());
+  return all;
 }
 
 }  // namespace mitsu

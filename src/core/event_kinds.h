@@ -1,10 +1,15 @@
 #pragma once
-// The registry of event kinds (event.action values) and the fields each one requires. Adding a
-// kind is adding a row here and a section to docs/events.md; unknown kinds are rejected.
+// Event kinds (event.action values) and the fields each one requires. Core defines the kinds
+// every sensor emits whatever the protocol (session life, logins, commands, files, exploits,
+// relay and sensor events); each protocol registers its own (sensor/registry) at start-up.
+// Unknown kinds are rejected; docs/events.md lists them all (a test compares).
 
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/result.h"
 
 namespace mitsu {
 
@@ -55,7 +60,17 @@ std::span<const FieldRule> common_event_fields();
 // Fields every session-scoped event carries.
 std::span<const FieldRule> session_event_fields();
 
+// The protocol-independent kinds core defines.
+std::span<const EventKind> core_event_kinds();
+
+// Adds a kind to the table the parser validates against. The kind's strings and field rules must
+// outlive the process (static tables, as register.cc files have them). An action that is
+// already known is an error. Thread-safe; meant for start-up.
+Status register_event_kind(const EventKind& kind);
+
+// Null when no kind of that name is known. The pointer stays valid.
 const EventKind* find_event_kind(std::string_view action);
-std::span<const EventKind> event_kinds();
+// Core's kinds, then the registered ones in registration order.
+std::vector<EventKind> event_kinds();
 
 }  // namespace mitsu

@@ -1,6 +1,6 @@
 #pragma once
 // The catalog: transactional records about sessions, sensors, samples, verdicts and analysis
-// jobs. SQLite is the embedded engine (store/sqlite); PostgreSQL comes for scale-out.
+// jobs, and the claims that make ingest exactly-once. Engines are opened by store_factory.h.
 
 #include <cstdint>
 #include <functional>
@@ -82,8 +82,13 @@ class Catalog {
  public:
   virtual ~Catalog() = default;
 
-  // Bookkeeping for newly stored events: sessions, sensors, samples and their analysis jobs.
-  // Runs inside the same unit of work as EventStore::insert, so it counts each event once.
+  // Claims event ids for ingest (docs/ingest.md): returns, per id in order, whether it is claimed
+  // now (fresh) rather than by an earlier batch or earlier in this one. Idempotent: a replayed id
+  // is never fresh again. The claims commit or roll back with the unit of work around them, so
+  // only events whose catalog updates committed stay claimed.
+  virtual Result<std::vector<bool>> claim_events(std::span<const std::string_view> ids) = 0;
+  // Bookkeeping for freshly claimed events: sessions, sensors, samples and their analysis jobs.
+  // Runs in the unit of work that claimed them, so each event is counted once.
   virtual Status apply(std::span<const Event* const> fresh_events) = 0;
 
   virtual Result<std::optional<SessionRecord>> session(std::string_view id) = 0;
@@ -127,14 +132,22 @@ class Catalog {
   virtual Result<std::vector<Fingerprint>> fingerprints() = 0;
   // The known-at-first-sight record of a sample, once analysed.
   virtual Result<std::optional<KnownCheck>> first_sight(std::string_view sha256) = 0;
+
+  // Called in the unit of work that writes a verdict (finish_job), once it is written: the
+  // rollups move the sample to its family and arch there. One observer; empty removes it.
+  using VerdictObserver = std::function<Status(std::string_view sha256)>;
+  virtual void set_verdict_observer(VerdictObserver observer) = 0;
 };
 
-// Runs a body atomically across the event store and the catalog. The embedded engine shares one
-// SQLite transaction; scale-out engines make catalog updates idempotent instead.
+// Runs a body atomically in the catalog (claims, catalog updates, rollup deltas): all of it
+// commits or none. Ingest does not need it to span the event store (docs/ingest.md).
 class UnitOfWork {
  public:
   virtual ~UnitOfWork() = default;
   virtual Status run(const std::function<Status()>& body) = 0;
+  // True when event store writes made inside run() commit with it too (one SQLite file): ingest
+  // then saves a commit per batch. An optimisation only; correctness never depends on it.
+  virtual bool covers_event_store() const { return false; }
 };
 
 }  // namespace mitsu::store

@@ -1,8 +1,9 @@
 #pragma once
 // The event store: every accepted event, append-heavy and analytical. SQLite is the embedded
-// engine (store/sqlite); a ClickHouse engine implements the same interface for scale-out.
+// engine, ClickHouse the scale-out one; both are opened by store_factory.h.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -27,19 +28,15 @@ struct EventQuery {
   std::size_t limit = 100;
 };
 
-struct InsertOutcome {
-  std::size_t inserted = 0;
-  std::size_t duplicates = 0;
-  std::vector<bool> fresh;  // per input event: stored now (true) or already present (false)
-};
-
 class EventStore {
  public:
   virtual ~EventStore() = default;
 
-  // Stores events not stored before (by event.id). Runs inside the caller's unit of work.
-  virtual Result<InsertOutcome> insert(std::span<const Event> events) = 0;
-  // Keeps an event that failed validation, with the reason, so nothing is dropped silently.
+  // Stores events, idempotently per event.id: inserting an event again stores nothing twice.
+  // It does not say which events were new; the catalog's claims do (docs/ingest.md).
+  virtual Status insert(std::span<const Event> events) = 0;
+  // Keeps a record that failed validation, with the reason, so nothing is dropped silently.
+  // Idempotent per record content: the same bytes quarantined again are kept once.
   virtual Status quarantine(std::string_view raw, const Rejection& why,
                             std::int64_t received_us) = 0;
 
@@ -47,6 +44,12 @@ class EventStore {
   virtual Result<std::vector<Event>> query(const EventQuery& query) = 0;
   virtual Result<std::uint64_t> count() = 0;
   virtual Result<std::uint64_t> quarantined_count() = 0;
+
+  // Every stored event, with its enrichment and kind-specific fields, `batch_size` at a time, in
+  // an order the engine pages through stably (SQLite: arrival). For recomputing what is derived
+  // from events (mitsu rollups rebuild); stops at the first error `visit` returns.
+  virtual Status scan(std::size_t batch_size,
+                      const std::function<Status(std::span<const Event>)>& visit) = 0;
 };
 
 }  // namespace mitsu::store

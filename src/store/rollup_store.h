@@ -1,8 +1,10 @@
 #pragma once
 // Rollups: the pre-aggregated counts every statistic is answered from (docs/intel.md). Kept up to
 // date at ingest, in the same unit of work as the events, and rebuilt from raw events by one
-// command with identical results.
+// command with identical results. The collector, statistics and CLI see this interface; intel
+// (intel/rollups) implements it over any engine's RollupEngine (store/rollup_engine.h).
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -12,6 +14,7 @@
 
 #include "core/event.h"
 #include "core/result.h"
+#include "store/rollup_engine.h"
 
 namespace mitsu::store {
 
@@ -53,6 +56,16 @@ struct RollupRow {
   std::int64_t value = 0;
 };
 
+// One row of one cube, as every engine must hold it: for comparing engines or a rebuild.
+struct RollupDumpRow {
+  std::string cube;
+  std::vector<CubeValue> key;  // the cube's dimensions, in its order
+  std::vector<std::int64_t> counts;
+
+  auto operator<=>(const RollupDumpRow&) const = default;
+};
+std::string to_string(const RollupDumpRow& row);  // "cube|key…|counts…"
+
 struct RebuildStats {
   std::uint64_t events = 0;
   std::uint64_t sessions = 0;
@@ -72,8 +85,8 @@ class RollupStore {
   virtual Result<RebuildStats> rebuild() = 0;
 
   virtual Result<std::vector<RollupRow>> query(const RollupQuery& query) = 0;
-  // Every row of every rollup table, in a fixed order: for comparing two stores.
-  virtual Result<std::vector<std::string>> dump() = 0;
+  // Every row of every cube, in a fixed order: for comparing two stores or engines.
+  virtual Result<std::vector<RollupDumpRow>> dump() = 0;
 };
 
 }  // namespace mitsu::store

@@ -78,9 +78,9 @@ SambaServer::SambaServer(const std::filesystem::path& dir, int port)
   // smbd starts samba-dcerpcd and its rpcd_* helpers on demand, each in a process group of its
   // own. In a PID namespace of its own, smbd is PID 1: when it dies (unshare --kill-child kills
   // it with unshare), the kernel ends every helper with it, so no test leaves one behind.
-  smbd_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-      "unshare", "--pid", "--fork", "--kill-child", "smbd", "--foreground", "--debug-stdout", "-s",
-      (dir_ / "smb.conf").string()});
+  smbd_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"unshare", "--pid", "--fork", "--kill-child", "smbd", "--foreground",
+                               "--debug-stdout", "-s", (dir_ / "smb.conf").string()});
   for (int i = 0; i < 200 && !running_; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     running_ = accepts(port_);

@@ -20,7 +20,8 @@
 #include "core/event_builder.h"
 #include "core/event_parser.h"
 #include "core/file_io.h"
-#include "store/sqlite/embedded_store.h"
+#include "intel/rollups/rollups.h"
+#include "store/store_factory.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -227,14 +228,15 @@ TEST_F(SandboxTest, ForkingLoopIsKilledAtTheLimitWithEverythingItStarted) {
 // and its verdict gains the behaviour report; the C2 name joins its IOCs as malicious and the
 // rollups count it as a sandbox-contacted domain.
 TEST_F(SandboxTest, CapturedSamplesAreSandboxedAfterStaticTriage) {
-  auto store = store::sqlite::open_embedded_store(dir().path() / "worker.db");
+  auto store = store::open_stores({.engine = "sqlite", .path = dir().path() / "worker.db"});
+  ASSERT_TRUE(store && intel::attach_rollups(*store));
   auto artifacts = artifacts::ArtifactStore::open({dir().path() / "artifacts"});
   auto rules = FamilyClassifier::load({MITSU_DEFAULT_RULES_DIR});
   ASSERT_TRUE(store && artifacts && rules);
   std::vector<std::byte> bytes;
   ASSERT_TRUE(read_file_into(fs::path(MITSU_SANDBOX_FIXTURE_DIR) / "behaviour.mipsel.static",
                              64 << 20, bytes));
-  auto put = (*artifacts)->put(bytes, {"s", 1'790'000'000'000'000, "http://192.0.2.7/x"});
+  auto put = (*artifacts)->put(bytes);
   ASSERT_TRUE(put);
   std::string sha256 = put->info.sha256;
   Uuid7Generator ids;
@@ -249,8 +251,10 @@ TEST_F(SandboxTest, CapturedSamplesAreSandboxedAfterStaticTriage) {
   EventParser parser;
   ASSERT_TRUE(parser.parse(to_event_text(e), event, why)) << why.detail;
   std::vector<Event> events{event};
-  ASSERT_TRUE(store->db->run([&]() -> Status {
-    auto inserted = store->events->insert(events);
+  ASSERT_TRUE(store->unit_of_work->run([&]() -> Status {
+    if (Status s = store->events->insert(events); !s) {
+      return s;
+    }
     const Event* fresh = &events[0];
     if (Status s = store->catalog->apply(std::span(&fresh, 1)); !s) {
       return s;

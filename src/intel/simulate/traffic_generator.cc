@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "core/clock.h"
 #include "intel/session_class.h"
+#include "sensor/registry/protocol_registry.h"
 
 namespace mitsu::intel {
 namespace {
@@ -62,21 +65,23 @@ constexpr PersonaInfo kPersonas[] = {{"camera", "Acme", "IPC-2000"},
                                      {"nas", "Northwind", "NS-220"},
                                      {"router", "Contoso", "RT-AC68"}};
 
+// The protocol as the sensor registers it: the same name, transport and well-known ports, so
+// simulated and live statistics count the same things.
+const sensor::ProtocolInfo& protocol_info(std::string_view protocol) {
+  const sensor::ProtocolInfo* info = sensor::ProtocolRegistry::instance().find(protocol);
+  if (info == nullptr) {
+    std::fprintf(stderr, "simulate: protocol '%s' is not registered\n",
+                 std::string(protocol).c_str());
+    std::abort();  // the generator's own tables name it: a programming error
+  }
+  return *info;
+}
+
+// Mostly the protocol's first well-known port, sometimes its second (telnet 2323, http 8080).
 int port_for(std::mt19937_64& random, std::string_view protocol) {
+  const std::vector<int>& ports = protocol_info(protocol).default_ports;
   bool second = std::uniform_int_distribution<int>(0, 3)(random) == 0;
-  if (protocol == "telnet")
-    return second ? 2323 : 23;
-  if (protocol == "ssh")
-    return second ? 2222 : 22;
-  if (protocol == "http")
-    return second ? 8080 : 80;
-  if (protocol == "ftp")
-    return 21;
-  if (protocol == "tftp")
-    return 69;
-  if (protocol == "smb")
-    return 445;
-  return 1900;  // upnp (SSDP)
+  return second && ports.size() > 1 ? ports[1] : ports.at(0);
 }
 
 std::string hex(std::mt19937_64& random, int words) {
@@ -103,6 +108,7 @@ struct TrafficGenerator::Plan {
 
 TrafficGenerator::TrafficGenerator(SimulationOptions options, GeoResolver& geo)
     : options_(std::move(options)), geo_(geo), random_(options_.seed) {
+  sensor::register_builtin_protocols();
   build_address_pools();
 }
 
@@ -226,9 +232,8 @@ void TrafficGenerator::write_session(const Plan& plan,
   int src_port = std::uniform_int_distribution<int>(1024, 65535)(random_);
   std::string head = fmt::format(
       R"("observer":{{"name":"sim-{}","geo":{{"name":"{}"}}}},"network":{{"protocol":"{}","transport":"{}"}},"source":{{"ip":"{}","port":{}}},"destination":{{"port":{}}})",
-      *plan.site, *plan.site, plan.protocol,
-      plan.protocol == "tftp" || plan.protocol == "upnp" ? "udp" : "tcp", plan.source->ip, src_port,
-      plan.port);
+      *plan.site, *plan.site, plan.protocol, protocol_info(plan.protocol).transport,
+      plan.source->ip, src_port, plan.port);
   std::string persona = fmt::format(
       R"("session":{{"id":"{}"}},"persona":{{"device_type":"{}","vendor":"{}","model":"{}"}})",
       session_id, plan.persona->device_type, plan.persona->vendor, plan.persona->model);
@@ -288,7 +293,7 @@ void TrafficGenerator::write_session(const Plan& plan,
     case SessionClass::kScan:
       if (plan.protocol == "http") {
         http_request("GET", "/");
-      } else if (plan.protocol == "upnp") {
+      } else if (plan.protocol == "ssdp") {
         event("ssdp.request", {}, R"(,"ssdp":{"request_bytes":94,"replies":1,"reply_bytes":180})",
               R"(,"http":{"request":{"method":"M-SEARCH"}})");
       }
@@ -390,7 +395,7 @@ void TrafficGenerator::run(const std::function<void(std::string&&)>& emit) {
                  pick(random_, {{"telnet", 40},
                                 {"http", 22},
                                 {"ssh", 14},
-                                {"upnp", 6},
+                                {"ssdp", 6},
                                 {"smb", 6},
                                 {"ftp", 6},
                                 {"tftp", 6}}),
@@ -431,6 +436,11 @@ void TrafficGenerator::run(const std::function<void(std::string&&)>& emit) {
     }
     for (const InjectedPeak& peak : options_.peaks) {
       if (peak.day != day) {
+        continue;
+      }
+      if (sensor::ProtocolRegistry::instance().find(peak.protocol) == nullptr) {
+        std::fprintf(stderr, "simulate: peak of unknown protocol '%s' skipped (known: %s)\n",
+                     peak.protocol.c_str(), sensor::ProtocolRegistry::instance().names().c_str());
         continue;
       }
       auto extra = static_cast<std::int64_t>(std::llround(base * peak.factor));

@@ -21,7 +21,7 @@ namespace mitsu::intel {
 
 struct InjectedPeak {
   std::int64_t day = 0;  // UTC days since 1970-01-01
-  std::string protocol;  // telnet, ssh, http, ftp, tftp, smb, upnp
+  std::string protocol;  // a registered protocol: telnet, ssh, http, ftp, tftp, smb, ssdp
   double factor = 1.0;   // extra sessions, as a multiple of that day's baseline total
 };
 

@@ -10,8 +10,6 @@
 #include <thread>
 #include <vector>
 
-#include "core/clock.h"
-
 namespace mitsu::sensor {
 namespace {
 
@@ -101,7 +99,7 @@ struct Downloader::Impl {
     } else if (http && (r.status < 200 || r.status >= 300)) {
       r.error = fmt::format("HTTP status {}", r.status);
     } else {
-      auto put = t->writer->commit(artifacts::Sighting{t->session_id, now_unix_us(), t->url});
+      auto put = t->writer->commit();
       if (put) {
         r.ok = true;
         r.size = t->size;

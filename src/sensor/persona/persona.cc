@@ -8,179 +8,51 @@
 #include <array>
 
 #include "core/toml_reader.h"
+#include "sensor/registry/protocol_registry.h"
 
 namespace mitsu::sensor {
 namespace {
 
 using Reader = TomlReader;
 
+// A protocol's section: `port` makes the persona offer the service; the protocol reads the rest.
+Status read_protocol_section(const Reader& r, const toml::table& table, const ProtocolInfo& info,
+                             DevicePersona& p) {
+  for (const auto& [k, node] : table) {
+    std::string key = fmt::format("{}.{}", info.persona_section, k.str());
+    std::string_view name = k.str();
+    if (name == "port") {
+      std::int64_t port = 0;
+      if (Status s = r.integer(node, key, 1, 65535, port); !s) {
+        return s;
+      }
+      p.services.push_back({info.name, static_cast<int>(port)});
+      continue;
+    }
+    if (std::find(info.persona_keys.begin(), info.persona_keys.end(), name) ==
+            info.persona_keys.end() ||
+        !info.read_persona_key) {
+      std::string known = "port";
+      for (const std::string& known_key : info.persona_keys) {
+        known += ", " + known_key;
+      }
+      return r.at(node, key, fmt::format("unknown key (known: {})", known));
+    }
+    if (Status s = info.read_persona_key(r, node, name, key, p); !s) {
+      return s;
+    }
+  }
+  return {};
+}
+
+// The persona's own sections: who may log in, and its files.
 Status read_section(const Reader& r, const toml::table& table, std::string_view section,
                     DevicePersona& p) {
   for (const auto& [k, node] : table) {
     std::string key = fmt::format("{}.{}", section, k.str());
     std::string_view name = k.str();
     Status s;
-    if (section == "telnet") {
-      std::int64_t port = 0;
-      if (name == "banner")
-        s = r.string(node, key, p.telnet_banner);
-      else if (name == "login_prompt")
-        s = r.string(node, key, p.login_prompt);
-      else if (name == "password_prompt")
-        s = r.string(node, key, p.password_prompt);
-      else if (name == "login_failed")
-        s = r.string(node, key, p.login_failed);
-      else if (name == "motd")
-        s = r.string(node, key, p.motd);
-      else if (name == "max_login_failures") {
-        std::int64_t n = 0;
-        s = r.integer(node, key, 1, 1000, n);
-        p.max_login_failures = static_cast<int>(n);
-      } else if (name == "port") {
-        s = r.integer(node, key, 1, 65535, port);
-        p.services.push_back({"telnet", static_cast<int>(port)});
-      } else {
-        return r.at(node, key,
-                    "unknown key (known: banner, login_prompt, password_prompt, "
-                    "login_failed, motd, max_login_failures, port)");
-      }
-    } else if (section == "ssh") {
-      std::int64_t port = 0;
-      if (name == "version")
-        s = r.string(node, key, p.ssh_version);
-      else if (name == "port") {
-        s = r.integer(node, key, 1, 65535, port);
-        p.services.push_back({"ssh", static_cast<int>(port)});
-      } else {
-        return r.at(node, key, "unknown key (known: version, port)");
-      }
-      if (s && name == "version" && !p.ssh_version.starts_with("SSH-2.0-")) {
-        return r.at(node, key, "must start with \"SSH-2.0-\"");
-      }
-    } else if (section == "http") {
-      std::int64_t port = 0;
-      if (name == "server")
-        s = r.string(node, key, p.http_server);
-      else if (name == "realm")
-        s = r.string(node, key, p.http_realm);
-      else if (name == "login_path")
-        s = r.string(node, key, p.http_login_path);
-      else if (name == "user_field")
-        s = r.string(node, key, p.http_user_field);
-      else if (name == "password_field")
-        s = r.string(node, key, p.http_password_field);
-      else if (name == "date_first") {
-        if (!node.is_boolean()) {
-          return r.at(node, key, "expected true or false");
-        }
-        p.http_date_first = *node.value<bool>();
-      } else if (name == "port") {
-        s = r.integer(node, key, 1, 65535, port);
-        p.services.push_back({"http", static_cast<int>(port)});
-      } else if (name == "pages") {
-        const toml::array* list = node.as_array();
-        if (list == nullptr) {
-          return r.at(node, key, "expected [[http.pages]] tables");
-        }
-        for (const toml::node& item : *list) {
-          const toml::table* page = item.as_table();
-          if (page == nullptr) {
-            return r.at(item, key, "expected tables with path, status, content_type, body, auth");
-          }
-          HttpPage hp;
-          for (const auto& [pk, pnode] : *page) {
-            std::string pkey = fmt::format("{}.{}", key, pk.str());
-            Status ps;
-            std::int64_t status = 0;
-            if (pk.str() == "path")
-              ps = r.string(pnode, pkey, hp.path);
-            else if (pk.str() == "content_type")
-              ps = r.string(pnode, pkey, hp.content_type);
-            else if (pk.str() == "body")
-              ps = r.string(pnode, pkey, hp.body);
-            else if (pk.str() == "status") {
-              ps = r.integer(pnode, pkey, 100, 599, status);
-              hp.status = static_cast<int>(status);
-            } else if (pk.str() == "auth") {
-              if (!pnode.is_boolean()) {
-                return r.at(pnode, pkey, "expected true or false");
-              }
-              hp.auth = *pnode.value<bool>();
-            } else {
-              return r.at(pnode, pkey,
-                          "unknown key (known: path, status, content_type, body, auth)");
-            }
-            if (!ps) {
-              return ps;
-            }
-          }
-          if (!hp.path.starts_with('/')) {
-            return r.at(item, key, "path must start with /");
-          }
-          p.http_pages.push_back(std::move(hp));
-        }
-      } else {
-        return r.at(node, key,
-                    "unknown key (known: port, server, date_first, realm, login_path, "
-                    "user_field, password_field, pages)");
-      }
-    } else if (section == "ftp") {
-      std::int64_t port = 0;
-      if (name == "banner")
-        s = r.string(node, key, p.ftp_banner);
-      else if (name == "anonymous") {
-        if (!node.is_boolean()) {
-          return r.at(node, key, "expected true or false");
-        }
-        p.ftp_anonymous = *node.value<bool>();
-      } else if (name == "port") {
-        s = r.integer(node, key, 1, 65535, port);
-        p.services.push_back({"ftp", static_cast<int>(port)});
-      } else {
-        return r.at(node, key, "unknown key (known: port, banner, anonymous)");
-      }
-      if (s && name == "banner" && !p.ftp_banner.starts_with("220")) {
-        return r.at(node, key, "must start with \"220\"");
-      }
-    } else if (section == "tftp") {
-      std::int64_t port = 0;
-      if (name == "port") {
-        s = r.integer(node, key, 1, 65535, port);
-        p.services.push_back({"tftp", static_cast<int>(port)});
-      } else {
-        return r.at(node, key, "unknown key (known: port)");
-      }
-    } else if (section == "upnp") {
-      std::int64_t port = 0;
-      if (name == "device_type")
-        s = r.string(node, key, p.upnp_device_type);
-      else if (name == "server")
-        s = r.string(node, key, p.upnp_server);
-      else if (name == "friendly_name")
-        s = r.string(node, key, p.upnp_friendly_name);
-      else if (name == "external_ip")
-        s = r.string(node, key, p.upnp_external_ip);
-      else if (name == "services") {
-        const toml::array* list = node.as_array();
-        if (list == nullptr) {
-          return r.at(node, key, "expected an array of service type URNs");
-        }
-        for (const toml::node& item : *list) {
-          std::string service;
-          if (Status e = r.string(item, key, service); !e) {
-            return e;
-          }
-          p.upnp_services.push_back(std::move(service));
-        }
-      } else if (name == "port") {
-        s = r.integer(node, key, 1, 65535, port);
-        p.services.push_back({"ssdp", static_cast<int>(port)});
-      } else {
-        return r.at(node, key,
-                    "unknown key (known: port, device_type, server, friendly_name, services, "
-                    "external_ip)");
-      }
-    } else if (section == "credentials") {
+    if (section == "credentials") {
       if (name == "accept") {
         const toml::array* list = node.as_array();
         if (list == nullptr) {
@@ -254,12 +126,24 @@ Status read_section(const Reader& r, const toml::table& table, std::string_view 
   return {};
 }
 
+// Sections of the registered protocols, for error messages.
+std::string known_sections() {
+  std::string out;
+  for (const ProtocolInfo* info : ProtocolRegistry::instance().all()) {
+    if (!info->persona_section.empty()) {
+      out += out.empty() ? info->persona_section : ", " + info->persona_section;
+    }
+  }
+  return out;
+}
+
 constexpr std::array<std::string_view, 6> kArchs{"arm",     "mips",   "mipsel",
                                                  "aarch64", "x86_64", "powerpc"};
 
 }  // namespace
 
 Result<DevicePersona> load_persona(const std::filesystem::path& file) {
+  register_builtin_protocols();
   DevicePersona p;
   p.name = file.stem().string();
   Reader r(file.string());
@@ -270,13 +154,15 @@ Result<DevicePersona> load_persona(const std::filesystem::path& file) {
       Status s;
       std::int64_t number = 0;
       if (const toml::table* section = node.as_table()) {
-        if (key != "telnet" && key != "ssh" && key != "http" && key != "ftp" && key != "tftp" &&
-            key != "upnp" && key != "credentials" && key != "filesystem") {
+        if (const ProtocolInfo* info = ProtocolRegistry::instance().find_by_section(key)) {
+          s = read_protocol_section(r, *section, *info, p);
+        } else if (key == "credentials" || key == "filesystem") {
+          s = read_section(r, *section, key, p);
+        } else {
           return r.at(node, key,
-                      "unknown section (known: telnet, ssh, http, ftp, tftp, upnp, credentials, "
-                      "filesystem)");
+                      fmt::format("unknown section (known: {}, credentials, filesystem)",
+                                  known_sections()));
         }
-        s = read_section(r, *section, key, p);
       } else if (key == "device_type")
         s = r.string(node, key, p.device_type);
       else if (key == "vendor")
@@ -307,11 +193,13 @@ Result<DevicePersona> load_persona(const std::filesystem::path& file) {
       else if (key == "prompt")
         s = r.string(node, key, p.prompt);
       else {
-        return r.at(node, key,
-                    "unknown key (known: device_type, vendor, model, arch, cpu_cores, cpu_model, "
-                    "kernel_release, kernel_version, hostname, busybox_version, shell_name, "
-                    "prompt and the sections telnet, ssh, http, ftp, tftp, upnp, credentials, "
-                    "filesystem)");
+        return r.at(
+            node, key,
+            fmt::format(
+                "unknown key (known: device_type, vendor, model, arch, cpu_cores, cpu_model, "
+                "kernel_release, kernel_version, hostname, busybox_version, shell_name, "
+                "prompt and the sections {}, credentials, filesystem)",
+                known_sections()));
       }
       if (!s) {
         return Error{s.error()};

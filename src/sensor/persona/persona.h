@@ -2,8 +2,10 @@
 // A device persona: what one emulated IoT appliance looks like from the network. Personas are
 // data (TOML files under personas/), so a new device is a new file, not new code.
 
+#include <any>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,7 +38,7 @@ struct HttpPage {
 };
 
 struct PersonaService {
-  std::string protocol;  // telnet, ssh, …
+  std::string protocol;  // a registered protocol: telnet, ssh, …
   int port = 0;          // the unprivileged port the all-in-one default listens on
 };
 
@@ -91,6 +93,23 @@ struct DevicePersona {
   // on a sensor facing the internet is its public one, as a real gateway's WAN address is.
   std::string upnp_external_ip;
 
+  // Settings of protocols that are not built in, by protocol name: their register.cc reads its
+  // persona section into a type of its own (the built-ins keep the named fields above).
+  std::map<std::string, std::any> protocol_settings;
+  template <typename T>
+  T& settings(const std::string& protocol) {
+    std::any& slot = protocol_settings[protocol];
+    if (!slot.has_value()) {
+      slot = T{};
+    }
+    return std::any_cast<T&>(slot);
+  }
+  template <typename T>
+  const T* find_settings(const std::string& protocol) const {
+    auto it = protocol_settings.find(protocol);
+    return it == protocol_settings.end() ? nullptr : std::any_cast<T>(&it->second);
+  }
+
   std::vector<std::string> directories;
   std::vector<PersonaFile> files;
   std::vector<PersonaService> services;
@@ -111,7 +130,8 @@ struct DevicePersona {
   }
 };
 
-// Reads one persona file; errors name the file, line and key.
+// Reads one persona file; errors name the file, line and key. Protocol sections ([telnet],
+// [http], …) are read by the protocols the registry knows.
 Result<DevicePersona> load_persona(const std::filesystem::path& file);
 
 // Every *.toml in a directory, sorted by name.

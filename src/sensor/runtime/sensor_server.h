@@ -23,7 +23,7 @@
 namespace mitsu::sensor {
 
 struct ListenerSpec {
-  std::string protocol;  // telnet, ssh, http, ftp, tftp or ssdp
+  std::string protocol;  // a registered protocol (sensor/registry): telnet, ssh, http, …
   std::string address = "127.0.0.1";
   int port = 0;             // 0: any free port (tests)
   std::size_t persona = 0;  // index into SensorOptions::personas

@@ -49,6 +49,9 @@ class Session {
   virtual SessionActions finish() = 0;
   // A download asked for earlier has its bytes (empty content when it failed).
   virtual void downloaded(const DownloadRequest& request, std::string_view content) = 0;
+  // A request has begun and not ended: the runtime gives it SensorLimits::request_timeout
+  // (slowloris), instead of the idle timeout per byte.
+  virtual bool request_in_progress() const { return false; }
 };
 
 // Decides logins: the persona's policy plus what the runtime knows across sessions (failures

@@ -60,6 +60,20 @@ class EmulatedShell {
   ShellOutcome run_parsed(std::string_view line, int depth);
   void run_line_into(std::string_view line, ShellOutcome& outcome, int depth);
 
+  // One applet: argv[0] is its name as typed. The table (applet_table.cc) is the only list.
+  struct Applet {
+    std::string_view name;
+    bool busybox;  // `busybox` lists and runs it (shell builtins and curl are not applets)
+    int (*run)(EmulatedShell& shell, const std::vector<std::string>& argv, Io& io,
+               ShellOutcome& outcome, int depth);
+  };
+  static const std::vector<Applet>& applets();
+  static std::vector<Applet> builtin_applets();
+  static std::vector<Applet> busybox_applets_a_to_l();
+  static std::vector<Applet> busybox_applets_m_to_z();
+  static const Applet* find_applet(std::string_view name);
+  static std::string busybox_list();
+
   int cmd_cat(const std::vector<std::string>& argv, Io& io);
   int cmd_echo(const std::vector<std::string>& argv, Io& io);
   int cmd_printf(const std::vector<std::string>& argv, Io& io);
@@ -71,7 +85,13 @@ class EmulatedShell {
   int cmd_mkdir(const std::vector<std::string>& argv, Io& io);
   int cmd_dd(const std::vector<std::string>& argv, Io& io);
   int cmd_head(const std::vector<std::string>& argv, Io& io);
+  int cmd_tail(const std::vector<std::string>& argv, Io& io);
   int cmd_uname(const std::vector<std::string>& argv, Io& io);
+  int cmd_sh(const std::vector<std::string>& argv, Io& io, ShellOutcome& outcome, int depth);
+  int cmd_grep(const std::vector<std::string>& argv, Io& io);
+  int cmd_uptime(Io& io);
+  int cmd_date(Io& io);
+  int cmd_ifconfig(Io& io);
   int cmd_ps(Io& io);
   int cmd_wget(const std::vector<std::string>& argv, Io& io, ShellOutcome& outcome);
   int cmd_curl(const std::vector<std::string>& argv, Io& io, ShellOutcome& outcome);

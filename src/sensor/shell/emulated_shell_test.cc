@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "sensor/persona/test_persona.h"
 #include "sensor/shell/command_line.h"
 
@@ -24,6 +26,42 @@ TEST_F(ShellTest, BusyboxAppletProbeAsMiraiExpectsIt) {
   EXPECT_EQ(shell.run("sh").output, "");
   EXPECT_EQ(shell.run("foo").output, "-sh: foo: not found\n");
   EXPECT_EQ(shell.run("busybox echo hi").output, "hi\n");
+}
+
+// What `busybox` lists is what runs: every listed applet answers, directly and through busybox.
+TEST_F(ShellTest, BusyboxListsExactlyTheAppletsThatRun) {
+  std::string help = shell.run("busybox").output;
+  std::size_t at = help.find("Currently defined functions:\n\t");
+  ASSERT_NE(at, std::string::npos) << help;
+  std::string list = help.substr(at + 31, help.find('\n', at + 31) - at - 31);
+  std::vector<std::string> applets;
+  for (std::size_t pos = 0; pos < list.size();) {
+    std::size_t comma = list.find(", ", pos);
+    applets.push_back(list.substr(pos, comma == std::string::npos ? comma : comma - pos));
+    pos = comma == std::string::npos ? list.size() : comma + 2;
+  }
+  EXPECT_GT(applets.size(), 50u);
+  for (const std::string& applet : {"tail", "wget", "tftp", "cat", "sh", "date", "basename"}) {
+    EXPECT_NE(std::find(applets.begin(), applets.end(), applet), applets.end()) << applet;
+  }
+  for (const std::string& applet : applets) {
+    if (applet == "sh" || applet == "ash" || applet == "busybox") {
+      continue;  // would read the rest of the test as a script
+    }
+    std::string direct = shell.run(applet + " </dev/null").output;
+    EXPECT_EQ(direct.find("not found"), std::string::npos) << applet << ": " << direct;
+    std::string via = shell.run("busybox " + applet + " </dev/null").output;
+    EXPECT_EQ(via.find("applet not found"), std::string::npos) << applet << ": " << via;
+  }
+  EXPECT_EQ(shell.run("busybox curl").output, "curl: applet not found\n");  // not busybox's
+}
+
+TEST_F(ShellTest, TailBasenameDate) {
+  EXPECT_EQ(shell.run("printf 'a\\nb\\nc\\n' | tail -n 2").output, "b\nc\n");
+  EXPECT_EQ(shell.run("printf 'a\\nb\\nc' | tail -1").output, "c");
+  EXPECT_EQ(shell.run("echo abcdef | tail -c 3").output, "ef\n");
+  EXPECT_EQ(shell.run("basename /tmp/x/mirai.arm7").output, "mirai.arm7\n");
+  EXPECT_EQ(shell.run("date", 86400).output, "Fri Jan  2 00:00:00 UTC 1970\n");
 }
 
 // Loaders read the ELF header of /bin/echo to choose the binary for this CPU.

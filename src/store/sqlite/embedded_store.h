@@ -8,7 +8,7 @@
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_database.h"
 #include "store/sqlite/sqlite_event_store.h"
-#include "store/sqlite/sqlite_rollups.h"
+#include "store/sqlite/sqlite_rollup_engine.h"
 
 namespace mitsu::store::sqlite {
 
@@ -16,13 +16,11 @@ struct EmbeddedStore {
   std::unique_ptr<SqliteDatabase> db;
   std::unique_ptr<SqliteEventStore> events;
   std::unique_ptr<SqliteCatalog> catalog;
-  std::unique_ptr<SqliteRollups> rollups;
+  std::unique_ptr<SqliteRollupEngine> rollup_engine;  // intel's rollups count into it
 };
 
-// `profile` decides which sessions the rollups count as targeted at the operator's products.
 inline Result<EmbeddedStore> open_embedded_store(const std::filesystem::path& path,
-                                                 const SqliteOptions& options = {},
-                                                 intel::TargetProfile profile = {}) {
+                                                 const SqliteOptions& options = {}) {
   auto db = SqliteDatabase::open(path, options);
   if (!db) {
     return Error{db.error()};
@@ -35,15 +33,12 @@ inline Result<EmbeddedStore> open_embedded_store(const std::filesystem::path& pa
   if (!catalog) {
     return Error{catalog.error()};
   }
-  auto rollups = SqliteRollups::open(**db, std::move(profile));
-  if (!rollups) {
-    return Error{rollups.error()};
+  auto rollup_engine = SqliteRollupEngine::open(**db);
+  if (!rollup_engine) {
+    return Error{rollup_engine.error()};
   }
-  SqliteRollups* counted = rollups->get();
-  (*catalog)->set_verdict_observer(
-      [counted](std::string_view sha256) { return counted->sample_analysed(sha256); });
   return EmbeddedStore{std::move(*db), std::move(*events), std::move(*catalog),
-                       std::move(*rollups)};
+                       std::move(*rollup_engine)};
 }
 
 }  // namespace mitsu::store::sqlite

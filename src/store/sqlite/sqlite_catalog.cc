@@ -94,6 +94,21 @@ ALTER TABLE samples ADD COLUMN known_source TEXT;
 ALTER TABLE samples ADD COLUMN checked_us INTEGER;
 ALTER TABLE samples ADD COLUMN checked_against TEXT;
 )sql"},
+    // Ingest claims (docs/ingest.md): an event id claimed here has been counted by the catalog.
+    Migration{3, R"sql(
+CREATE TABLE event_claims (id TEXT PRIMARY KEY) WITHOUT ROWID;
+)sql"},
+};
+
+// The same, for a database whose events were stored before claims existed: they were counted
+// then, so they are claimed at once and a replay of them cannot count them again.
+constexpr std::array kMigrationsOverStoredEvents{
+    kMigrations[0],
+    kMigrations[1],
+    Migration{3, R"sql(
+CREATE TABLE event_claims (id TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO event_claims (id) SELECT id FROM events ORDER BY id;
+)sql"},
 };
 
 constexpr std::string_view kSessionColumns =
@@ -136,7 +151,15 @@ bool delivers_sample(const Event& event) {
 }  // namespace
 
 Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(SqliteDatabase& db) {
-  if (Status status = db.migrate("catalog", kMigrations); !status) {
+  auto stored_events =
+      db.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'");
+  if (!stored_events) {
+    return Error{stored_events.error()};
+  }
+  if (Status status = db.migrate(
+          "catalog", *stored_events != 0 ? std::span<const Migration>(kMigrationsOverStoredEvents)
+                                         : std::span<const Migration>(kMigrations));
+      !status) {
     return Error{status.error()};
   }
   std::unique_ptr<SqliteCatalog> catalog(new SqliteCatalog(db));
@@ -178,6 +201,7 @@ Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(SqliteDatabase& db) {
       Prepared{&catalog->insert_sighting_,
                "INSERT OR IGNORE INTO sample_sightings (event_id, sha256, session_id, ts_us, "
                "action) VALUES (?1, ?2, ?3, ?4, ?5)"},
+      Prepared{&catalog->claim_, "INSERT OR IGNORE INTO event_claims (id) VALUES (?1)"},
       Prepared{&catalog->enqueue_job_,
                "INSERT OR IGNORE INTO analysis_jobs (sha256, kind, created_us)"
                " VALUES (?1, 'static', ?2)"},
@@ -190,6 +214,25 @@ Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(SqliteDatabase& db) {
     *p.target = std::move(*statement);
   }
   return catalog;
+}
+
+Result<std::vector<bool>> SqliteCatalog::claim_events(std::span<const std::string_view> ids) {
+  std::vector<bool> fresh;
+  fresh.reserve(ids.size());
+  Status status = db_.run([&]() -> Status {
+    for (std::string_view id : ids) {
+      claim_.bind(1, id);
+      if (Status s = claim_.run(); !s) {
+        return s;
+      }
+      fresh.push_back(sqlite3_changes(db_.handle()) == 1);
+    }
+    return {};
+  });
+  if (!status) {
+    return Error{status.error()};
+  }
+  return fresh;
 }
 
 Status SqliteCatalog::apply(std::span<const Event* const> fresh_events) {

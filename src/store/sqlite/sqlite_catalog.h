@@ -12,10 +12,11 @@ class SqliteCatalog : public Catalog {
   // Applies the "catalog" migrations.
   static Result<std::unique_ptr<SqliteCatalog>> open(SqliteDatabase& db);
 
-  // Called inside the transaction that writes a verdict (the rollups move the sample).
-  using VerdictObserver = std::function<Status(std::string_view sha256)>;
-  void set_verdict_observer(VerdictObserver observer) { verdict_observer_ = std::move(observer); }
+  void set_verdict_observer(VerdictObserver observer) override {
+    verdict_observer_ = std::move(observer);
+  }
 
+  Result<std::vector<bool>> claim_events(std::span<const std::string_view> ids) override;
   Status apply(std::span<const Event* const> fresh_events) override;
   Result<std::optional<SessionRecord>> session(std::string_view id) override;
   Result<std::vector<SessionRecord>> recent_sessions(std::size_t limit) override;
@@ -44,6 +45,7 @@ class SqliteCatalog : public Catalog {
 
   SqliteDatabase& db_;
   VerdictObserver verdict_observer_;
+  Statement claim_;
   Statement upsert_session_;
   Statement upsert_sensor_;
   Statement upsert_sample_;

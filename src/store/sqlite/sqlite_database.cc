@@ -178,6 +178,9 @@ Result<std::int64_t> SqliteDatabase::query_int(std::string_view sql) {
 
 Status SqliteDatabase::run(const std::function<Status()>& body) {
   std::lock_guard lock(mutex_);
+  if (sqlite3_get_autocommit(db_) == 0) {
+    return body();  // nested: the outer run owns the transaction
+  }
   if (Status status = exec("BEGIN IMMEDIATE"); !status) {
     return status;
   }

@@ -15,6 +15,7 @@
 
 #include "core/result.h"
 #include "store/catalog.h"
+#include "store/store_config.h"
 
 namespace mitsu::store::sqlite {
 
@@ -49,11 +50,7 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-struct SqliteOptions {
-  // "full": every commit survives power loss; "normal": survives a process crash (WAL).
-  std::string synchronous = "full";
-  int busy_timeout_ms = 5000;
-};
+using SqliteOptions = SqliteSettings;
 
 struct Migration {
   int version;
@@ -72,8 +69,11 @@ class SqliteDatabase : public UnitOfWork {
   Result<std::int64_t> query_int(std::string_view sql);
   // Applies the migrations of `component` above its recorded version, each in a transaction.
   Status migrate(std::string_view component, std::span<const Migration> migrations);
-  // BEGIN IMMEDIATE; body; COMMIT — or ROLLBACK when the body fails.
+  // BEGIN IMMEDIATE; body; COMMIT — or ROLLBACK when the body fails. Inside another run() the
+  // body just joins the open transaction, which the outermost run commits or rolls back.
   Status run(const std::function<Status()>& body) override;
+  // Events and catalog share this connection, so one transaction covers both.
+  bool covers_event_store() const override { return true; }
 
   // Serialises users of this connection across threads.
   std::recursive_mutex& mutex() { return mutex_; }

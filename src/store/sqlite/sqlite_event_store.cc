@@ -40,7 +40,22 @@ CREATE TABLE rejected_events (
 ALTER TABLE events ADD COLUMN country TEXT;
 ALTER TABLE events ADD COLUMN asn INTEGER;
 )sql"},
+    // Quarantine made idempotent (docs/ingest.md): a replayed record is found by its digest and
+    // bytes and kept once.
+    Migration{3, R"sql(
+ALTER TABLE rejected_events ADD COLUMN digest INTEGER;
+CREATE INDEX rejected_events_digest ON rejected_events(digest);
+)sql"},
 };
+
+// FNV-1a: only narrows the search for an identical record; the bytes themselves are compared.
+std::int64_t digest_of(std::string_view raw) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : raw) {
+    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  return static_cast<std::int64_t>(h);
+}
 
 constexpr std::string_view kColumns =
     "id, ts_us, action, sensor, site, session_id, protocol, src_ip, src_port, dst_port, "
@@ -79,7 +94,9 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::open(SqliteDatabase&
                              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                              kColumns));
   auto quarantine = db.prepare(
-      "INSERT INTO rejected_events (received_us, code, reason, raw) VALUES (?1, ?2, ?3, ?4)");
+      "INSERT INTO rejected_events (received_us, code, reason, raw, digest)"
+      " SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS"
+      " (SELECT 1 FROM rejected_events WHERE digest = ?5 AND raw = ?4)");
   if (!insert || !quarantine) {
     return Error{insert ? quarantine.error() : insert.error()};
   }
@@ -88,10 +105,12 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::open(SqliteDatabase&
   return store;
 }
 
-Result<InsertOutcome> SqliteEventStore::insert(std::span<const Event> events) {
-  std::lock_guard lock(db_.mutex());
-  InsertOutcome outcome;
-  outcome.fresh.reserve(events.size());
+Status SqliteEventStore::insert(std::span<const Event> events) {
+  // One transaction per call (or the caller's): row-by-row autocommit would sync every row.
+  return db_.run([&] { return insert_rows(events); });
+}
+
+Status SqliteEventStore::insert_rows(std::span<const Event> events) {
   for (const Event& event : events) {
     insert_.bind(1, event.id)
         .bind(2, event.ts_us)
@@ -113,14 +132,11 @@ Result<InsertOutcome> SqliteEventStore::insert(std::span<const Event> events) {
     if (event.dst_port >= 0) {
       insert_.bind(10, std::int64_t{event.dst_port});
     }
-    if (Status status = insert_.run(); !status) {
-      return Error{status.error()};
+    if (Status status = insert_.run(); !status) {  // OR IGNORE: a stored id stays as it was
+      return status;
     }
-    bool fresh = sqlite3_changes(db_.handle()) == 1;
-    outcome.fresh.push_back(fresh);
-    ++(fresh ? outcome.inserted : outcome.duplicates);
   }
-  return outcome;
+  return {};
 }
 
 Status SqliteEventStore::quarantine(std::string_view raw, const Rejection& why,
@@ -129,7 +145,8 @@ Status SqliteEventStore::quarantine(std::string_view raw, const Rejection& why,
   quarantine_.bind(1, received_us)
       .bind(2, reject_code_name(why.code))
       .bind(3, why.detail)
-      .bind(4, raw);
+      .bind(4, raw)
+      .bind(5, digest_of(raw));
   return quarantine_.run();
 }
 
@@ -195,6 +212,48 @@ Result<std::uint64_t> SqliteEventStore::count() {
 
 Result<std::uint64_t> SqliteEventStore::quarantined_count() {
   return scalar("SELECT count(*) FROM rejected_events");
+}
+
+Status SqliteEventStore::scan(std::size_t batch_size,
+                              const std::function<Status(std::span<const Event>)>& visit) {
+  std::lock_guard lock(db_.mutex());
+  auto select = db_.prepare(
+      "SELECT seq, body, country, asn FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+  if (!select) {
+    return Error{select.error()};
+  }
+  // The body has every field; the enrichment lives in columns beside it.
+  EventParser parser;
+  std::int64_t after = 0;
+  while (true) {
+    std::vector<Event> events;
+    std::string parse_error;
+    select->bind(1, after).bind(2, static_cast<std::int64_t>(batch_size));
+    Status status = select->each_row([&](const Statement& r) {
+      after = r.column_int(0);
+      Event e;
+      Rejection why;
+      if (!parser.parse(r.column_text(1), e, why)) {
+        parse_error = why.detail;
+        return;
+      }
+      e.country = r.column_text(2);
+      e.asn = static_cast<std::uint32_t>(r.column_int(3));
+      events.push_back(std::move(e));
+    });
+    if (!status) {
+      return status;
+    }
+    if (!parse_error.empty()) {
+      return Error{fmt::format("a stored event no longer parses: {}", parse_error)};
+    }
+    if (events.empty()) {
+      return {};
+    }
+    if (Status s = visit(events); !s) {
+      return s;
+    }
+  }
 }
 
 }  // namespace mitsu::store::sqlite

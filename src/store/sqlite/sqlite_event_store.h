@@ -11,14 +11,17 @@ class SqliteEventStore : public EventStore {
   // Applies the "events" migrations.
   static Result<std::unique_ptr<SqliteEventStore>> open(SqliteDatabase& db);
 
-  Result<InsertOutcome> insert(std::span<const Event> events) override;
+  Status insert(std::span<const Event> events) override;
   Status quarantine(std::string_view raw, const Rejection& why, std::int64_t received_us) override;
   Result<std::vector<Event>> query(const EventQuery& query) override;
   Result<std::uint64_t> count() override;
   Result<std::uint64_t> quarantined_count() override;
+  Status scan(std::size_t batch_size,
+              const std::function<Status(std::span<const Event>)>& visit) override;
 
  private:
   explicit SqliteEventStore(SqliteDatabase& db) : db_(db) {}
+  Status insert_rows(std::span<const Event> events);
   Result<std::uint64_t> scalar(std::string_view sql);
 
   SqliteDatabase& db_;

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "sensor/session/data_channel.h"
+
 namespace mitsu::sensor::ftp {
 
 inline constexpr std::size_t kMaxCommandLine = 4096;
@@ -33,10 +35,7 @@ class CommandReader {
   bool overflowed_ = false;
 };
 
-struct DataEndpoint {
-  std::string address;  // dotted IPv4 or IPv6 text
-  int port = 0;
-};
+using DataEndpoint = sensor::DataEndpoint;
 
 // "h1,h2,h3,h4,p1,p2" (PORT).
 std::optional<DataEndpoint> parse_port(std::string_view argument);

@@ -120,18 +120,43 @@ void FtpSession::handle(const Command& command, SessionActions& out) {
     }
     out.events.push_back({"ftp.command", std::move(fields)});
   }
+  if (handle_before_login(verb, arg, out)) {
+    return;
+  }
+  if (!logged_in_) {
+    reply(out, "530 Please login with USER and PASS.");
+    return;
+  }
+  if (!handle_transfer(verb, arg, out)) {
+    handle_files(verb, arg, out);
+  }
+}
 
-  // Before a login.
+std::string FtpSession::resolved(std::string_view path) const {
+  return FakeFilesystem::resolve(cwd_, path.empty() ? "." : path);
+}
+
+bool FtpSession::data_ready(SessionActions& out) {
+  if (passive_ready_ || active_) {
+    return true;
+  }
+  reply(out, "425 Use PORT or PASV first.");
+  return false;
+}
+
+// What works before a login: USER, PASS and the harmless commands. False: not one of them.
+bool FtpSession::handle_before_login(const std::string& verb, const std::string& arg,
+                                     SessionActions& out) {
   if (verb == "USER") {
     user_ = arg;
     logged_in_ = false;
     reply(out, "331 Please specify the password.");
-    return;
+    return true;
   }
   if (verb == "PASS") {
     if (user_.empty()) {
       reply(out, "503 Login with USER first.");
-      return;
+      return true;
     }
     bool anonymous = persona_.ftp_anonymous && (user_ == "anonymous" || user_ == "ftp");
     bool ok = anonymous || gate_.accept(user_, arg);
@@ -143,7 +168,7 @@ void FtpSession::handle(const Command& command, SessionActions& out) {
     if (ok) {
       logged_in_ = true;
       reply(out, "230 Login successful.");
-      return;
+      return true;
     }
     reply(out, "530 Login incorrect.");
     if (++failures_ >= kMaxLoginFailures) {
@@ -152,74 +177,49 @@ void FtpSession::handle(const Command& command, SessionActions& out) {
       out.close_reason = "login_failures";
       closed_ = true;
     }
-    return;
+    return true;
   }
   if (verb == "QUIT") {
     reply(out, "221 Goodbye.");
     out.close = true;
     out.close_reason = "logout";
     closed_ = true;
-    return;
+    return true;
   }
   if (verb == "SYST") {
     reply(out, "215 UNIX Type: L8");
-    return;
+    return true;
   }
   if (verb == "FEAT") {
     reply(out, "211-Features:\r\n EPSV\r\n PASV\r\n REST STREAM\r\n MDTM\r\n SIZE\r\n211 Ok");
-    return;
+    return true;
   }
   if (verb == "NOOP") {
     reply(out, "200 NOOP ok.");
-    return;
+    return true;
   }
   if (verb == "HELP") {
     reply(out, "214 Help OK.");
-    return;
+    return true;
   }
   if (verb == "AUTH" || verb == "PBSZ" || verb == "PROT" || verb == "CCC") {
     reply(out, "502 Command not implemented.");
-    return;
+    return true;
   }
   if (verb == "OPTS") {
     reply(out, "200 Always in UTF8 mode.");
-    return;
+    return true;
   }
-  if (!logged_in_) {
-    reply(out, "530 Please login with USER and PASS.");
-    return;
-  }
+  return false;
+}
 
-  // Logged in.
-  auto resolved = [&](std::string_view path) {
-    return FakeFilesystem::resolve(cwd_, path.empty() ? "." : path);
-  };
-  auto data_ready = [&] {
-    if (passive_ready_ || active_) {
-      return true;
-    }
-    reply(out, "425 Use PORT or PASV first.");
-    return false;
-  };
-  if (verb == "PWD" || verb == "XPWD") {
-    reply(out, fmt::format("257 \"{}\" is the current directory", cwd_));
-  } else if (verb == "CWD" || verb == "XCWD" || verb == "CDUP" || verb == "XCUP") {
-    std::string target = resolved(verb == "CDUP" || verb == "XCUP" ? ".." : arg);
-    if (files().is_directory(target)) {
-      cwd_ = target;
-      reply(out, "250 Directory successfully changed.");
-    } else {
-      reply(out, "550 Failed to change directory.");
-    }
-  } else if (verb == "TYPE") {
-    reply(out, arg.starts_with('A') || arg.starts_with('a') ? "200 Switching to ASCII mode."
-                                                            : "200 Switching to Binary mode.");
-  } else if (verb == "MODE" || verb == "STRU") {
-    reply(out, arg == "S" || arg == "F" ? "200 Mode set." : "504 Bad MODE command.");
-  } else if (verb == "PASV" || verb == "EPSV") {
+// Data connections and transfers. False: not one of these commands.
+bool FtpSession::handle_transfer(const std::string& verb, const std::string& arg,
+                                 SessionActions& out) {
+  if (verb == "PASV" || verb == "EPSV") {
     if (verb == "EPSV" && (arg == "ALL" || arg == "all")) {
       reply(out, "200 EPSV ALL ok.");
-      return;
+      return true;
     }
     extended_passive_ = verb == "EPSV";
     active_.reset();
@@ -241,7 +241,7 @@ void FtpSession::handle(const Command& command, SessionActions& out) {
     std::string path = resolved(path_argument(arg));
     if (files().find(path) == nullptr) {
       reply(out, "550 No such file or directory.");
-    } else if (data_ready()) {
+    } else if (data_ready(out)) {
       pending_ = DataTransfer{false, listing(path, verb == "NLST"), path, false};
       reply(out, "150 Here comes the directory listing.");
     }
@@ -250,7 +250,7 @@ void FtpSession::handle(const Command& command, SessionActions& out) {
     const FakeFilesystem::Node* node = files().find(path);
     if (node == nullptr || node->directory) {
       reply(out, "550 Failed to open file.");
-    } else if (data_ready()) {
+    } else if (data_ready(out)) {
       pending_ = DataTransfer{false, node->content, path, false};
       reply(out, fmt::format("150 Opening BINARY mode data connection for {} ({} bytes).", arg,
                              node->content.size()));
@@ -263,10 +263,34 @@ void FtpSession::handle(const Command& command, SessionActions& out) {
       reply(out, "501 Syntax error in parameters or arguments.");
     } else if (files().is_directory(path)) {
       reply(out, "553 Could not create file.");
-    } else if (data_ready()) {
+    } else if (data_ready(out)) {
       pending_ = DataTransfer{true, {}, path, verb == "APPE"};
       reply(out, verb == "STOU" ? fmt::format("150 FILE: {}", path) : "150 Ok to send data.");
     }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Navigation and changes to the session's copy of the filesystem.
+void FtpSession::handle_files(const std::string& verb, const std::string& arg,
+                              SessionActions& out) {
+  if (verb == "PWD" || verb == "XPWD") {
+    reply(out, fmt::format("257 \"{}\" is the current directory", cwd_));
+  } else if (verb == "CWD" || verb == "XCWD" || verb == "CDUP" || verb == "XCUP") {
+    std::string target = resolved(verb == "CDUP" || verb == "XCUP" ? ".." : arg);
+    if (files().is_directory(target)) {
+      cwd_ = target;
+      reply(out, "250 Directory successfully changed.");
+    } else {
+      reply(out, "550 Failed to change directory.");
+    }
+  } else if (verb == "TYPE") {
+    reply(out, arg.starts_with('A') || arg.starts_with('a') ? "200 Switching to ASCII mode."
+                                                            : "200 Switching to Binary mode.");
+  } else if (verb == "MODE" || verb == "STRU") {
+    reply(out, arg == "S" || arg == "F" ? "200 Mode set." : "504 Bad MODE command.");
   } else if (verb == "SIZE") {
     const FakeFilesystem::Node* node = files().find(resolved(arg));
     reply(out, node != nullptr && !node->directory ? fmt::format("213 {}", node->content.size())

@@ -11,6 +11,7 @@
 
 #include "sensor/persona/persona.h"
 #include "sensor/protocols/ftp/ftp_command.h"
+#include "sensor/session/data_channel.h"
 #include "sensor/session/session.h"
 #include "sensor/shell/fake_filesystem.h"
 
@@ -19,14 +20,9 @@ namespace mitsu::sensor::ftp {
 inline constexpr int kMaxLoginFailures = 3;  // then 421 and close, as vsftpd does
 inline constexpr std::size_t kMaxUploadBytes = 16 * 1024 * 1024;
 
-struct DataTransfer {
-  bool upload = false;  // from the client (STOR) or to it (LIST, RETR)
-  std::string content;  // to send, when not an upload
-  std::string path;     // where an upload goes (absolute)
-  bool append = false;
-};
+using DataTransfer = sensor::DataTransfer;
 
-class FtpSession final : public Session {
+class FtpSession final : public Session, public DataChannelSession {
  public:
   // `peer_address` is the control connection's source: active-mode connections go only there
   // (no FTP bounce through a honeypot).
@@ -39,20 +35,26 @@ class FtpSession final : public Session {
   void downloaded(const DownloadRequest&, std::string_view) override {}
 
   // PASV/EPSV was asked: the runtime opens a listener and reports its port (0: it could not).
-  bool passive_requested() const { return passive_requested_; }
-  SessionActions passive_opened(std::string_view address, int port);
+  bool passive_requested() const override { return passive_requested_; }
+  SessionActions passive_opened(std::string_view address, int port) override;
   // A LIST/RETR/STOR is ready for its data connection (its 150 reply is already in the
   // actions). Taken once.
-  std::optional<DataTransfer> take_transfer();
+  std::optional<DataTransfer> take_transfer() override;
   // Where to connect for the transfer in active mode; nullopt in passive mode.
-  const std::optional<DataEndpoint>& active_endpoint() const { return active_; }
+  const std::optional<DataEndpoint>& active_endpoint() const override { return active_; }
   // The data connection ended; `received` holds an upload's bytes. Resumes commands that came
   // in behind the transfer.
-  SessionActions transfer_done(std::string received, bool ok);
+  SessionActions transfer_done(std::string received, bool ok) override;
+  std::size_t max_upload_bytes() const override { return kMaxUploadBytes; }
 
  private:
   void process(SessionActions& out);
   void handle(const Command& command, SessionActions& out);
+  bool handle_before_login(const std::string& verb, const std::string& arg, SessionActions& out);
+  bool handle_transfer(const std::string& verb, const std::string& arg, SessionActions& out);
+  void handle_files(const std::string& verb, const std::string& arg, SessionActions& out);
+  std::string resolved(std::string_view path) const;
+  bool data_ready(SessionActions& out);
   void reply(SessionActions& out, std::string_view line);
   bool waiting() const { return passive_requested_ || pending_.has_value() || in_transfer_; }
   std::string listing(const std::string& path, bool names_only) const;

@@ -35,8 +35,7 @@ class HttpSession final : public Session {
   SessionActions receive(std::span<const std::byte> bytes) override;
   SessionActions finish() override;
   void downloaded(const DownloadRequest& request, std::string_view content) override;
-  // A request has begun and not ended: the runtime gives it SensorLimits::request_timeout.
-  bool request_in_progress() const { return !closed_ && parser_.partial(); }
+  bool request_in_progress() const override { return !closed_ && parser_.partial(); }
 
  private:
   void handle(const Request& request, SessionActions& out);

@@ -13,7 +13,7 @@
 
 #include "core/result.h"
 
-namespace mitsu::cli {
+namespace mitsu::app {
 
 inline constexpr const char* kWorkerFdVariable = "MITSU_WORKER_FD";
 
@@ -48,4 +48,4 @@ class WorkerProcess {
 // "killed by signal 9 (Killed)" or "exited with status 134".
 std::string describe_wait_status(int status);
 
-}  // namespace mitsu::cli
+}  // namespace mitsu::app

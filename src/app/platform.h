@@ -1,26 +1,31 @@
 #pragma once
-// Opens the parts the CLI commands work with, as the configuration says.
+// The wiring layer: opens the stores, spool, artifact store and collector the configuration
+// names, for the `mitsu` subcommands and the API server alike. Stores are held by their
+// interfaces; which engine is behind them is the store factory's business.
 
 #include <memory>
 
 #include "analysis/static/family_classifier.h"
 #include "analysis/static/vendor_watchlist.h"
+#include "app/config.h"
 #include "artifacts/artifact_store.h"
-#include "cli/config.h"
 #include "collector/collector.h"
+#include "collector/enricher.h"
 #include "intel/geo/geo_database.h"
 #include "spool/spool.h"
-#include "store/sqlite/embedded_store.h"
+#include "store/store_factory.h"
 
-namespace mitsu::cli {
+namespace mitsu::app {
 
+// Members are destroyed bottom-up: the collector goes before the enrichment and stores it uses.
 struct Platform {
   Config config;
-  store::sqlite::EmbeddedStore store;
+  store::StoreSet store;
+  std::unique_ptr<intel::GeoResolver> geo;              // with the spool; may be empty
+  std::unique_ptr<collector::Enricher> enricher;        // with the spool, when geo has data
   std::unique_ptr<spool::Spool> spool;                  // only when opened with the spool
   std::unique_ptr<artifacts::ArtifactStore> artifacts;  // with the spool, or open_artifacts()
   std::unique_ptr<collector::Collector> collector;      // only when opened with the spool
-  std::unique_ptr<intel::GeoResolver> geo;              // with the spool; may be empty
 
   // Query-only commands skip the spool, so they work while `mitsu run` holds it.
   static Result<std::unique_ptr<Platform>> open(Config config, bool with_spool);
@@ -36,4 +41,4 @@ Result<std::unique_ptr<intel::GeoResolver>> load_geo(const Config& config);
 // The configured vendor watchlist, or nullptr when none is configured.
 Result<std::shared_ptr<const analysis::VendorProfile>> load_watchlist(const Config& config);
 
-}  // namespace mitsu::cli
+}  // namespace mitsu::app

@@ -1,10 +1,11 @@
-#include "cli/analysis_workers.h"
+#include "app/analysis_workers.h"
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
-namespace mitsu::cli {
+namespace mitsu::app {
 namespace {
 
 using std::chrono::milliseconds;
@@ -14,18 +15,6 @@ using std::chrono::milliseconds;
 constexpr std::chrono::seconds kLeaseMargin{60};
 
 }  // namespace
-
-std::vector<std::string> GlobalOptions::args() const {
-  std::vector<std::string> out{"/proc/self/exe"};
-  for (const auto& [flag, value] : {std::pair{"--config", &config_file},
-                                    {"--data-dir", &data_dir},
-                                    {"--log-level", &log_level}}) {
-    if (!value->empty()) {
-      out.insert(out.end(), {flag, *value});
-    }
-  }
-  return out;
-}
 
 bool sandbox_available(const Config& config) {
   return config.sandbox.enabled && ::geteuid() == 0;
@@ -72,12 +61,12 @@ std::vector<WorkerSpec> worker_specs(const Config& config, std::string_view kind
   return specs;
 }
 
-SupervisorOptions supervisor_options(const Config& config, const GlobalOptions& global) {
+SupervisorOptions supervisor_options(const Config& config, std::vector<std::string> command) {
   SupervisorOptions options;
-  options.command = global.args();
+  options.command = std::move(command);
   options.backoff = config.workers.restart_backoff;
   options.max_backoff = std::max(options.backoff, options.max_backoff);
   return options;
 }
 
-}  // namespace mitsu::cli
+}  // namespace mitsu::app

@@ -1,4 +1,4 @@
-#include "cli/worker_process.h"
+#include "app/worker_process.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -12,7 +12,7 @@
 
 extern char** environ;
 
-namespace mitsu::cli {
+namespace mitsu::app {
 namespace {
 
 constexpr int kStatusFd = 3;
@@ -155,4 +155,4 @@ std::string describe_wait_status(int status) {
   return fmt::format("exited with status {}", WEXITSTATUS(status));
 }
 
-}  // namespace mitsu::cli
+}  // namespace mitsu::app

@@ -1,5 +1,6 @@
 #pragma once
-// Keeps `mitsu run`'s analysis worker processes running (docs/analysis.md, "Worker processes").
+// Keeps analysis worker processes running for `mitsu run` or any other long-running host of the
+// platform (docs/analysis.md, "Worker processes").
 // A worker that dies while it holds a job has the job put back in the queue at once with the
 // reason (the attempt counts, so a sample that keeps killing its worker is given up on after
 // max_attempts), and is restarted after a back-off that doubles while it keeps crashing. A job
@@ -16,10 +17,10 @@
 #include <vector>
 
 #include "analysis/analysis_worker.h"
-#include "cli/worker_process.h"
+#include "app/worker_process.h"
 #include "store/catalog.h"
 
-namespace mitsu::cli {
+namespace mitsu::app {
 
 struct WorkerSpec {
   std::string kind;  // "static" or "sandbox"
@@ -82,4 +83,4 @@ class WorkerSupervisor {
   bool gave_up_ = false;  // until-idle: a worker kept failing without a job
 };
 
-}  // namespace mitsu::cli
+}  // namespace mitsu::app

@@ -1,4 +1,4 @@
-#include "cli/worker_supervisor.h"
+#include "app/worker_supervisor.h"
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 #include <utility>
 
-namespace mitsu::cli {
+namespace mitsu::app {
 namespace {
 
 // A until-idle worker that fails this often in a row without holding a job cannot work at all
@@ -298,4 +298,4 @@ void WorkerSupervisor::shut_down() {
   }
 }
 
-}  // namespace mitsu::cli
+}  // namespace mitsu::app

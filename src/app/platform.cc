@@ -1,8 +1,39 @@
-#include "cli/platform.h"
+#include "app/platform.h"
 
 #include <spdlog/spdlog.h>
 
-namespace mitsu::cli {
+#include "intel/geo/geo_enricher.h"
+#include "intel/rollups/rollups.h"
+
+namespace mitsu::app {
+namespace {
+
+// The stores the configuration names; the watchlist says which sessions rollups count as
+// targeted at the operator's products.
+Result<store::StoreSet> open_stores(const Config& config,
+                                    const analysis::VendorProfile* watchlist) {
+  store::StoreConfig stores;
+  stores.engine = config.store_engine;
+  stores.path = config.store_path;
+  stores.sqlite = config.sqlite;
+  if (watchlist != nullptr) {
+    stores.targeted.exploit_rules.insert(watchlist->exploit_rules.begin(),
+                                         watchlist->exploit_rules.end());
+    stores.targeted.credentials.insert(watchlist->default_credentials.begin(),
+                                       watchlist->default_credentials.end());
+  }
+  auto opened = store::open_stores(stores);
+  if (!opened) {
+    return Error{opened.error()};
+  }
+  // Intel decides what is counted; the engine only stores it.
+  if (Status s = intel::attach_rollups(*opened, stores.targeted); !s) {
+    return Error{s.error()};
+  }
+  return opened;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool) {
   auto platform = std::make_unique<Platform>();
@@ -12,13 +43,7 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
   if (!watchlist) {
     return Error{watchlist.error()};
   }
-  intel::TargetProfile targets;
-  if (*watchlist) {
-    const analysis::VendorProfile& v = **watchlist;
-    targets.exploit_rules.insert(v.exploit_rules.begin(), v.exploit_rules.end());
-    targets.credentials.insert(v.default_credentials.begin(), v.default_credentials.end());
-  }
-  auto store = store::sqlite::open_embedded_store(config.store_path, config.sqlite, targets);
+  auto store = open_stores(config, watchlist->get());
   if (!store) {
     return Error{store.error()};
   }
@@ -50,9 +75,12 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
     return Error{status.error()};
   }
   platform->collector = std::make_unique<collector::Collector>(
-      *platform->spool, *platform->store.events, *platform->store.catalog, *platform->store.db,
-      config.collector);
-  platform->collector->set_geo(platform->geo->empty() ? nullptr : platform->geo.get());
+      *platform->spool, *platform->store.events, *platform->store.catalog,
+      *platform->store.unit_of_work, config.collector);
+  if (!platform->geo->empty()) {
+    platform->enricher = std::make_unique<intel::GeoEnricher>(*platform->geo);
+  }
+  platform->collector->set_enricher(platform->enricher.get());
   platform->collector->set_rollups(platform->store.rollups.get());
   return platform;
 }
@@ -111,4 +139,4 @@ Result<std::shared_ptr<const analysis::VendorProfile>> load_watchlist(const Conf
   return std::make_shared<const analysis::VendorProfile>(std::move(*profile));
 }
 
-}  // namespace mitsu::cli
+}  // namespace mitsu::app

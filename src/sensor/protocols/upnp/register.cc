@@ -1,0 +1,75 @@
+// UPnP's registration as protocol "ssdp": the runtime's UDP responder answers M-SEARCH behind
+// the reflection guard (description and SOAP control are served by the persona's HTTP
+// listener). The [upnp] persona section describes the device; kinds ssdp.request and
+// upnp.action (the SOAP calls the HTTP session decodes).
+
+#include <array>
+
+#include "sensor/persona/persona.h"
+#include "sensor/registry/protocol_registry.h"
+
+namespace mitsu::sensor {
+namespace {
+
+using enum FieldType;
+using enum Presence;
+
+constexpr std::array kSsdpRequest{
+    FieldRule{"/http/request/method", kNonEmptyString, kRequired},
+    FieldRule{"/mitsu/ssdp/request_bytes", kNonNegativeInt, kRequired},
+    FieldRule{"/mitsu/ssdp/replies", kNonNegativeInt, kRequired},
+    FieldRule{"/mitsu/ssdp/reply_bytes", kNonNegativeInt, kRequired},
+};
+
+constexpr std::array kUpnpAction{
+    FieldRule{"/mitsu/upnp/action", kNonEmptyString, kRequired},
+    FieldRule{"/mitsu/upnp/service", kString, kOptional},
+    FieldRule{"/event/outcome", kOutcome, kRequired},
+};
+
+Status read_key(const TomlReader& r, const toml::node& node, std::string_view name,
+                const std::string& key, DevicePersona& p) {
+  if (name == "device_type") {
+    return r.string(node, key, p.upnp_device_type);
+  }
+  if (name == "server") {
+    return r.string(node, key, p.upnp_server);
+  }
+  if (name == "friendly_name") {
+    return r.string(node, key, p.upnp_friendly_name);
+  }
+  if (name == "external_ip") {
+    return r.string(node, key, p.upnp_external_ip);
+  }
+  const toml::array* list = node.as_array();  // services
+  if (list == nullptr) {
+    return r.at(node, key, "expected an array of service type URNs");
+  }
+  for (const toml::node& item : *list) {
+    std::string service;
+    if (Status e = r.string(item, key, service); !e) {
+      return e;
+    }
+    p.upnp_services.push_back(std::move(service));
+  }
+  return {};
+}
+
+}  // namespace
+
+Status register_ssdp(ProtocolRegistry& registry) {
+  ProtocolInfo info;
+  info.name = "ssdp";
+  info.transport = "udp";
+  info.default_ports = {1900};
+  info.mode = ServeMode::kResponder;
+  info.multicast_by_default = true;
+  info.persona_section = "upnp";
+  info.persona_keys = {"device_type", "server", "friendly_name", "services", "external_ip"};
+  info.read_persona_key = read_key;
+  info.event_kinds = {{"ssdp.request", EventScope::kSession, kSsdpRequest},
+                      {"upnp.action", EventScope::kSession, kUpnpAction}};
+  return registry.add(std::move(info));
+}
+
+}  // namespace mitsu::sensor

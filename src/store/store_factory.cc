@@ -1,0 +1,42 @@
+#include "store/store_factory.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <array>
+
+#include "store/sqlite/embedded_store.h"
+
+namespace mitsu::store {
+namespace {
+
+constexpr std::array<std::string_view, 1> kEngines{"sqlite"};
+
+Result<StoreSet> open_sqlite(const StoreConfig& config) {
+  auto opened = sqlite::open_embedded_store(config.path, config.sqlite);
+  if (!opened) {
+    return Error{opened.error()};
+  }
+  StoreSet set;
+  set.unit_of_work = std::move(opened->db);
+  set.events = std::move(opened->events);
+  set.catalog = std::move(opened->catalog);
+  set.rollup_engine = std::move(opened->rollup_engine);
+  return set;
+}
+
+}  // namespace
+
+std::span<const std::string_view> known_store_engines() {
+  return kEngines;
+}
+
+Result<StoreSet> open_stores(const StoreConfig& config) {
+  if (config.engine == "sqlite") {
+    return open_sqlite(config);
+  }
+  return Error{fmt::format("unknown store engine \"{}\" (known: {})", config.engine,
+                           fmt::join(kEngines, ", "))};
+}
+
+}  // namespace mitsu::store

@@ -1,0 +1,89 @@
+// Event store conformance: inserts are idempotent per event id whatever the batching or order,
+// and quarantine keeps a record once.
+
+#include <algorithm>
+#include <random>
+
+#include "conformance.h"
+
+namespace mitsu::store::conformance {
+namespace {
+
+using EventStoreConformance = EngineTest;
+
+TEST_P(EventStoreConformance, ReplayedBatchIsStoredOnce) {
+  auto events = synthetic_events(500);
+  store_events(events);
+  store_events(events);
+  EXPECT_EQ(*stores_.events->count(), 500u);
+}
+
+TEST_P(EventStoreConformance, OverlappingBatchesAndRepeatsWithinABatchAreStoredOnce) {
+  auto events = synthetic_events(400);
+  store_events({events.begin(), events.begin() + 250});
+  std::vector<Event> overlapping(events.begin() + 200, events.end());
+  overlapping.push_back(events[300]);  // the same event twice in one batch
+  store_events(overlapping);
+  EXPECT_EQ(*stores_.events->count(), 400u);
+}
+
+TEST_P(EventStoreConformance, OutOfOrderEventsAreQueriedNewestFirst) {
+  auto events = synthetic_events(600);
+  std::vector<Event> shuffled = events;
+  std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
+  for (std::size_t i = 0; i < shuffled.size(); i += 150) {
+    store_events({shuffled.begin() + i, shuffled.begin() + i + 150});
+  }
+  EXPECT_EQ(*stores_.events->count(), 600u);
+  EventQuery all;
+  all.limit = 1000;
+  auto stored = stores_.events->query(all);
+  ASSERT_TRUE(stored.ok()) << stored.error();
+  ASSERT_EQ(stored->size(), 600u);
+  EXPECT_TRUE(std::is_sorted(stored->begin(), stored->end(),
+                             [](const Event& a, const Event& b) { return a.ts_us > b.ts_us; }));
+  EXPECT_EQ(stored->front().id, events.back().id);
+  EXPECT_EQ(stored->back().id, events.front().id);
+}
+
+TEST_P(EventStoreConformance, QueriesFilterBySessionAndTimeWindow) {
+  auto events = synthetic_events(300);
+  store_events(events);
+  EventQuery by_session;
+  by_session.session_id = events.front().session_id;
+  by_session.limit = 1000;
+  auto session = stores_.events->query(by_session);
+  ASSERT_TRUE(session.ok()) << session.error();
+  std::size_t expected = std::count_if(events.begin(), events.end(), [&](const Event& e) {
+    return e.session_id == events.front().session_id;
+  });
+  EXPECT_EQ(session->size(), expected);
+  EventQuery window;
+  window.since_us = events[10].ts_us;
+  window.until_us = events[20].ts_us;
+  window.limit = 1000;
+  EXPECT_EQ(stores_.events->query(window)->size(), 10u);
+}
+
+TEST_P(EventStoreConformance, QuarantineKeepsAReplayedRecordOnce) {
+  const Rejection why{RejectCode::kMalformedJson, "not JSON"};
+  ASSERT_TRUE(stores_.events->quarantine("garbage", why, 1));
+  ASSERT_TRUE(stores_.events->quarantine("garbage", why, 2));  // the batch replayed
+  ASSERT_TRUE(stores_.events->quarantine("other garbage", why, 3));
+  EXPECT_EQ(*stores_.events->quarantined_count(), 2u);
+}
+
+TEST_P(EventStoreConformance, StoredEventsSurviveReopening) {
+  auto events = synthetic_events(50);
+  store_events(events);
+  reopen();
+  EXPECT_EQ(*stores_.events->count(), 50u);
+  store_events(events);
+  EXPECT_EQ(*stores_.events->count(), 50u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, EventStoreConformance, ::testing::ValuesIn(engines_under_test()),
+                         engine_name);
+
+}  // namespace
+}  // namespace mitsu::store::conformance
