@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@
 #include <thread>
 
 #include "testing/loopback_client.h"
+#include "testing/samba_server.h"
 #include "testing/sample_fixtures.h"
 #include "testing/sha256.h"
 #include "testing/subprocess.h"
@@ -32,18 +34,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using mitsu::testing::sha256_of;
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t size = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit) {
   for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;
@@ -92,6 +82,10 @@ class AnalysisSupervisionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true") {
+        FAIL() << "CI runs as root: the platform's sandbox needs it";
+      }
       GTEST_SKIP() << "runs the platform and its sandbox as root";
     }
     static bool walled = false;
@@ -105,7 +99,7 @@ class AnalysisSupervisionTest : public ::testing::Test {
   // `mitsu run` with the camera persona's Telnet on a free port and quick worker restarts.
   std::unique_ptr<testing::ChildProcess> start(const std::string& more_config,
                                                const std::vector<std::string>& env = {}) {
-    port_ = free_port();
+    port_ = testing::free_tcp_port();
     std::string config = (dir_ / "mitsu.toml").string();
     std::ofstream(config) << fmt::format(
         "[sensor]\nid = \"supervision-test\"\nidle_timeout_s = 30\n"

@@ -19,6 +19,7 @@
 #include "core/hex.h"
 #include "testing/local_http_server.h"
 #include "testing/loopback_client.h"
+#include "testing/samba_server.h"
 #include "testing/sha256.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -30,22 +31,10 @@ using mitsu::testing::sha256_of;
 
 using namespace std::chrono_literals;
 
-int free_port(int type) {
-  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t size = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 TEST(SensorIntegration, BotSessionsEndWithEventsAndFilesInTheStore) {
   testing::TempDir dir("sensor-integration");
-  int telnet_port = free_port(SOCK_STREAM);
-  int tftp_port = free_port(SOCK_DGRAM);
+  int telnet_port = testing::free_tcp_port();
+  int tftp_port = testing::free_udp_port();
 
   // The attacker's payload hosts: HTTP and a real tftpd-hpa, both on loopback.
   std::string script = "#!/bin/sh\necho second stage\n";

@@ -38,8 +38,10 @@ bool wait_for_tcp_port(int port) {
   return false;
 }
 
-int free_tcp_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+int free_port(int type) {
+  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -48,6 +50,16 @@ int free_tcp_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
   ::close(fd);
   return ntohs(a.sin_port);
+}
+
+}  // namespace
+
+int free_tcp_port() {
+  return free_port(SOCK_STREAM);
+}
+
+int free_udp_port() {
+  return free_port(SOCK_DGRAM);
 }
 
 SambaServer::SambaServer(const std::filesystem::path& dir, int port)

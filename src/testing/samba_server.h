@@ -34,8 +34,9 @@ class SambaServer {
   std::unique_ptr<ChildProcess> smbd_;
 };
 
-// A TCP port on 127.0.0.1 free at the time of asking.
+// A TCP or UDP port on 127.0.0.1 free at the time of asking.
 int free_tcp_port();
+int free_udp_port();
 // Whether something accepts on 127.0.0.1:port within ten seconds.
 bool wait_for_tcp_port(int port);
 
