@@ -358,10 +358,10 @@ int EmulatedShell::cmd_dd(const std::vector<std::string>& argv, Io& io) {
   return 0;
 }
 
-int EmulatedShell::cmd_head(const std::vector<std::string>& argv, Io& io) {
-  long lines = 10;
-  long bytes = -1;
-  std::string input = io.input;
+// head and tail read the same arguments: -n N, -c N, -N, and files (the last one wins).
+bool EmulatedShell::read_head_tail_args(const std::vector<std::string>& argv, Io& io,
+                                        std::string_view name, long& lines, long& bytes,
+                                        std::string& input) {
   for (std::size_t i = 1; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if ((a == "-n" || a == "-c") && i + 1 < argv.size()) {
@@ -371,11 +371,21 @@ int EmulatedShell::cmd_head(const std::vector<std::string>& argv, Io& io) {
     } else {
       const auto* node = fs_.find(path(a));
       if (node == nullptr) {
-        io.err += fmt::format("head: can't open '{}': No such file or directory\n", a);
-        return 1;
+        io.err += fmt::format("{}: can't open '{}': No such file or directory\n", name, a);
+        return false;
       }
       input = node->content;
     }
+  }
+  return true;
+}
+
+int EmulatedShell::cmd_head(const std::vector<std::string>& argv, Io& io) {
+  long lines = 10;
+  long bytes = -1;
+  std::string input = io.input;
+  if (!read_head_tail_args(argv, io, "head", lines, bytes, input)) {
+    return 1;
   }
   if (bytes >= 0) {
     io.out += input.substr(0, static_cast<std::size_t>(bytes));
@@ -395,20 +405,8 @@ int EmulatedShell::cmd_tail(const std::vector<std::string>& argv, Io& io) {
   long lines = 10;
   long bytes = -1;
   std::string input = io.input;
-  for (std::size_t i = 1; i < argv.size(); ++i) {
-    const std::string& a = argv[i];
-    if ((a == "-n" || a == "-c") && i + 1 < argv.size()) {
-      (a == "-n" ? lines : bytes) = to_number(argv[++i]).value_or(10);
-    } else if (a.size() > 1 && a[0] == '-' && to_number(a.substr(1))) {
-      lines = *to_number(a.substr(1));
-    } else {
-      const auto* node = fs_.find(path(a));
-      if (node == nullptr) {
-        io.err += fmt::format("tail: can't open '{}': No such file or directory\n", a);
-        return 1;
-      }
-      input = node->content;
-    }
+  if (!read_head_tail_args(argv, io, "tail", lines, bytes, input)) {
+    return 1;
   }
   if (bytes >= 0) {
     std::size_t keep = std::min(input.size(), static_cast<std::size_t>(bytes));

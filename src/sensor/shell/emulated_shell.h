@@ -86,6 +86,8 @@ class EmulatedShell {
   int cmd_dd(const std::vector<std::string>& argv, Io& io);
   int cmd_head(const std::vector<std::string>& argv, Io& io);
   int cmd_tail(const std::vector<std::string>& argv, Io& io);
+  bool read_head_tail_args(const std::vector<std::string>& argv, Io& io, std::string_view name,
+                           long& lines, long& bytes, std::string& input);
   int cmd_uname(const std::vector<std::string>& argv, Io& io);
   int cmd_sh(const std::vector<std::string>& argv, Io& io, ShellOutcome& outcome, int depth);
   int cmd_grep(const std::vector<std::string>& argv, Io& io);
