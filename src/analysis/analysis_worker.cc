@@ -29,7 +29,7 @@ Result<JobOutcome> AnalysisWorker::run_once() {
   auto taken = catalog_.take_job(
       now, std::chrono::duration_cast<std::chrono::microseconds>(options_.lease).count());
   if (!taken) {
-    return Error{taken.error()};
+    return taken.failure();
   }
   if (!taken->has_value()) {
     return JobOutcome::kIdle;
@@ -37,7 +37,7 @@ Result<JobOutcome> AnalysisWorker::run_once() {
   const store::AnalysisJob& job = **taken;
   auto give_up = [&](const std::string& why) -> Result<JobOutcome> {
     if (Status s = catalog_.fail_job(job, why); !s) {
-      return Error{s.error()};
+      return s.failure();
     }
     return JobOutcome::kFailed;
   };
@@ -62,7 +62,7 @@ Result<JobOutcome> AnalysisWorker::run_once() {
   store::KnownCheck check;
   auto first = catalog_.first_sight(job.sha256);
   if (!first) {
-    return Error{first.error()};
+    return first.failure();
   }
   if (first->has_value()) {
     check = **first;
@@ -83,7 +83,7 @@ Result<JobOutcome> AnalysisWorker::run_once() {
   auto related =
       relatives({job.sha256, verdict->hashes.tlsh, verdict->hashes.ssdeep, verdict->family.family});
   if (!related) {
-    return Error{related.error()};
+    return related.failure();
   }
   json["relatives"] = std::move(*related);
   json["known"] = {{"known", check.known},
@@ -91,12 +91,12 @@ Result<JobOutcome> AnalysisWorker::run_once() {
                    {"checked_at", format_timestamp_us(check.checked_us)},
                    {"checked_against", check.checked_against}};
   if (Status s = catalog_.finish_job(job, kStaticAnalyzerVersion, dump_json(json), check); !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   FileCategory category = verdict->file_type.category;
   if (options_.sandbox && (category == FileCategory::kElf || category == FileCategory::kScript)) {
     if (Status s = catalog_.enqueue_job(job.sha256, "sandbox", now); !s) {
-      return Error{s.error()};
+      return s.failure();
     }
   }
   return JobOutcome::kAnalysed;
@@ -106,7 +106,7 @@ Result<nlohmann::json> AnalysisWorker::relatives(const store::Catalog::Fingerpri
   if (!variants_) {
     auto known = catalog_.fingerprints();
     if (!known) {
-      return Error{known.error()};
+      return known.failure();
     }
     variants_.emplace();
     for (store::Catalog::Fingerprint& f : *known) {
@@ -144,7 +144,7 @@ Result<WorkerTally> AnalysisWorker::run_until_idle() {
   while (true) {
     auto ran = run_once();
     if (!ran) {
-      return Error{ran.error()};
+      return ran.failure();
     }
     switch (*ran) {
       case JobOutcome::kIdle:

@@ -20,7 +20,7 @@ Result<JobOutcome> SandboxWorker::run_once(int slot) {
       now_unix_us(), std::chrono::duration_cast<std::chrono::microseconds>(options_.lease).count(),
       "sandbox");
   if (!taken) {
-    return Error{taken.error()};
+    return taken.failure();
   }
   if (!taken->has_value()) {
     return JobOutcome::kIdle;
@@ -28,7 +28,7 @@ Result<JobOutcome> SandboxWorker::run_once(int slot) {
   const store::AnalysisJob& job = **taken;
   auto give_up = [&](const std::string& why) -> Result<JobOutcome> {
     if (Status s = catalog_.fail_job(job, why); !s) {
-      return Error{s.error()};
+      return s.failure();
     }
     return JobOutcome::kFailed;
   };
@@ -91,7 +91,7 @@ Result<JobOutcome> SandboxWorker::run_once(int slot) {
   int version = verdict.contains("analyzer") ? verdict["analyzer"].value("version", 1) : 1;
   store::KnownCheck known = first->value_or(store::KnownCheck{});
   if (Status s = catalog_.finish_job(job, version, dump_json(verdict), known); !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   return JobOutcome::kAnalysed;
 }

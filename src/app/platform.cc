@@ -24,11 +24,11 @@ Result<store::StoreSet> open_stores(const Config& config,
   }
   auto opened = store::open_stores(stores);
   if (!opened) {
-    return Error{opened.error()};
+    return opened.failure();
   }
   // Intel decides what is counted; the engine only stores it.
   if (Status s = intel::attach_rollups(*opened, stores.targeted); !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   return opened;
 }
@@ -41,11 +41,11 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
   platform->config = config;
   auto watchlist = load_watchlist(config);
   if (!watchlist) {
-    return Error{watchlist.error()};
+    return watchlist.failure();
   }
   auto store = open_stores(config, watchlist->get());
   if (!store) {
-    return Error{store.error()};
+    return store.failure();
   }
   platform->store = std::move(*store);
   if (!with_spool) {
@@ -55,12 +55,12 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
   // process holding the spool is already able to handle signals.
   auto geo = load_geo(config);
   if (!geo) {
-    return Error{geo.error()};
+    return geo.failure();
   }
   platform->geo = std::move(*geo);
   auto spool = spool::Spool::open(config.spool);
   if (!spool) {
-    return Error{spool.error()};
+    return spool.failure();
   }
   platform->spool = std::move(*spool);
   const spool::RecoveryReport& recovery = platform->spool->recovery();
@@ -72,7 +72,7 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
                  recovery.pending_records, recovery.discarded_bytes);
   }
   if (Status status = platform->open_artifacts(); !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   platform->collector = std::make_unique<collector::Collector>(
       *platform->spool, *platform->store.events, *platform->store.catalog,
@@ -91,7 +91,7 @@ Status Platform::open_artifacts() {
   }
   auto opened = artifacts::ArtifactStore::open(config.artifacts);
   if (!opened) {
-    return Error{opened.error()};
+    return opened.failure();
   }
   artifacts = std::move(*opened);
   return {};
@@ -102,7 +102,7 @@ Result<std::shared_ptr<const analysis::FamilyClassifier>> load_rules(const Confi
   dirs.insert(dirs.end(), config.rules_dirs.begin(), config.rules_dirs.end());
   auto rules = analysis::FamilyClassifier::load(dirs);
   if (!rules) {
-    return Error{rules.error()};
+    return rules.failure();
   }
   return std::shared_ptr<const analysis::FamilyClassifier>(std::move(*rules));
 }
@@ -122,7 +122,7 @@ Result<std::unique_ptr<intel::GeoResolver>> load_geo(const Config& config) {
   }
   auto geo = intel::open_geo_resolver(files);
   if (!geo) {
-    return Error{geo.error()};
+    return geo.failure();
   }
   spdlog::debug("GeoIP: {}", (*geo)->describe());
   return geo;
@@ -134,7 +134,7 @@ Result<std::shared_ptr<const analysis::VendorProfile>> load_watchlist(const Conf
   }
   auto profile = analysis::load_vendor_profile(config.watchlist);
   if (!profile) {
-    return Error{profile.error()};
+    return profile.failure();
   }
   return std::make_shared<const analysis::VendorProfile>(std::move(*profile));
 }

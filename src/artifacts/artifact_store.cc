@@ -97,7 +97,8 @@ Status ArtifactWriter::write(std::span<const std::byte> bytes) {
   }
   if (s.size + bytes.size() > s.store->options_.max_bytes) {
     s.discard();
-    return Error{fmt::format("artifact exceeds the size cap of {} bytes", s.store->max_bytes())};
+    return Error::invalid(
+        fmt::format("artifact exceeds the size cap of {} bytes", s.store->max_bytes()));
   }
   EVP_DigestUpdate(s.hash, bytes.data(), bytes.size());
   const std::byte* data = bytes.data();
@@ -182,10 +183,10 @@ Result<ArtifactWriter> ArtifactStore::begin() {
 Result<PutResult> ArtifactStore::put(std::span<const std::byte> bytes) {
   Result<ArtifactWriter> writer = begin();
   if (!writer) {
-    return Error{writer.error()};
+    return writer.failure();
   }
   if (Status status = writer->write(bytes); !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return writer->commit();
 }
@@ -198,7 +199,7 @@ Result<PutResult> ArtifactStore::finish(const fs::path& tmp, const std::string& 
   Result<Placed> placed = rename_unless_present(tmp, final_path);
   if (!placed) {
     fs::remove(tmp, ec);
-    return Error{placed.error()};
+    return placed.failure();
   }
   if (*placed == Placed::kAlreadyThere) {
     fs::remove(tmp, ec);  // the same bytes are already stored: keep one file
@@ -211,7 +212,7 @@ Result<PutResult> ArtifactStore::finish(const fs::path& tmp, const std::string& 
 Result<std::vector<std::byte>> ArtifactStore::read(std::string_view sha256) const {
   std::vector<std::byte> bytes;
   if (Status s = read(sha256, bytes); !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   return bytes;
 }

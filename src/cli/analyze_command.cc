@@ -212,7 +212,7 @@ int analyze_command(const Config& config, const AnalyzeOptions& options) {
     }
     Status read = read_file_into(files[i], config.artifacts.max_bytes, sample);
     auto verdict =
-        read ? analyzer.analyze(sample) : Result<analysis::StaticVerdict>(Error{read.error()});
+        read ? analyzer.analyze(sample) : Result<analysis::StaticVerdict>(read.failure());
     if (!verdict) {
       ++failed;
       spdlog::error("{}", verdict.error());

@@ -447,10 +447,10 @@ Result<Config> parse_config(std::string_view text, std::string_view source_name)
     Reader reader(source_name);
     read_config(reader, root, config);
   } catch (const toml::parse_error& e) {
-    return Error{fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line,
-                             e.source().begin.column, e.description())};
+    return Error::invalid(fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line,
+                                      e.source().begin.column, e.description()));
   } catch (const ConfigError& e) {
-    return Error{e.message};
+    return Error::invalid(e.message);
   }
   return config;
 }
@@ -458,7 +458,7 @@ Result<Config> parse_config(std::string_view text, std::string_view source_name)
 Result<Config> load_config(const fs::path& file) {
   std::ifstream in(file);
   if (!in) {
-    return Error{fmt::format("{}: cannot read configuration file", file.string())};
+    return Error::not_found(fmt::format("{}: cannot read configuration file", file.string()));
   }
   std::stringstream text;
   text << in.rdbuf();

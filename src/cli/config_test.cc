@@ -135,6 +135,7 @@ TEST_P(ConfigErrors, NameFileLineAndKey) {
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.error().find(GetParam().expected), std::string::npos) << config.error();
   EXPECT_EQ(config.error().rfind("site.toml:", 0), 0u) << config.error();
+  EXPECT_EQ(config.error_kind(), ErrorKind::kInvalidInput);  // the user's to fix: a 400
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -162,6 +163,7 @@ TEST(Config, MissingFileIsAClearError) {
   auto config = load_config("/nonexistent/mitsu.toml");
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.error().find("/nonexistent/mitsu.toml"), std::string::npos);
+  EXPECT_EQ(config.error_kind(), ErrorKind::kNotFound);
 }
 
 TEST(Config, Sizes) {

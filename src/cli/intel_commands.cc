@@ -25,7 +25,7 @@ Result<intel::DayRange> day_range(intel::Stats& stats, const std::string& from,
                                   const std::string& to) {
   auto data = stats.data_range();
   if (!data) {
-    return Error{data.error()};
+    return data.failure();
   }
   intel::DayRange range = data->value_or(intel::DayRange{0, 0});
   if (!from.empty()) {

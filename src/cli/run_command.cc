@@ -72,12 +72,12 @@ struct Honeypot {
 Status start_honeypot(app::Platform& p, SpoolEventSink& sink, EventBuilder& builder, Honeypot& h) {
   auto options = sensor_options(p.config);
   if (!options) {
-    return Error{options.error()};
+    return options.failure();
   }
   if (p.config.sensors.download) {
     auto started = sensor::Downloader::start(p.config.sensors.download_options, *p.artifacts);
     if (!started) {
-      return Error{started.error()};
+      return started.failure();
     }
     h.downloader = std::move(*started);
   }

@@ -103,11 +103,11 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
   const SensorSettings& s = config.sensors;
   auto personas = sensor::load_personas(s.personas_dir);
   if (!personas) {
-    return Error{personas.error()};
+    return personas.failure();
   }
   auto seed = sensor_seed(config.data_dir);
   if (!seed) {
-    return Error{seed.error()};
+    return seed.failure();
   }
   sensor::SensorOptions options;
   options.identity = config.sensor;
@@ -117,7 +117,7 @@ Result<sensor::SensorOptions> sensor_options(const Config& config) {
   options.recordings_dir = config.data_dir / "recordings";
   auto exploits = sensor::ExploitRules::load({MITSU_DEFAULT_EXPLOITS_DIR});
   if (!exploits) {
-    return Error{exploits.error()};
+    return exploits.failure();
   }
   options.exploits = std::move(*exploits);
   for (auto& p : *personas) {

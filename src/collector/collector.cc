@@ -17,7 +17,7 @@ Collector::Collector(spool::Spool& spool, store::EventStore& events, store::Cata
 Result<Collector::Parsed> Collector::read_and_parse() {
   Result<spool::Batch> batch = spool_.read(options_.batch_records);
   if (!batch) {
-    return Error{batch.error()};
+    return batch.failure();
   }
   Parsed parsed;
   parsed.records = std::move(batch->records);
@@ -60,7 +60,7 @@ Result<std::size_t> Collector::record_in_catalog(const Parsed& parsed) {
   }
   auto claimed = catalog_.claim_events(ids);
   if (!claimed) {
-    return Error{claimed.error()};
+    return claimed.failure();
   }
   std::vector<const Event*> fresh;
   fresh.reserve(parsed.events.size());
@@ -70,11 +70,11 @@ Result<std::size_t> Collector::record_in_catalog(const Parsed& parsed) {
     }
   }
   if (Status status = catalog_.apply(fresh); !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   if (rollups_ != nullptr) {
     if (Status status = rollups_->apply(fresh); !status) {
-      return Error{status.error()};
+      return status.failure();
     }
   }
   return fresh.size();
@@ -89,7 +89,7 @@ Status Collector::commit(Parsed& parsed) {
   auto catalog_step = [&]() -> Status {
     auto counted = record_in_catalog(parsed);
     if (!counted) {
-      return Error{counted.error()};
+      return counted.failure();
     }
     fresh = *counted;
     return {};
@@ -129,11 +129,11 @@ Status Collector::commit(Parsed& parsed) {
 Result<std::size_t> Collector::drain_once() {
   Result<Parsed> parsed = read_and_parse();
   if (!parsed) {
-    return Error{parsed.error()};
+    return parsed.failure();
   }
   if (Status status = commit(*parsed); !status) {
     spool_.rewind();  // nothing was stored: read the batch again next time
-    return Error{status.error()};
+    return status.failure();
   }
   return parsed->records.size();
 }
@@ -145,7 +145,7 @@ Result<std::uint64_t> Collector::drain() {
   while (true) {
     Result<Parsed> current = ahead.get();
     if (!current) {
-      return Error{current.error()};
+      return current.failure();
     }
     bool caught_up = current->records.empty();
     if (!caught_up) {
@@ -156,7 +156,7 @@ Result<std::uint64_t> Collector::drain() {
         ahead.wait();  // let the read in flight finish before moving the cursor back
       }
       spool_.rewind();
-      return Error{status.error()};
+      return status.failure();
     }
     total += current->records.size();
     if (caught_up) {

@@ -150,7 +150,7 @@ TEST_F(CollectorTest, CrashBetweenCommitAndAckReplaysWithoutDuplicates) {
       fresh.push_back(&e);
     }
     auto claimed = store_.catalog->claim_events(ids);
-    return claimed ? store_.catalog->apply(fresh) : Status{Error{claimed.error()}};
+    return claimed ? store_.catalog->apply(fresh) : Status{claimed.failure()};
   }));
   std::int64_t counted = session_events(parsed);
   reopen();

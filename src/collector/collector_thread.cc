@@ -24,7 +24,7 @@ void CollectorThread::loop() {
       // Retrying is for a running platform; once asked to finish, report the failure instead.
       if (on_error_ == OnError::kStop || last_round) {
         std::lock_guard lock(error_mutex_);
-        error_ = Error{moved.error()};
+        error_ = moved.failure();
         failed_ = true;
         return;
       }

@@ -10,7 +10,11 @@
 namespace mitsu {
 
 Error errno_error(std::string_view what, const std::filesystem::path& path, int error) {
-  return Error{fmt::format("{} {}: {}", what, path.string(), std::strerror(error))};
+  std::string message = fmt::format("{} {}: {}", what, path.string(), std::strerror(error));
+  if (error == ENOENT || error == ENOTDIR) {
+    return Error::not_found(std::move(message));
+  }
+  return Error::unavailable(std::move(message));
 }
 
 Status fsync_dir(const std::filesystem::path& dir) {
@@ -42,8 +46,8 @@ Status read_file_into(const std::filesystem::path& path, std::uint64_t cap,
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size > cap) {
     ::close(fd);
-    return Error{
-        fmt::format("{}: {} bytes, larger than the {} byte cap", path.string(), size, cap)};
+    return Error::invalid(
+        fmt::format("{}: {} bytes, larger than the {} byte cap", path.string(), size, cap));
   }
   into.resize(static_cast<std::size_t>(size));
   std::size_t got = 0;

@@ -66,7 +66,7 @@ Result<std::vector<Peak>> find_peaks(store::RollupStore& rollups, std::int64_t f
   // History starts when collection started: the first day anything was counted.
   auto totals = daily(store::Measure::kSessions, "", {}, history_from, to_day);
   if (!totals) {
-    return Error{totals.error()};
+    return totals.failure();
   }
   std::size_t start = 0;
   if (auto it = totals->find("total"); it != totals->end()) {
@@ -78,7 +78,7 @@ Result<std::vector<Peak>> find_peaks(store::RollupStore& rollups, std::int64_t f
   for (const std::string& dim : series_dims) {
     auto by_key = daily(store::Measure::kSessions, dim, {}, history_from, to_day);
     if (!by_key) {
-      return Error{by_key.error()};
+      return by_key.failure();
     }
     for (const auto& [key, values] : *by_key) {
       std::vector<PeakDay> days = detect_peaks(values, options, start);
@@ -119,7 +119,7 @@ Result<std::vector<Peak>> find_peaks(store::RollupStore& rollups, std::int64_t f
             auto values_by = daily(rule ? store::Measure::kExploits : store::Measure::kSessions,
                                    driver_dim, driver_filters, day - options.window, day + 1);
             if (!values_by) {
-              return Error{values_by.error()};
+              return values_by.failure();
             }
             std::vector<Driver> found;
             for (const auto& [value, series] : *values_by) {

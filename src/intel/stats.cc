@@ -39,7 +39,7 @@ Result<std::map<std::string, std::vector<double>>> Stats::daily(
   q.to_day = range.to_day;
   auto rows = rollups_.query(q);
   if (!rows) {
-    return Error{rows.error()};
+    return rows.failure();
   }
   std::map<std::string, std::vector<double>> out;
   for (const RollupRow& row : *rows) {
@@ -55,7 +55,7 @@ Result<std::vector<double>> Stats::series(Measure measure, DayRange range,
                                           const std::vector<RollupFilter>& filters) {
   auto by = daily(measure, "", range, filters);
   if (!by) {
-    return Error{by.error()};
+    return by.failure();
   }
   auto total = by->find("total");
   return total != by->end() ? total->second : std::vector<double>(range.days(), 0);
@@ -66,11 +66,11 @@ Result<std::map<std::string, std::vector<double>>> Stats::series_by(
     const std::vector<RollupFilter>& filters, std::size_t n) {
   auto leaders = top(measure, dimension, range, filters, n);
   if (!leaders) {
-    return Error{leaders.error()};
+    return leaders.failure();
   }
   auto all = daily(measure, dimension, range, filters);
   if (!all) {
-    return Error{all.error()};
+    return all.failure();
   }
   std::map<std::string, std::vector<double>> out;
   for (const RollupRow& leader : *leaders) {
@@ -93,7 +93,7 @@ Result<std::map<std::string, std::vector<double>>> Stats::series_by(
 Result<std::optional<double>> Stats::unknown_share(DayRange range) {
   auto rows = top(Measure::kSamples, "known", range, {}, 0);
   if (!rows) {
-    return Error{rows.error()};
+    return rows.failure();
   }
   double known = 0, unknown = 0;
   for (const RollupRow& row : *rows) {
@@ -148,7 +148,7 @@ Result<std::optional<DayRange>> Stats::data_range() {
   q.group_by = {"day"};
   auto rows = rollups_.query(q);
   if (!rows) {
-    return Error{rows.error()};
+    return rows.failure();
   }
   if (rows->empty()) {
     return std::optional<DayRange>();

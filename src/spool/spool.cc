@@ -131,15 +131,16 @@ Result<std::unique_ptr<Spool>> Spool::open(SpoolOptions options) {
     std::ifstream in(lock_path);
     std::string pid;
     std::getline(in, pid);
-    return Error{fmt::format("spool {} is in use by another process (pid {})",
-                             spool->options_.dir.string(), pid.empty() ? "unknown" : pid)};
+    return Error::conflict(fmt::format("spool {} is in use by another process (pid {})",
+                                       spool->options_.dir.string(),
+                                       pid.empty() ? "unknown" : pid));
   }
   std::string pid = fmt::format("{}\n", ::getpid());
   if (::ftruncate(spool->lock_fd_, 0) != 0 || !write_all(spool->lock_fd_, pid)) {
     return errno_error("write", lock_path);
   }
   if (Status status = spool->recover(); !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return spool;
 }
@@ -233,8 +234,8 @@ Status Spool::recover() {
     }
     if (std::string_view(header, kSegmentMagic.size()) != kSegmentMagic) {
       ::close(fd);
-      return Error{fmt::format("{} is not a Mitsu spool segment (bad magic); refusing to touch it",
-                               path.string())};
+      return Error::invalid(fmt::format(
+          "{} is not a Mitsu spool segment (bad magic); refusing to touch it", path.string()));
     }
     std::uint64_t start = ack && ack->segment == segment ? ack->offset : kSegmentHeaderBytes;
     if (start > size || start < kSegmentHeaderBytes) {
@@ -418,7 +419,7 @@ Result<Batch> Spool::read(std::size_t max_records, std::size_t max_bytes) {
   while (batch.records.size() < max_records && bytes < max_bytes) {
     if (!reader_) {
       if (Status status = open_reader(cursor_); !status) {
-        return Error{status.error()};
+        return status.failure();
       }
     }
     std::uint64_t damaged_before = 0;

@@ -225,6 +225,7 @@ TEST_F(SpoolTest, OneProcessAtATime) {
   auto second = Spool::open(options);
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.error().find("in use"), std::string::npos) << second.error();
+  EXPECT_EQ(second.error_kind(), ErrorKind::kConflict);
 }
 
 TEST_F(SpoolTest, FsyncPolicies) {

@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, 1> kEngines{"sqlite"};
 Result<StoreSet> open_sqlite(const StoreConfig& config) {
   auto opened = sqlite::open_embedded_store(config.path, config.sqlite);
   if (!opened) {
-    return Error{opened.error()};
+    return opened.failure();
   }
   StoreSet set;
   set.unit_of_work = std::move(opened->db);
@@ -35,8 +35,8 @@ Result<StoreSet> open_stores(const StoreConfig& config) {
   if (config.engine == "sqlite") {
     return open_sqlite(config);
   }
-  return Error{fmt::format("unknown store engine \"{}\" (known: {})", config.engine,
-                           fmt::join(kEngines, ", "))};
+  return Error::invalid(fmt::format("unknown store engine \"{}\" (known: {})", config.engine,
+                                    fmt::join(kEngines, ", ")));
 }
 
 }  // namespace mitsu::store

@@ -80,7 +80,7 @@ TEST_P(CatalogConformance, ClaimsAreFreshOnceAcrossAndWithinBatches) {
   ASSERT_TRUE(stores_.unit_of_work->run([&]() -> Status {
     auto claimed = stores_.catalog->claim_events(std::span(ids).first(60));
     fresh = claimed ? *claimed : std::vector<bool>{};
-    return claimed ? Status{} : Status{Error{claimed.error()}};
+    return claimed ? Status{} : Status{claimed.failure()};
   }));
   EXPECT_EQ(std::count(fresh.begin(), fresh.end(), true), 60);
   std::vector<std::string_view> again(ids.begin() + 50, ids.end());
@@ -88,7 +88,7 @@ TEST_P(CatalogConformance, ClaimsAreFreshOnceAcrossAndWithinBatches) {
   ASSERT_TRUE(stores_.unit_of_work->run([&]() -> Status {
     auto claimed = stores_.catalog->claim_events(again);
     fresh = claimed ? *claimed : std::vector<bool>{};
-    return claimed ? Status{} : Status{Error{claimed.error()}};
+    return claimed ? Status{} : Status{claimed.failure()};
   }));
   ASSERT_EQ(fresh.size(), again.size());
   for (std::size_t i = 0; i < again.size(); ++i) {

@@ -87,7 +87,7 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
       }
       auto claimed = stores_.catalog->claim_events(ids);
       if (!claimed) {
-        return Error{claimed.error()};
+        return claimed.failure();
       }
       std::vector<const Event*> fresh;
       for (std::size_t i = 0; i < events.size(); ++i) {

@@ -45,7 +45,7 @@ Result<Target> choose_target(const fs::path& sample, const SandboxOptions& optio
   if (!t.script) {
     std::vector<std::byte> bytes;
     if (Status read = read_file_into(sample, 64ull << 20, bytes); !read) {
-      return Error{read.error()};
+      return read.failure();
     }
     ElfInfo elf = read_elf(bytes);
     auto cpu = cpu_support(elf.arch, elf.abi);
@@ -189,17 +189,17 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
   }
   auto target = choose_target(sample, options);
   if (!target) {
-    return Error{target.error()};
+    return target.failure();
   }
   auto lease = UidLease::acquire(options.uid, slot);
   if (!lease) {
-    return Error{lease.error()};
+    return lease.failure();
   }
   auto root =
       JailRoot::make({options.work_dir / fmt::format("root-{}-{}", getpid(), slot), target->qemu,
                       options.busybox, sample, lease->uid(), options.keep_files});
   if (!root) {
-    return Error{root.error()};
+    return root.failure();
   }
   fs::create_directories(output_dir, ec);
   if (ec) {
@@ -225,7 +225,7 @@ Result<SandboxRun> run_in_sandbox(const fs::path& sample, const fs::path& output
   spec.max_processes = options.max_processes;
   auto jail = start_jail(spec);
   if (!jail) {
-    return Error{jail.error()};
+    return jail.failure();
   }
   JailMonitor monitor(output_dir / "sandbox.pcap", root->dir());
   MonitorResult m = monitor.run(*jail, std::chrono::steady_clock::now() + options.time_limit);

@@ -35,7 +35,7 @@ Result<StaticVerdict> StaticAnalyzer::analyze(std::span<const std::byte> sample)
   v.strings.iocs.credentials = find_credentials(v.strings.strings, shipped_credentials());
   auto family = rules_->classify(sample);
   if (!family) {
-    return Error{family.error()};
+    return family.failure();
   }
   v.family = std::move(*family);
   v.target = classify_target(v.elf, v.strings);

@@ -249,13 +249,13 @@ Result<std::unique_ptr<GeoSource>> open_geo_source(const std::filesystem::path& 
   if (file.extension() == ".mmdb") {
     auto source = MmdbSource::open(file);
     if (!source) {
-      return Error{source.error()};
+      return source.failure();
     }
     return std::unique_ptr<GeoSource>(std::move(*source));
   }
   auto table = std::make_unique<IpRangeTable>();
   if (Status loaded = table->load_csv(file); !loaded) {
-    return Error{loaded.error()};
+    return loaded.failure();
   }
   table->finish();
   return std::unique_ptr<GeoSource>(std::move(table));
@@ -300,7 +300,7 @@ Result<std::unique_ptr<GeoResolver>> open_geo_resolver(
     }
     auto source = open_geo_source(file);
     if (!source) {
-      return Error{source.error()};
+      return source.failure();
     }
     resolver->add_source(std::move(*source));
   }

@@ -165,7 +165,7 @@ Result<json> collect_report(store::RollupStore& rollups, DayRange range,
         SeriesSpec{"exploits", Measure::kExploits, {}}}) {
     auto values = stats.series(s.measure, range, s.filters);
     if (!values) {
-      return Error{values.error()};
+      return values.failure();
     }
     r["daily"][s.name] = *values;
   }
@@ -175,7 +175,7 @@ Result<json> collect_report(store::RollupStore& rollups, DayRange range,
            {"family", Measure::kSamples, "family"}}) {
     auto by = stats.series_by(measure, dim, range, {}, 6);
     if (!by) {
-      return Error{by.error()};
+      return by.failure();
     }
     r["daily_by"][key] = *by;
   }
@@ -202,7 +202,7 @@ Result<json> collect_report(store::RollupStore& rollups, DayRange range,
         TopSpec{"targeted_class", Measure::kSessions, "class", {{"targeted", "1"}}}}) {
     auto rows = stats.top(t.measure, t.dim, range, t.filters, 12);
     if (!rows) {
-      return Error{rows.error()};
+      return rows.failure();
     }
     r["top"][t.name] = rows_json(*rows);
   }
@@ -224,7 +224,7 @@ Result<json> collect_report(store::RollupStore& rollups, DayRange range,
   r["totals"]["events"] = events;
   auto peaks = find_peaks(rollups, range.from_day, range.to_day, catalog, peak_options);
   if (!peaks) {
-    return Error{peaks.error()};
+    return peaks.failure();
   }
   r["peaks"] = json::array();
   for (const Peak& p : *peaks) {

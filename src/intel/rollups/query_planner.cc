@@ -76,16 +76,16 @@ Result<QueryPlan> plan_query(const store::RollupQuery& query) {
   base.group_by = query.group_by;
   for (const std::string& dim : query.group_by) {
     if (Status s = check(dim); !s) {
-      return Error{s.error()};
+      return s.failure();
     }
   }
   for (const store::RollupFilter& f : query.filters) {
     if (Status s = check(f.dimension); !s) {
-      return Error{s.error()};
+      return s.failure();
     }
     auto value = filter_value(f);
     if (!value) {
-      return Error{value.error()};
+      return value.failure();
     }
     base.filters.push_back({f.dimension, std::move(*value)});
   }
@@ -143,7 +143,7 @@ Result<std::vector<store::RollupRow>> run_plan(store::RollupEngine& engine,
   for (const store::CubeRead& read : plan.reads) {
     auto got = engine.read(read);
     if (!got) {
-      return Error{got.error()};
+      return got.failure();
     }
     for (store::CubeRow& r : *got) {
       store::RollupRow row;

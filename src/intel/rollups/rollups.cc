@@ -34,7 +34,7 @@ Status count_sessions(store::RollupEngine& engine, std::map<std::string_view, Se
   }
   auto stored = engine.load_states(kSessionState, keys);
   if (!stored) {
-    return Error{stored.error()};
+    return stored.failure();
   }
   std::size_t i = 0;
   for (auto& [id, fold] : folds) {
@@ -61,19 +61,19 @@ Status count_samples(const RollupSources& sources, const std::set<std::string_vi
   std::vector<std::string> keys(samples.begin(), samples.end());
   auto stored = sources.engine.load_states(kSampleState, keys);
   if (!stored) {
-    return Error{stored.error()};
+    return stored.failure();
   }
   for (std::size_t i = 0; i < keys.size(); ++i) {
     auto sample = sources.catalog.sample(keys[i]);
     if (!sample) {
-      return Error{sample.error()};
+      return sample.failure();
     }
     if (!*sample) {
       continue;  // not sighted: nothing to count
     }
     auto verdict = sources.catalog.verdict(keys[i]);
     if (!verdict) {
-      return Error{verdict.error()};
+      return verdict.failure();
     }
     SampleFacts now = sample_facts((*sample)->first_seen_us, verdict->value_or(""));
     std::optional<SampleFacts> before;
@@ -106,7 +106,7 @@ Rollups::~Rollups() {
 
 Result<std::unique_ptr<Rollups>> Rollups::open(RollupSources sources, TargetProfile profile) {
   if (Status s = sources.engine.define(cube_specs()); !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   std::unique_ptr<Rollups> rollups(new Rollups(sources, std::move(profile)));
   Rollups* self = rollups.get();
@@ -186,7 +186,7 @@ Result<store::RebuildStats> Rollups::rebuild() {
     });
   });
   if (!done) {
-    return Error{done.error()};
+    return done.failure();
   }
   auto sessions = sources_.engine.count_states(kSessionState);
   auto samples = sources_.engine.count_states(kSampleState);
@@ -201,7 +201,7 @@ Result<store::RebuildStats> Rollups::rebuild() {
 Result<std::vector<store::RollupRow>> Rollups::query(const store::RollupQuery& query) {
   auto plan = plan_query(query);
   if (!plan) {
-    return Error{plan.error()};
+    return plan.failure();
   }
   return run_plan(sources_.engine, query, *plan);
 }
@@ -212,7 +212,7 @@ Result<std::vector<store::RollupDumpRow>> Rollups::dump() {
   for (std::size_t c = 0; c < all.size(); ++c) {
     auto rows = sources_.engine.rows(c);
     if (!rows) {
-      return Error{rows.error()};
+      return rows.failure();
     }
     for (store::CubeRow& row : *rows) {
       out.push_back({all[c].spec.name, std::move(row.key), std::move(row.counts)});
@@ -233,7 +233,7 @@ Status attach_rollups(store::StoreSet& stores, const store::TargetedBy& targeted
       Rollups::open({*stores.rollup_engine, *stores.events, *stores.catalog, *stores.unit_of_work},
                     std::move(profile));
   if (!rollups) {
-    return Error{rollups.error()};
+    return rollups.failure();
   }
   stores.rollups = std::move(*rollups);
   return {};

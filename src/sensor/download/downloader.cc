@@ -204,7 +204,7 @@ Result<std::unique_ptr<Downloader>> Downloader::start(DownloadOptions options,
   }
   auto guard = AddressGuard::with_allowlist(options.allow);
   if (!guard) {
-    return Error{guard.error()};
+    return guard.failure();
   }
   auto impl = std::make_unique<Impl>(std::move(options), std::move(*guard), artifacts);
   impl->multi = curl_multi_init();

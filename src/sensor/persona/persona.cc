@@ -202,7 +202,7 @@ Result<DevicePersona> load_persona(const std::filesystem::path& file) {
                 known_sections()));
       }
       if (!s) {
-        return Error{s.error()};
+        return s.failure();
       }
     }
   } catch (const toml::parse_error& e) {
@@ -238,7 +238,7 @@ Result<std::vector<DevicePersona>> load_personas(const std::filesystem::path& di
   for (const auto& f : files) {
     auto p = load_persona(f);
     if (!p) {
-      return Error{p.error()};
+      return p.failure();
     }
     out.push_back(std::move(*p));
   }

@@ -78,13 +78,13 @@ Status SensorServer::Impl::prepare(const ListenerSpec& spec, const ProtocolInfo*
     if (host_keys.empty()) {
       auto keys = ssh::ensure_host_keys(options.ssh_host_keys_dir);
       if (!keys) {
-        return Error{keys.error()};
+        return keys.failure();
       }
       host_keys = std::move(*keys);
     }
     auto endpoint = ssh::SshEndpoint::create(options.personas[spec.persona], host_keys);
     if (!endpoint) {
-      return Error{endpoint.error()};
+      return endpoint.failure();
     }
     ssh_endpoints.back() = std::move(*endpoint);
   }

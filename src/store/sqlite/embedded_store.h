@@ -23,19 +23,19 @@ inline Result<EmbeddedStore> open_embedded_store(const std::filesystem::path& pa
                                                  const SqliteOptions& options = {}) {
   auto db = SqliteDatabase::open(path, options);
   if (!db) {
-    return Error{db.error()};
+    return db.failure();
   }
   auto events = SqliteEventStore::open(**db);
   if (!events) {
-    return Error{events.error()};
+    return events.failure();
   }
   auto catalog = SqliteCatalog::open(**db);
   if (!catalog) {
-    return Error{catalog.error()};
+    return catalog.failure();
   }
   auto rollup_engine = SqliteRollupEngine::open(**db);
   if (!rollup_engine) {
-    return Error{rollup_engine.error()};
+    return rollup_engine.failure();
   }
   return EmbeddedStore{std::move(*db), std::move(*events), std::move(*catalog),
                        std::move(*rollup_engine)};

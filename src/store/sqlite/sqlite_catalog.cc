@@ -154,13 +154,13 @@ Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(SqliteDatabase& db) {
   auto stored_events =
       db.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'");
   if (!stored_events) {
-    return Error{stored_events.error()};
+    return stored_events.failure();
   }
   if (Status status = db.migrate(
           "catalog", *stored_events != 0 ? std::span<const Migration>(kMigrationsOverStoredEvents)
                                          : std::span<const Migration>(kMigrations));
       !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   std::unique_ptr<SqliteCatalog> catalog(new SqliteCatalog(db));
   struct Prepared {
@@ -209,7 +209,7 @@ Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(SqliteDatabase& db) {
   for (Prepared& p : statements) {
     auto statement = db.prepare(p.sql);
     if (!statement) {
-      return Error{statement.error()};
+      return statement.failure();
     }
     *p.target = std::move(*statement);
   }
@@ -230,7 +230,7 @@ Result<std::vector<bool>> SqliteCatalog::claim_events(std::span<const std::strin
     return {};
   });
   if (!status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return fresh;
 }
@@ -326,7 +326,7 @@ Result<std::vector<SessionRecord>> SqliteCatalog::select_sessions(
   auto statement =
       db_.prepare(fmt::format("SELECT {} FROM sessions {}", kSessionColumns, where_and_order));
   if (!statement) {
-    return Error{statement.error()};
+    return statement.failure();
   }
   if (argument) {
     statement->bind(1, *argument);
@@ -335,7 +335,7 @@ Result<std::vector<SessionRecord>> SqliteCatalog::select_sessions(
   if (Status status =
           statement->each_row([&](const Statement& row) { out.push_back(session_from_row(row)); });
       !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return out;
 }
@@ -343,7 +343,7 @@ Result<std::vector<SessionRecord>> SqliteCatalog::select_sessions(
 Result<std::optional<SessionRecord>> SqliteCatalog::session(std::string_view id) {
   auto rows = select_sessions("WHERE id = ?1", id);
   if (!rows) {
-    return Error{rows.error()};
+    return rows.failure();
   }
   if (rows->empty()) {
     return std::optional<SessionRecord>();
@@ -360,7 +360,7 @@ Result<std::vector<SensorRecord>> SqliteCatalog::sensors() {
   auto statement =
       db_.prepare("SELECT id, site, first_seen_us, last_seen_us, events FROM sensors ORDER BY id");
   if (!statement) {
-    return Error{statement.error()};
+    return statement.failure();
   }
   std::vector<SensorRecord> out;
   if (Status status = statement->each_row([&](const Statement& row) {
@@ -368,7 +368,7 @@ Result<std::vector<SensorRecord>> SqliteCatalog::sensors() {
                        row.column_int(2), row.column_int(3), row.column_int(4)});
       });
       !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return out;
 }
@@ -378,7 +378,7 @@ Result<std::optional<SampleRecord>> SqliteCatalog::sample(std::string_view sha25
   auto statement = db_.prepare(
       "SELECT sha256, size, first_seen_us, last_seen_us, sightings FROM samples WHERE sha256 = ?1");
   if (!statement) {
-    return Error{statement.error()};
+    return statement.failure();
   }
   statement->bind(1, sha256);
   std::optional<SampleRecord> sample;
@@ -388,7 +388,7 @@ Result<std::optional<SampleRecord>> SqliteCatalog::sample(std::string_view sha25
                               row.column_int(3), row.column_int(4)};
       });
       !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return sample;
 }
@@ -396,7 +396,7 @@ Result<std::optional<SampleRecord>> SqliteCatalog::sample(std::string_view sha25
 Result<std::uint64_t> SqliteCatalog::queued_jobs() {
   auto count = db_.query_int("SELECT count(*) FROM analysis_jobs WHERE state = 'queued'");
   if (!count) {
-    return Error{count.error()};
+    return count.failure();
   }
   return static_cast<std::uint64_t>(*count);
 }
@@ -409,7 +409,7 @@ Result<std::size_t> SqliteCatalog::import_known_hashes(std::span<const KnownHash
         "INSERT OR IGNORE INTO known_hashes (hash, source, signature, first_seen_us, imported_us)"
         " VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!insert) {
-      return Error{insert.error()};
+      return insert.failure();
     }
     for (const KnownHash& h : hashes) {
       insert->bind(1, h.hash).bind(2, h.source).bind_optional(3, h.signature).bind(5, now);
@@ -424,7 +424,7 @@ Result<std::size_t> SqliteCatalog::import_known_hashes(std::span<const KnownHash
     return {};
   });
   if (!status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return added;
 }
@@ -434,7 +434,7 @@ Result<std::optional<KnownHash>> SqliteCatalog::find_known(std::span<const std::
   auto find = db_.prepare(
       "SELECT hash, source, signature, first_seen_us FROM known_hashes WHERE hash = ?1");
   if (!find) {
-    return Error{find.error()};
+    return find.failure();
   }
   for (const std::string& hash : hashes) {
     if (hash.empty()) {
@@ -449,7 +449,7 @@ Result<std::optional<KnownHash>> SqliteCatalog::find_known(std::span<const std::
                                                   : std::optional<std::int64_t>(row.column_int(3))};
         });
         !s) {
-      return Error{s.error()};
+      return s.failure();
     }
     if (found) {
       return found;
@@ -462,7 +462,7 @@ Result<std::string> SqliteCatalog::known_sources_summary() {
   std::lock_guard lock(db_.mutex());
   auto q = db_.prepare("SELECT count(DISTINCT source), count(*) FROM known_hashes");
   if (!q) {
-    return Error{q.error()};
+    return q.failure();
   }
   std::string summary;
   if (Status s = q->each_row([&](const Statement& row) {
@@ -470,7 +470,7 @@ Result<std::string> SqliteCatalog::known_sources_summary() {
                               row.column_int(0), row.column_int(1));
       });
       !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   return summary;
 }
@@ -483,7 +483,7 @@ Status SqliteCatalog::enqueue_job(std::string_view sha256, std::string_view kind
       " ON CONFLICT (sha256, kind) DO UPDATE SET state = 'queued', attempts = 0,"
       " lease_until_us = NULL, error = NULL");
   if (!enqueue) {
-    return Error{enqueue.error()};
+    return enqueue.failure();
   }
   enqueue->bind(1, sha256).bind(2, kind).bind(3, now_us);
   return enqueue->run();
@@ -501,7 +501,7 @@ Result<std::optional<AnalysisJob>> SqliteCatalog::take_job(std::int64_t now_us,
         "             OR (state = 'running' AND lease_until_us < ?1)) ORDER BY id LIMIT 1)"
         " RETURNING id, sha256, kind, attempts, coalesce(error, '')");
     if (!take) {
-      return Error{take.error()};
+      return take.failure();
     }
     take->bind(1, now_us).bind(2, lease_us).bind(3, kind);
     return take->each_row([&](const Statement& row) {
@@ -511,7 +511,7 @@ Result<std::optional<AnalysisJob>> SqliteCatalog::take_job(std::int64_t now_us,
     });
   });
   if (!status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return job;
 }
@@ -553,7 +553,7 @@ Status SqliteCatalog::fail_job(const AnalysisJob& job, std::string_view error) {
       "UPDATE analysis_jobs SET state = 'failed', lease_until_us = NULL, error = ?2"
       " WHERE id = ?1");
   if (!fail) {
-    return Error{fail.error()};
+    return fail.failure();
   }
   fail->bind(1, job.id).bind(2, error);
   return fail->run();
@@ -569,7 +569,7 @@ Status SqliteCatalog::release_job(std::int64_t job_id, std::string_view reason,
       " attempts = CASE WHEN ?3 THEN attempts ELSE max(attempts - 1, 0) END"
       " WHERE id = ?1 AND state = 'running'");
   if (!release) {
-    return Error{release.error()};
+    return release.failure();
   }
   release->bind(1, job_id).bind(2, reason).bind(3, std::int64_t{count_attempt ? 1 : 0});
   return release->run();
@@ -584,7 +584,7 @@ Result<std::size_t> SqliteCatalog::requeue_all(std::string_view kind) {
         " ON CONFLICT (sha256, kind) DO UPDATE SET state = 'queued', attempts = 0,"
         " lease_until_us = NULL, error = NULL");
     if (!requeue) {
-      return Error{requeue.error()};
+      return requeue.failure();
     }
     requeue->bind(1, kind).bind(2, now_unix_us());
     Status s = requeue->run();
@@ -592,7 +592,7 @@ Result<std::size_t> SqliteCatalog::requeue_all(std::string_view kind) {
     return s;
   });
   if (!status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return queued;
 }
@@ -602,12 +602,12 @@ Result<std::optional<std::string>> SqliteCatalog::verdict(std::string_view sha25
   auto q = db_.prepare(
       "SELECT body FROM verdicts WHERE sha256 = ?1 ORDER BY analyzer_version DESC LIMIT 1");
   if (!q) {
-    return Error{q.error()};
+    return q.failure();
   }
   q->bind(1, sha256);
   std::optional<std::string> body;
   if (Status s = q->each_row([&](const Statement& row) { body = row.column_text(0); }); !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   return body;
 }
@@ -618,7 +618,7 @@ Result<std::optional<KnownCheck>> SqliteCatalog::first_sight(std::string_view sh
       "SELECT known_at_first_sight, known_source, checked_us, checked_against FROM samples"
       " WHERE sha256 = ?1 AND known_at_first_sight IS NOT NULL");
   if (!q) {
-    return Error{q.error()};
+    return q.failure();
   }
   q->bind(1, sha256);
   std::optional<KnownCheck> check;
@@ -627,7 +627,7 @@ Result<std::optional<KnownCheck>> SqliteCatalog::first_sight(std::string_view sh
                            row.column_int(2), std::string(row.column_text(3))};
       });
       !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   return check;
 }
@@ -640,7 +640,7 @@ Result<std::vector<Catalog::Fingerprint>> SqliteCatalog::fingerprints() {
       " FROM verdicts v WHERE analyzer_version = (SELECT max(analyzer_version) FROM verdicts"
       " WHERE sha256 = v.sha256)");
   if (!q) {
-    return Error{q.error()};
+    return q.failure();
   }
   std::vector<Fingerprint> out;
   if (Status s = q->each_row([&](const Statement& row) {
@@ -648,7 +648,7 @@ Result<std::vector<Catalog::Fingerprint>> SqliteCatalog::fingerprints() {
                        std::string(row.column_text(2)), std::string(row.column_text(3))});
       });
       !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   return out;
 }

@@ -6,7 +6,22 @@ namespace mitsu::store::sqlite {
 namespace {
 
 Error sqlite_error(sqlite3* db, std::string_view what) {
-  return Error{fmt::format("sqlite: {}: {}", what, sqlite3_errmsg(db))};
+  // The category follows SQLite's primary result code: a locked or full database may work again,
+  // a constraint means the row is there already.
+  std::string message = fmt::format("sqlite: {}: {}", what, sqlite3_errmsg(db));
+  switch (sqlite3_errcode(db) & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+      return Error::unavailable(std::move(message));
+    case SQLITE_CONSTRAINT:
+      return Error::conflict(std::move(message));
+    default:
+      return Error{std::move(message)};
+  }
 }
 
 }  // namespace
@@ -67,7 +82,7 @@ Status Statement::run() {
   }
   reset();
   if (!row.ok()) {
-    return Error{row.error()};
+    return row.failure();
   }
   return {};
 }
@@ -76,7 +91,7 @@ Status Statement::each_row(const std::function<void(const Statement&)>& on_row) 
   while (true) {
     Result<bool> row = step();
     if (!row) {
-      return Error{row.error()};
+      return row.failure();
     }
     if (!*row) {
       reset();
@@ -110,8 +125,8 @@ bool Statement::column_is_null(int index) const {
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::filesystem::path& path,
                                                              const SqliteOptions& options) {
   if (options.synchronous != "full" && options.synchronous != "normal") {
-    return Error{fmt::format("sqlite synchronous must be \"full\" or \"normal\", not \"{}\"",
-                             options.synchronous)};
+    return Error::invalid(fmt::format(
+        "sqlite synchronous must be \"full\" or \"normal\", not \"{}\"", options.synchronous));
   }
   std::error_code ec;
   if (path.has_parent_path()) {
@@ -123,7 +138,8 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::filesyst
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   std::unique_ptr<SqliteDatabase> database(new SqliteDatabase(db, path));
   if (rc != SQLITE_OK) {
-    return Error{fmt::format("open database {}: {}", path.string(), sqlite3_errmsg(db))};
+    return Error::unavailable(
+        fmt::format("open database {}: {}", path.string(), sqlite3_errmsg(db)));
   }
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   std::string pragmas = fmt::format(
@@ -166,12 +182,12 @@ Result<std::int64_t> SqliteDatabase::query_int(std::string_view sql) {
   std::lock_guard lock(mutex_);
   auto statement = prepare(sql);
   if (!statement) {
-    return Error{statement.error()};
+    return statement.failure();
   }
   std::int64_t value = 0;
   if (Status status = statement->each_row([&](const Statement& row) { value = row.column_int(0); });
       !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return value;
 }
@@ -209,7 +225,7 @@ Status SqliteDatabase::migrate(std::string_view component, std::span<const Migra
   auto current =
       prepare("SELECT coalesce(max(version), 0) FROM schema_migrations WHERE component = ?1");
   if (!current) {
-    return Error{current.error()};
+    return current.failure();
   }
   current->bind(1, component);
   if (Status status = current->each_row([&](const Statement& row) { version = row.column_int(0); });
@@ -234,7 +250,7 @@ Status SqliteDatabase::migrate(std::string_view component, std::span<const Migra
           "INSERT INTO schema_migrations(component, version, applied_us)"
           " VALUES (?1, ?2, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER))");
       if (!record) {
-        return Error{record.error()};
+        return record.failure();
       }
       record->bind(1, component).bind(2, std::int64_t{migration.version});
       return record->run();

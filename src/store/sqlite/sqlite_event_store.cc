@@ -86,7 +86,7 @@ Event event_from_row(const Statement& row) {
 
 Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::open(SqliteDatabase& db) {
   if (Status status = db.migrate("events", kMigrations); !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   std::unique_ptr<SqliteEventStore> store(new SqliteEventStore(db));
   auto insert =
@@ -177,7 +177,7 @@ Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
   std::lock_guard lock(db_.mutex());
   auto statement = db_.prepare(sql);
   if (!statement) {
-    return Error{statement.error()};
+    return statement.failure();
   }
   int index = 0;
   for (const std::string& text : texts) {
@@ -193,7 +193,7 @@ Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
   if (Status status =
           statement->each_row([&](const Statement& row) { events.push_back(event_from_row(row)); });
       !status) {
-    return Error{status.error()};
+    return status.failure();
   }
   return events;
 }
@@ -201,7 +201,7 @@ Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
 Result<std::uint64_t> SqliteEventStore::scalar(std::string_view sql) {
   auto value = db_.query_int(sql);
   if (!value) {
-    return Error{value.error()};
+    return value.failure();
   }
   return static_cast<std::uint64_t>(*value);
 }
@@ -220,7 +220,7 @@ Status SqliteEventStore::scan(std::size_t batch_size,
   auto select = db_.prepare(
       "SELECT seq, body, country, asn FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
   if (!select) {
-    return Error{select.error()};
+    return select.failure();
   }
   // The body has every field; the enrichment lives in columns beside it.
   EventParser parser;

@@ -49,7 +49,7 @@ Status drop_legacy_tables(SqliteDatabase& db) {
   auto legacy = db.query_int(
       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'intel_sessions'");
   if (!legacy) {
-    return Error{legacy.error()};
+    return legacy.failure();
   }
   if (*legacy == 0) {
     return {};
@@ -59,7 +59,7 @@ Status drop_legacy_tables(SqliteDatabase& db) {
       "SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'rollup\\_%' ESCAPE '\\'"
       " OR name IN ('intel_sessions', 'intel_samples')) AND name != 'rollup_state'");
   if (!list) {
-    return Error{list.error()};
+    return list.failure();
   }
   if (Status s = list->each_row([&](const Statement& r) { tables.emplace_back(r.column_text(0)); });
       !s) {
@@ -157,7 +157,7 @@ struct SqliteRollupEngine::Impl {
     auto row = q.step();
     if (!row) {
       q.reset();
-      return Error{row.error()};
+      return row.failure();
     }
     bool empty = true;
     for (std::size_t m = 0; m < delta.amounts.size(); ++m) {
@@ -198,17 +198,17 @@ struct SqliteRollupEngine::Impl {
     };
     for (const CubeFilter& f : read.filters) {
       if (Status s = condition(f.dim, "=", f.value); !s) {
-        return Error{s.error()};
+        return s.failure();
       }
     }
     if (!read.range_dim.empty() && read.from) {
       if (Status s = condition(read.range_dim, ">=", *read.from); !s) {
-        return Error{s.error()};
+        return s.failure();
       }
     }
     if (!read.range_dim.empty() && read.to) {
       if (Status s = condition(read.range_dim, "<", *read.to); !s) {
-        return Error{s.error()};
+        return s.failure();
       }
     }
     std::string sql =
@@ -236,10 +236,10 @@ SqliteRollupEngine::~SqliteRollupEngine() = default;
 Result<std::unique_ptr<SqliteRollupEngine>> SqliteRollupEngine::open(SqliteDatabase& db) {
   std::lock_guard lock(db.mutex());
   if (Status s = drop_legacy_tables(db); !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   if (Status s = db.migrate("rollup_engine", kMigrations); !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   auto impl = std::make_unique<Impl>(db);
   auto load = db.prepare("SELECT value FROM rollup_state WHERE kind = ?1 AND key = ?2");
@@ -288,7 +288,7 @@ Result<std::vector<std::optional<std::string>>> SqliteRollupEngine::load_states(
     Status s = impl.load_state.each_row(
         [&](const Statement& r) { out[i] = std::string(r.column_text(0)); });
     if (!s) {
-      return Error{s.error()};
+      return s.failure();
     }
   }
   return out;
@@ -298,12 +298,12 @@ Result<std::uint64_t> SqliteRollupEngine::count_states(std::string_view kind) {
   std::lock_guard lock(impl_->db.mutex());
   auto q = impl_->db.prepare("SELECT count(*) FROM rollup_state WHERE kind = ?1");
   if (!q) {
-    return Error{q.error()};
+    return q.failure();
   }
   q->bind(1, kind);
   std::uint64_t n = 0;
   if (Status s = q->each_row([&](const Statement& r) { n = r.column_int(0); }); !s) {
-    return Error{s.error()};
+    return s.failure();
   }
   return n;
 }
@@ -336,7 +336,7 @@ Result<std::vector<CubeRow>> SqliteRollupEngine::read(const CubeRead& read) {
   std::vector<CubeValue> params;
   auto sql = impl.read_sql(read, params);
   if (!sql) {
-    return Error{sql.error()};
+    return sql.failure();
   }
   std::vector<CubeColumnType> types;
   for (const std::string& g : read.group_by) {
@@ -345,7 +345,7 @@ Result<std::vector<CubeRow>> SqliteRollupEngine::read(const CubeRead& read) {
   std::lock_guard lock(impl.db.mutex());
   auto q = impl.db.prepare(*sql);
   if (!q) {
-    return Error{q.error()};
+    return q.failure();
   }
   for (std::size_t i = 0; i < params.size(); ++i) {
     bind_value(*q, static_cast<int>(i + 1), params[i]);
@@ -364,7 +364,7 @@ Result<std::vector<CubeRow>> SqliteRollupEngine::read(const CubeRead& read) {
     out.push_back(std::move(row));
   });
   if (!s) {
-    return Error{s.error()};
+    return s.failure();
   }
   return out;
 }
@@ -387,7 +387,7 @@ Result<std::vector<CubeRow>> SqliteRollupEngine::rows(std::size_t cube_index) {
                                        fmt::join(measures, ", "), table_of(cube),
                                        fmt::join(dims, ", ")));
   if (!q) {
-    return Error{q.error()};
+    return q.failure();
   }
   std::vector<CubeRow> out;
   Status s = q->each_row([&](const Statement& r) {
@@ -402,7 +402,7 @@ Result<std::vector<CubeRow>> SqliteRollupEngine::rows(std::size_t cube_index) {
     out.push_back(std::move(row));
   });
   if (!s) {
-    return Error{s.error()};
+    return s.failure();
   }
   return out;
 }

@@ -45,7 +45,7 @@ class StoreTest : public ::testing::Test {
       }
       auto claimed = store_.catalog->claim_events(ids);
       if (!claimed) {
-        return Error{claimed.error()};
+        return claimed.failure();
       }
       std::vector<const Event*> fresh;
       for (std::size_t i = 0; i < events.size(); ++i) {
@@ -57,7 +57,7 @@ class StoreTest : public ::testing::Test {
       return store_.catalog->apply(fresh);
     });
     if (!status) {
-      return Error{status.error()};
+      return status.failure();
     }
     return fresh_count;
   }
