@@ -5,7 +5,7 @@
 #include "core/clock.h"
 #include "core/event_builder.h"
 #include "core/event_parser.h"
-#include "store/sqlite/embedded_store.h"
+#include "store/store_factory.h"
 #include "testing/sample_fixtures.h"
 #include "testing/temp_dir.h"
 
@@ -18,7 +18,8 @@ using testing::string_table;
 class AnalysisWorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::sqlite::open_embedded_store(dir_ / "mitsu.db");
+    // Through the factory and the interfaces, as every engine must pass this.
+    auto store = store::open_stores({.engine = "sqlite", .path = dir_ / "mitsu.db"});
     ASSERT_TRUE(store.ok()) << store.error();
     store_ = std::move(*store);
     auto artifacts = artifacts::ArtifactStore::open({dir_ / "artifacts"});
@@ -50,8 +51,8 @@ class AnalysisWorkerTest : public ::testing::Test {
     Rejection why;
     EXPECT_TRUE(parser_.parse(to_event_text(e), event, why)) << why.to_string();
     std::vector<Event> events{event};
-    EXPECT_TRUE(store_.db->run([&]() -> Status {
-      auto inserted = store_.events->insert(events);
+    EXPECT_TRUE(store_.events->insert(events));
+    EXPECT_TRUE(store_.unit_of_work->run([&]() -> Status {
       const Event* fresh = &events[0];
       return store_.catalog->apply(std::span(&fresh, 1));
     }));
@@ -59,12 +60,19 @@ class AnalysisWorkerTest : public ::testing::Test {
   }
 
   AnalysisWorker worker() { return AnalysisWorker(*store_.catalog, *artifacts_, rules_); }
-  std::int64_t verdict_rows(const std::string& sha256) {
-    return *store_.db->query_int("SELECT count(*) FROM verdicts WHERE sha256 = '" + sha256 + "'");
+  bool has_verdict(const std::string& sha256) {
+    auto verdict = store_.catalog->verdict(sha256);
+    return verdict.ok() && verdict->has_value();
+  }
+  // The sample's one static job.
+  store::JobRecord job(const std::string& sha256) {
+    auto jobs = store_.catalog->jobs(sha256);
+    EXPECT_TRUE(jobs.ok() && jobs->size() == 1u);
+    return jobs.ok() && !jobs->empty() ? jobs->front() : store::JobRecord{};
   }
 
   testing::TempDir dir_{"analysis-worker"};
-  store::sqlite::EmbeddedStore store_;
+  store::StoreSet store_;
   std::unique_ptr<artifacts::ArtifactStore> artifacts_;
   std::shared_ptr<const FamilyClassifier> rules_;
   Uuid7Generator ids_;
@@ -113,8 +121,9 @@ TEST_F(AnalysisWorkerTest, AJobTakenByACrashedWorkerIsRetakenAndGivesOneVerdict)
   auto ran = worker().run_until_idle();
   ASSERT_TRUE(ran.ok()) << ran.error();
   EXPECT_EQ(ran->analysed, 1u);
-  EXPECT_EQ(verdict_rows(sha256), 1);
-  EXPECT_EQ(*store_.db->query_int("SELECT attempts FROM analysis_jobs"), 2);
+  EXPECT_TRUE(has_verdict(sha256));
+  EXPECT_EQ(job(sha256).state, "done");
+  EXPECT_EQ(job(sha256).attempts, 2);
 }
 
 TEST_F(AnalysisWorkerTest, ASampleWhoseAttemptsKilledTheirWorkerIsGivenUpOnWithTheReason) {
@@ -132,11 +141,9 @@ TEST_F(AnalysisWorkerTest, ASampleWhoseAttemptsKilledTheirWorkerIsGivenUpOnWithT
   ASSERT_TRUE(ran.ok()) << ran.error();
   EXPECT_EQ(ran->failed, 1u);
   EXPECT_TRUE(reported.empty()) << "a job given up on is not analysed";
-  EXPECT_EQ(*store_.db->query_int("SELECT count(*) FROM analysis_jobs WHERE state = 'failed'"
-                                  " AND error = 'gave up after 3 attempts: " +
-                                  crash + "'"),
-            1);
-  EXPECT_EQ(verdict_rows(sha256), 0);
+  EXPECT_EQ(job(sha256).state, "failed");
+  EXPECT_EQ(job(sha256).error, "gave up after 3 attempts: " + crash);
+  EXPECT_FALSE(has_verdict(sha256));
 }
 
 TEST_F(AnalysisWorkerTest, VerdictsNameTheClosestAnalysedRelatives) {
@@ -170,13 +177,13 @@ TEST_F(AnalysisWorkerTest, ALeasedJobIsNotTakenTwice) {
 }
 
 TEST_F(AnalysisWorkerTest, MissingSampleFailsTheJobWithAReason) {
-  capture(mirai_, /*store_file=*/false);
+  std::string sha256 = capture(mirai_, /*store_file=*/false);
   auto ran = worker().run_until_idle();
   ASSERT_TRUE(ran.ok());
   EXPECT_EQ(ran->failed, 1u);
-  EXPECT_EQ(*store_.db->query_int("SELECT count(*) FROM analysis_jobs WHERE state = 'failed'"
-                                  " AND error LIKE 'sample not in the artifact store%'"),
-            1);
+  EXPECT_EQ(job(sha256).state, "failed");
+  EXPECT_EQ(job(sha256).error.rfind("sample not in the artifact store", 0), 0u)
+      << job(sha256).error;
 }
 
 TEST_F(AnalysisWorkerTest, ReanalysisReplacesTheVerdictAndKeepsFirstSight) {
@@ -187,7 +194,8 @@ TEST_F(AnalysisWorkerTest, ReanalysisReplacesTheVerdictAndKeepsFirstSight) {
   ASSERT_TRUE(store_.catalog->import_known_hashes(known).ok());
   EXPECT_EQ(*store_.catalog->requeue_all("static"), 1u);
   ASSERT_EQ(worker().run_until_idle()->analysed, 1u);
-  EXPECT_EQ(verdict_rows(sha256), 1);
+  EXPECT_TRUE(has_verdict(sha256));
+  EXPECT_EQ(job(sha256).attempts, 1);  // requeued afresh
   EXPECT_FALSE((*store_.catalog->first_sight(sha256))->known);
 }
 

@@ -70,6 +70,16 @@ struct AnalysisJob {
   std::string last_error;     // why the previous attempt ended (release_job), if it did
 };
 
+// A job as it stands, for an analyst (why did this sample get no verdict?) and for tests.
+struct JobRecord {
+  std::int64_t id = 0;
+  std::string sha256;
+  std::string kind;
+  std::string state;  // "queued", "running", "done" or "failed"
+  std::int64_t attempts = 0;
+  std::string error;  // why it failed, or why its last attempt ended
+};
+
 // What "known" meant when a sample was first analysed.
 struct KnownCheck {
   bool known = false;
@@ -96,6 +106,8 @@ class Catalog {
   virtual Result<std::vector<SensorRecord>> sensors() = 0;
   virtual Result<std::optional<SampleRecord>> sample(std::string_view sha256) = 0;
   virtual Result<std::uint64_t> queued_jobs() = 0;
+  // Every job of one sample, oldest first.
+  virtual Result<std::vector<JobRecord>> jobs(std::string_view sha256) = 0;
 
   // Known-hash corpus.
   virtual Result<std::size_t> import_known_hashes(std::span<const KnownHash> hashes) = 0;

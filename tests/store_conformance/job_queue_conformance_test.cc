@@ -112,6 +112,32 @@ TEST_P(JobQueueConformance, KindsAreSeparateQueuesAndEnqueueingAgainStartsOver) 
   EXPECT_EQ(again->last_error, "");
 }
 
+TEST_P(JobQueueConformance, JobsOfASampleShowTheirStateAttemptsAndReason) {
+  Catalog& catalog = *stores_.catalog;
+  ASSERT_TRUE(catalog.enqueue_job("aa", "static", 1));
+  ASSERT_TRUE(catalog.enqueue_job("aa", "sandbox", 2));
+  ASSERT_TRUE(catalog.enqueue_job("bb", "static", 3));
+  auto job = take(catalog, 4);
+  ASSERT_TRUE(job);
+  ASSERT_TRUE(catalog.fail_job(*job, "sample not in the artifact store"));
+  auto jobs = catalog.jobs("aa");
+  ASSERT_TRUE(jobs.ok()) << jobs.error();
+  ASSERT_EQ(jobs->size(), 2u);
+  EXPECT_EQ((*jobs)[0].kind, "static");
+  EXPECT_EQ((*jobs)[0].state, "failed");
+  EXPECT_EQ((*jobs)[0].attempts, 1);
+  EXPECT_EQ((*jobs)[0].error, "sample not in the artifact store");
+  EXPECT_EQ((*jobs)[1].kind, "sandbox");
+  EXPECT_EQ((*jobs)[1].state, "queued");
+  EXPECT_EQ((*jobs)[1].attempts, 0);
+  auto sandbox = take(catalog, 5, "sandbox");
+  ASSERT_TRUE(sandbox);
+  EXPECT_EQ((*catalog.jobs("aa"))[1].state, "running");
+  ASSERT_TRUE(catalog.finish_job(*sandbox, 1, R"({"sha256":"aa"})", {}));
+  EXPECT_EQ((*catalog.jobs("aa"))[1].state, "done");
+  EXPECT_TRUE(catalog.jobs("cc")->empty()) << "a sample never queued has no jobs";
+}
+
 TEST_P(JobQueueConformance, IngestQueuesEachDeliveredSampleOnceEvenWhenReplayed) {
   auto events = synthetic_events(2000);
   ingest(events);

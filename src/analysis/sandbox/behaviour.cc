@@ -128,9 +128,19 @@ bool is_public_resolver_name(const std::string& name) {
   return known.contains(name);
 }
 
-std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
-  std::vector<BehaviourItem> items;
-  // Network: names asked, then endpoints — scans apart from single contacts.
+namespace {
+
+// What the trace says the sample's processes did to processes and files.
+struct TraceFacts {
+  std::set<std::string> created, persistence, erased, escapes;
+  std::set<int> forks_by;
+  int forks = 0, kills = 0, proc_walks = 0, refused = 0;
+  bool watchdog = false, self_deleted = false;
+  nlohmann::json kill_evidence = nlohmann::json::array();
+};
+
+// Network: names asked, then endpoints — scans apart from single contacts.
+void network_items(const RunFacts& f, std::vector<BehaviourItem>& items) {
   std::set<std::string> names;
   for (const DnsObservation& d : f.dns) {
     if (names.insert(d.name).second) {
@@ -216,59 +226,60 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
           {"attempts", e.attempts},
           {"first_bytes", e.first_bytes}}});
   }
+}
 
-  // Processes and files, from the trace.
+// Processes and files, from the trace.
+TraceFacts read_trace(const RunFacts& f) {
+  TraceFacts t;
   std::string sample_name = basename_of(f.sample_path);
-  std::set<std::string> created, persistence, erased, escapes;
-  std::set<int> forks_by;
-  int forks = 0, kills = 0, proc_walks = 0, refused = 0;
-  bool watchdog = false, self_deleted = false;
-  nlohmann::json kill_evidence = nlohmann::json::array();
   for (const Syscall& s : f.syscalls) {
     std::string path = s.strings.empty() ? "" : s.strings.front();
     if ((s.name == "clone" || s.name == "fork" || s.name == "vfork") && s.result && *s.result > 0) {
-      ++forks;
-      forks_by.insert(s.pid);
+      ++t.forks;
+      t.forks_by.insert(s.pid);
     } else if (opens(s) && path.find("watchdog") != std::string::npos) {
-      watchdog = true;
+      t.watchdog = true;
     } else if (opens(s) && path.rfind("/proc/", 0) == 0 && path.size() > 6 &&
                std::isdigit(static_cast<unsigned char>(path[6]))) {
-      ++proc_walks;
+      ++t.proc_walks;
     } else if (s.name == "kill" || s.name == "tkill" || s.name == "tgkill") {
-      ++kills;
-      if (kill_evidence.size() < 20) {
-        kill_evidence.push_back(fmt::format("{}({})", s.name, s.args));
+      ++t.kills;
+      if (t.kill_evidence.size() < 20) {
+        t.kill_evidence.push_back(fmt::format("{}({})", s.name, s.args));
       }
     } else if ((s.name == "unlink" || s.name == "unlinkat") && !path.empty()) {
       if (basename_of(path) == sample_name && succeeded(s)) {
-        self_deleted = true;
+        t.self_deleted = true;
       } else if (path.find("log") != std::string::npos ||
                  path.find("history") != std::string::npos) {
-        erased.insert(path);
+        t.erased.insert(path);
       }
     } else if (s.name == "connect" && s.error_text == "Connection refused") {
       // The fake internet accepts every connection: only the jail's own loopback refuses.
-      ++refused;
+      ++t.refused;
     }
     if ((opens(s) && writes(s)) || s.name == "rename" || s.name == "renameat" ||
         s.name == "symlink" || s.name == "link" || s.name == "mkdir") {
       std::string target = s.strings.empty() ? "" : s.strings.back();
       if (starts_with_any(target, {"/etc/init.d", "/etc/rc", "/etc/cron", "/var/spool/cron",
                                    "/etc/inittab", "/etc/profile", "/root/.profile"})) {
-        persistence.insert(target);
+        t.persistence.insert(target);
       }
       if (!succeeded(s) &&
           (s.error_text == "Permission denied" || s.error_text == "Read-only file system" ||
            s.error_text == "Operation not permitted") &&
           !target.empty() && target.rfind("/tmp", 0) != 0 && target.rfind("/dev/", 0) != 0 &&
           target.rfind("/proc", 0) != 0) {
-        escapes.insert(target);  // a write outside the writable /tmp, refused by the jail
+        t.escapes.insert(target);  // a write outside the writable /tmp, refused by the jail
       } else if (succeeded(s) && s.args.find("O_CREAT") != std::string::npos) {
-        created.insert(target);
+        t.created.insert(target);
       }
     }
   }
-  terminal_items(f, items);
+  return t;
+}
+
+void trace_items(const RunFacts& f, TraceFacts& t, std::vector<BehaviourItem>& items) {
   for (const auto& [pid, names_given] : f.renames) {
     for (const std::string& name : names_given) {
       if (f.benign_names.contains(name)) {
@@ -281,69 +292,79 @@ std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
     }
   }
   // A clone whose result line was cut by a child's output still shows as the child's own pid.
-  forks = std::max(forks, f.processes - 1);
-  if (forks > 0) {
+  t.forks = std::max(t.forks, f.processes - 1);
+  if (t.forks > 0) {
     items.push_back({"fork",
                      "",
-                     fmt::format("forked {} time(s)", forks),
-                     {{"forks", forks}, {"processes", f.processes}}});
+                     fmt::format("forked {} time(s)", t.forks),
+                     {{"forks", t.forks}, {"processes", f.processes}}});
   }
   if (f.outlived_main) {
     items.push_back(
         {"daemonize", "", "the sample exited while processes it started ran on (daemonized)", {}});
   }
-  if (watchdog) {
+  if (t.watchdog) {
     items.push_back({"watchdog_access",
                      "T1562",
                      "opened the hardware watchdog (to stop the device from rebooting)",
                      {{"path", "/dev/watchdog"}}});
   }
-  if (self_deleted) {
+  if (t.self_deleted) {
     items.push_back(
         {"self_deletion", "T1070.004", "deleted its own binary", {{"path", f.sample_path}}});
   }
-  if (!erased.empty()) {
+  if (!t.erased.empty()) {
     items.push_back(
-        {"trace_erasure", "T1070", "deleted logs or shell history", {{"paths", erased}}});
+        {"trace_erasure", "T1070", "deleted logs or shell history", {{"paths", t.erased}}});
   }
-  if (kills > 0) {
+  if (t.kills > 0) {
     items.push_back({"kill_processes",
                      "T1489",
-                     fmt::format("sent {} kill signal(s)", kills),
-                     {{"calls", kill_evidence}}});
+                     fmt::format("sent {} kill signal(s)", t.kills),
+                     {{"calls", t.kill_evidence}}});
   }
-  if (proc_walks > 0) {
+  if (t.proc_walks > 0) {
     items.push_back({"process_discovery",
                      "T1057",
-                     fmt::format("read {} per-process /proc entries", proc_walks),
-                     {{"opens", proc_walks}}});
+                     fmt::format("read {} per-process /proc entries", t.proc_walks),
+                     {{"opens", t.proc_walks}}});
   }
-  if (!persistence.empty()) {
+  if (!t.persistence.empty()) {
     items.push_back({"persistence",
                      "T1037.004",
                      "tried to install itself to start at boot",
-                     {{"paths", persistence}}});
+                     {{"paths", t.persistence}}});
   }
-  if (!created.empty()) {
+  if (!t.created.empty()) {
     items.push_back({"files_created",
                      "",
-                     fmt::format("created {} file(s)", created.size()),
-                     {{"paths", created}}});
+                     fmt::format("created {} file(s)", t.created.size()),
+                     {{"paths", t.created}}});
   }
-  if (!escapes.empty()) {
+  if (!t.escapes.empty()) {
     items.push_back({"jail_write_refused",
                      "",
                      "tried to write outside its jail's /tmp; the jail refused",
-                     {{"paths", escapes}}});
+                     {{"paths", t.escapes}}});
   }
-  if (refused > 0) {
+  if (t.refused > 0) {
     items.push_back({"local_connection_refused",
                      "",
                      fmt::format("{} connection(s) refused inside the jail (its own loopback: "
                                  "host services are unreachable)",
-                                 refused),
-                     {{"refused", refused}}});
+                                 t.refused),
+                     {{"refused", t.refused}}});
   }
+}
+
+}  // namespace
+
+std::vector<BehaviourItem> derive_behaviour(const RunFacts& f) {
+  std::vector<BehaviourItem> items;
+  network_items(f, items);
+  TraceFacts trace = read_trace(f);
+  terminal_items(f, items);
+  trace_items(f, trace, items);
   items.push_back({"exit",
                    "",
                    f.exit_reason == "crashed" ? fmt::format("crashed (signal {})", f.exit_status)

@@ -96,6 +96,62 @@ RequestParser::Result RequestParser::fail(int status, std::string why) {
   return r;
 }
 
+// A chunked body (RFC 9112 section 7.1) from `end` on: kRequest once the last chunk and the
+// trailers are in (`consumed` then says how far the request reaches), kNeedMore or an error.
+RequestParser::Result RequestParser::chunked_body(std::string_view text, std::size_t end,
+                                                  Request& req, std::size_t& consumed) {
+  Result done;
+  done.status = Status::kRequest;
+  std::size_t pos = end;
+  for (;;) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      return text.size() - end > kMaxBodyBytes + 64 ? fail(413, "chunked body too large")
+                                                    : Result{};
+    }
+    std::string_view size_line = trim(text.substr(pos, nl - pos));
+    size_line = size_line.substr(0, size_line.find(';'));  // chunk extensions
+    std::size_t size = 0;
+    auto [ptr, ec] =
+        std::from_chars(size_line.data(), size_line.data() + size_line.size(), size, 16);
+    if (ec != std::errc() || ptr != size_line.data() + size_line.size()) {
+      return fail(400, "malformed chunk size");
+    }
+    if (req.body.size() + size > kMaxBodyBytes) {
+      return fail(413, "chunked body larger than 1 MiB");
+    }
+    pos = nl + 1;
+    if (size == 0) {
+      // Optional trailer lines, then a blank line.
+      std::string_view after = text.substr(pos);
+      if (after.starts_with("\r\n") || after.starts_with("\n")) {
+        consumed = pos + (after[0] == '\r' ? 2 : 1);
+        return done;
+      }
+      std::size_t trailers = header_end(after);
+      if (trailers == std::string_view::npos) {
+        return after.size() > kMaxHeaderBytes ? fail(431, "chunk trailers too large") : Result{};
+      }
+      consumed = pos + trailers;
+      return done;
+    }
+    if (text.size() < pos + size) {
+      return {};
+    }
+    req.body.append(text.substr(pos, size));
+    pos += size;
+    // The chunk's own line end.
+    if (pos < text.size() && text[pos] == '\r') {
+      ++pos;
+    }
+    if (pos < text.size() && text[pos] == '\n') {
+      ++pos;
+    } else if (pos >= text.size()) {
+      return {};
+    }
+  }
+}
+
 RequestParser::Result RequestParser::next() {
   if (failed_) {
     return fail(400, "connection already failed");
@@ -181,53 +237,9 @@ RequestParser::Result RequestParser::next() {
   std::size_t consumed = end;
   std::string_view transfer = req.header("Transfer-Encoding");
   if (!transfer.empty() && transfer.find("chunked") != std::string_view::npos) {
-    std::size_t pos = end;
-    for (;;) {
-      std::size_t nl = text.find('\n', pos);
-      if (nl == std::string_view::npos) {
-        return text.size() - end > kMaxBodyBytes + 64 ? fail(413, "chunked body too large")
-                                                      : Result{};
-      }
-      std::string_view size_line = trim(text.substr(pos, nl - pos));
-      size_line = size_line.substr(0, size_line.find(';'));  // chunk extensions
-      std::size_t size = 0;
-      auto [ptr, ec] =
-          std::from_chars(size_line.data(), size_line.data() + size_line.size(), size, 16);
-      if (ec != std::errc() || ptr != size_line.data() + size_line.size()) {
-        return fail(400, "malformed chunk size");
-      }
-      if (req.body.size() + size > kMaxBodyBytes) {
-        return fail(413, "chunked body larger than 1 MiB");
-      }
-      pos = nl + 1;
-      if (size == 0) {
-        // Optional trailer lines, then a blank line.
-        std::string_view after = text.substr(pos);
-        if (after.starts_with("\r\n") || after.starts_with("\n")) {
-          consumed = pos + (after[0] == '\r' ? 2 : 1);
-          break;
-        }
-        std::size_t trailers = header_end(after);
-        if (trailers == std::string_view::npos) {
-          return after.size() > kMaxHeaderBytes ? fail(431, "chunk trailers too large") : Result{};
-        }
-        consumed = pos + trailers;
-        break;
-      }
-      if (text.size() < pos + size) {
-        return {};
-      }
-      req.body.append(text.substr(pos, size));
-      pos += size;
-      // The chunk's own line end.
-      if (pos < text.size() && text[pos] == '\r') {
-        ++pos;
-      }
-      if (pos < text.size() && text[pos] == '\n') {
-        ++pos;
-      } else if (pos >= text.size()) {
-        return {};
-      }
+    Result body = chunked_body(text, end, req, consumed);
+    if (body.status != Status::kRequest) {
+      return body;
     }
   } else if (std::string_view length = req.header("Content-Length"); !length.empty()) {
     std::size_t size = 0;

@@ -50,6 +50,7 @@ class RequestParser {
 
  private:
   Result fail(int status, std::string why);
+  Result chunked_body(std::string_view text, std::size_t end, Request& req, std::size_t& consumed);
   std::string buffer_;
   bool failed_ = false;
 };
