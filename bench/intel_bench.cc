@@ -74,14 +74,7 @@ double time_ms(int runs, const std::function<std::size_t()>& f, std::size_t& row
   return t[t.size() / 2];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  double millions = argc > 1 ? std::stod(argv[1]) : 20;
-  std::filesystem::path dir = argc > 2 ? argv[2] : "/tmp/mitsu-bench-intel";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-
+intel::GeoResolver load_geo() {
   intel::GeoResolver geo;
   std::filesystem::path geo_dir = "/var/lib/mitsu/geo";
   if (std::filesystem::exists(geo_dir / "geo-whois-asn-country.mmdb")) {
@@ -94,6 +87,85 @@ int main(int argc, char** argv) {
   } else {
     fmt::print("no GeoIP data installed (scripts/install-geo.sh): enrichment finds nothing\n");
   }
+  return geo;
+}
+
+// The standard statistics queries, through the rollups and as naive SQL over the raw events.
+void compare_queries(intel::Stats& stats, RawSqlite& raw, intel::DayRange range) {
+  struct Query {
+    const char* name;
+    std::function<std::size_t()> rollup;
+    const char* naive_sql;
+  };
+  auto rows_of = [&](auto result) -> std::size_t {
+    if (!result) {
+      bench::die(result.error());
+    }
+    return result->size();
+  };
+  using store::Measure;
+  std::vector<Query> queries{
+      {"sessions per day", [&] { return rows_of(stats.series(Measure::kSessions, range, {})); },
+       "SELECT ts_us / 86400000000, count(*) FROM events WHERE action = 'session.open' GROUP BY 1"},
+      {"top 10 countries",
+       [&] { return rows_of(stats.top(Measure::kSessions, "country", range, {}, 10)); },
+       "SELECT country, count(*) FROM events WHERE action = 'session.open' GROUP BY 1 ORDER BY 2 "
+       "DESC LIMIT 10"},
+      {"top 10 ASNs", [&] { return rows_of(stats.top(Measure::kSessions, "asn", range, {}, 10)); },
+       "SELECT asn, count(*) FROM events WHERE action = 'session.open' GROUP BY 1 ORDER BY 2 DESC "
+       "LIMIT 10"},
+      {"sessions per day by protocol",
+       [&] { return rows_of(stats.series_by(Measure::kSessions, "protocol", range, {}, 10)); },
+       "SELECT ts_us / 86400000000, protocol, count(*) FROM events WHERE action = 'session.open' "
+       "GROUP BY 1, 2"},
+      {"top 10 ports",
+       [&] { return rows_of(stats.top(Measure::kSessions, "port", range, {}, 10)); },
+       "SELECT dst_port, count(*) FROM events WHERE action = 'session.open' GROUP BY 1 ORDER BY 2 "
+       "DESC LIMIT 10"},
+      {"sessions by device type",
+       [&] { return rows_of(stats.top(Measure::kSessions, "device_type", range, {}, 10)); },
+       "SELECT device_type, count(*) FROM events WHERE action = 'session.open' GROUP BY 1"},
+      {"events per day", [&] { return rows_of(stats.series(Measure::kEvents, range, {})); },
+       "SELECT ts_us / 86400000000, count(*) FROM events GROUP BY 1"},
+      {"top 10 exploit signatures",
+       [&] { return rows_of(stats.top(Measure::kExploits, "rule", range, {}, 10)); },
+       "SELECT json_extract(body, '$.rule.id'), count(*) FROM events WHERE action = 'exploit' "
+       "GROUP BY 1 ORDER BY 2 DESC LIMIT 10"},
+      {"telnet sessions from CN per day",
+       [&] {
+         return rows_of(
+             stats.series(Measure::kSessions, range, {{"protocol", "telnet"}, {"country", "CN"}}));
+       },
+       "SELECT ts_us / 86400000000, count(*) FROM events WHERE action = 'session.open' AND "
+       "protocol = 'telnet' AND country = 'CN' GROUP BY 1"},
+  };
+  fmt::print("\n{:<34} {:>12} {:>12} {:>9}\n", "query", "rollups ms", "naive ms", "speed-up");
+  double worst_rollup = 0, least_speedup = 1e18;
+  for (const Query& q : queries) {
+    std::size_t rows = 0, naive_rows = 0;
+    double rollup_ms = time_ms(5, q.rollup, rows);
+    double naive_ms = time_ms(
+        1, [&]() -> std::size_t { return raw.rows(q.naive_sql); }, naive_rows);
+    worst_rollup = std::max(worst_rollup, rollup_ms);
+    least_speedup = std::min(least_speedup, naive_ms / rollup_ms);
+    fmt::print("{:<34} {:>12.2f} {:>12.1f} {:>8.0f}x\n", q.name, rollup_ms, naive_ms,
+               naive_ms / rollup_ms);
+  }
+  fmt::print(
+      "\nslowest rollup query {:.2f} ms (target < 200 ms); smallest speed-up {:.0f}x "
+      "(target >= 100x)\n",
+      worst_rollup, least_speedup);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double millions = argc > 1 ? std::stod(argv[1]) : 20;
+  std::filesystem::path dir = argc > 2 ? argv[2] : "/tmp/mitsu-bench-intel";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+
+  intel::GeoResolver geo = load_geo();
 
   auto store =
       store::open_stores({.engine = "sqlite", .path = dir / "mitsu.db", .sqlite = {"normal"}});
@@ -169,70 +241,7 @@ int main(int argc, char** argv) {
   raw.rows("PRAGMA wal_checkpoint(TRUNCATE)");
 
   intel::Stats stats(*store->rollups);
-  intel::DayRange range{options.first_day, options.first_day + options.days};
-  struct Query {
-    const char* name;
-    std::function<std::size_t()> rollup;
-    const char* naive_sql;
-  };
-  auto rows_of = [&](auto result) -> std::size_t {
-    if (!result) {
-      bench::die(result.error());
-    }
-    return result->size();
-  };
-  using store::Measure;
-  std::vector<Query> queries{
-      {"sessions per day", [&] { return rows_of(stats.series(Measure::kSessions, range, {})); },
-       "SELECT ts_us / 86400000000, count(*) FROM events WHERE action = 'session.open' GROUP BY 1"},
-      {"top 10 countries",
-       [&] { return rows_of(stats.top(Measure::kSessions, "country", range, {}, 10)); },
-       "SELECT country, count(*) FROM events WHERE action = 'session.open' GROUP BY 1 ORDER BY 2 "
-       "DESC LIMIT 10"},
-      {"top 10 ASNs", [&] { return rows_of(stats.top(Measure::kSessions, "asn", range, {}, 10)); },
-       "SELECT asn, count(*) FROM events WHERE action = 'session.open' GROUP BY 1 ORDER BY 2 DESC "
-       "LIMIT 10"},
-      {"sessions per day by protocol",
-       [&] { return rows_of(stats.series_by(Measure::kSessions, "protocol", range, {}, 10)); },
-       "SELECT ts_us / 86400000000, protocol, count(*) FROM events WHERE action = 'session.open' "
-       "GROUP BY 1, 2"},
-      {"top 10 ports",
-       [&] { return rows_of(stats.top(Measure::kSessions, "port", range, {}, 10)); },
-       "SELECT dst_port, count(*) FROM events WHERE action = 'session.open' GROUP BY 1 ORDER BY 2 "
-       "DESC LIMIT 10"},
-      {"sessions by device type",
-       [&] { return rows_of(stats.top(Measure::kSessions, "device_type", range, {}, 10)); },
-       "SELECT device_type, count(*) FROM events WHERE action = 'session.open' GROUP BY 1"},
-      {"events per day", [&] { return rows_of(stats.series(Measure::kEvents, range, {})); },
-       "SELECT ts_us / 86400000000, count(*) FROM events GROUP BY 1"},
-      {"top 10 exploit signatures",
-       [&] { return rows_of(stats.top(Measure::kExploits, "rule", range, {}, 10)); },
-       "SELECT json_extract(body, '$.rule.id'), count(*) FROM events WHERE action = 'exploit' "
-       "GROUP BY 1 ORDER BY 2 DESC LIMIT 10"},
-      {"telnet sessions from CN per day",
-       [&] {
-         return rows_of(
-             stats.series(Measure::kSessions, range, {{"protocol", "telnet"}, {"country", "CN"}}));
-       },
-       "SELECT ts_us / 86400000000, count(*) FROM events WHERE action = 'session.open' AND "
-       "protocol = 'telnet' AND country = 'CN' GROUP BY 1"},
-  };
-  fmt::print("\n{:<34} {:>12} {:>12} {:>9}\n", "query", "rollups ms", "naive ms", "speed-up");
-  double worst_rollup = 0, least_speedup = 1e18;
-  for (const Query& q : queries) {
-    std::size_t rows = 0, naive_rows = 0;
-    double rollup_ms = time_ms(5, q.rollup, rows);
-    double naive_ms = time_ms(
-        1, [&]() -> std::size_t { return raw.rows(q.naive_sql); }, naive_rows);
-    worst_rollup = std::max(worst_rollup, rollup_ms);
-    least_speedup = std::min(least_speedup, naive_ms / rollup_ms);
-    fmt::print("{:<34} {:>12.2f} {:>12.1f} {:>8.0f}x\n", q.name, rollup_ms, naive_ms,
-               naive_ms / rollup_ms);
-  }
-  fmt::print(
-      "\nslowest rollup query {:.2f} ms (target < 200 ms); smallest speed-up {:.0f}x "
-      "(target >= 100x)\n",
-      worst_rollup, least_speedup);
+  compare_queries(stats, raw, {options.first_day, options.first_day + options.days});
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -1,0 +1,162 @@
+#include <sqlite3.h>
+
+#include "core/clock.h"
+#include "store/sqlite/sqlite_catalog.h"
+
+// The catalog's durable analysis queue: a worker leases a job, writes a verdict and marks it
+// done; a crashed worker's lease runs out and the job is taken again.
+
+namespace mitsu::store::sqlite {
+
+Result<std::uint64_t> SqliteCatalog::queued_jobs() {
+  auto count = db_.query_int("SELECT count(*) FROM analysis_jobs WHERE state = 'queued'");
+  if (!count) {
+    return count.failure();
+  }
+  return static_cast<std::uint64_t>(*count);
+}
+
+Result<std::vector<JobRecord>> SqliteCatalog::jobs(std::string_view sha256) {
+  std::lock_guard lock(db_.mutex());
+  auto select = db_.prepare(
+      "SELECT id, sha256, kind, state, attempts, coalesce(error, '') FROM analysis_jobs"
+      " WHERE sha256 = ?1 ORDER BY id");
+  if (!select) {
+    return select.failure();
+  }
+  select->bind(1, sha256);
+  std::vector<JobRecord> jobs;
+  Status s = select->each_row([&](const Statement& row) {
+    jobs.push_back({row.column_int(0), std::string(row.column_text(1)),
+                    std::string(row.column_text(2)), std::string(row.column_text(3)),
+                    row.column_int(4), std::string(row.column_text(5))});
+  });
+  if (!s) {
+    return s.failure();
+  }
+  return jobs;
+}
+
+Status SqliteCatalog::enqueue_job(std::string_view sha256, std::string_view kind,
+                                  std::int64_t now_us) {
+  std::lock_guard lock(db_.mutex());
+  auto enqueue = db_.prepare(
+      "INSERT INTO analysis_jobs (sha256, kind, created_us) VALUES (?1, ?2, ?3)"
+      " ON CONFLICT (sha256, kind) DO UPDATE SET state = 'queued', attempts = 0,"
+      " lease_until_us = NULL, error = NULL");
+  if (!enqueue) {
+    return enqueue.failure();
+  }
+  enqueue->bind(1, sha256).bind(2, kind).bind(3, now_us);
+  return enqueue->run();
+}
+
+Result<std::optional<AnalysisJob>> SqliteCatalog::take_job(std::int64_t now_us,
+                                                           std::int64_t lease_us,
+                                                           std::string_view kind) {
+  std::optional<AnalysisJob> job;
+  Status status = db_.run([&]() -> Status {
+    auto take = db_.prepare(
+        "UPDATE analysis_jobs SET state = 'running', attempts = attempts + 1,"
+        " lease_until_us = ?1 + ?2"
+        " WHERE id = (SELECT id FROM analysis_jobs WHERE kind = ?3 AND (state = 'queued'"
+        "             OR (state = 'running' AND lease_until_us < ?1)) ORDER BY id LIMIT 1)"
+        " RETURNING id, sha256, kind, attempts, coalesce(error, '')");
+    if (!take) {
+      return take.failure();
+    }
+    take->bind(1, now_us).bind(2, lease_us).bind(3, kind);
+    return take->each_row([&](const Statement& row) {
+      job = AnalysisJob{row.column_int(0), std::string(row.column_text(1)),
+                        std::string(row.column_text(2)), row.column_int(3),
+                        std::string(row.column_text(4))};
+    });
+  });
+  if (!status) {
+    return status.failure();
+  }
+  return job;
+}
+
+Status SqliteCatalog::finish_job(const AnalysisJob& job, int analyzer_version,
+                                 const std::string& verdict_json, const KnownCheck& known) {
+  return db_.run([&]() -> Status {
+    auto verdict = db_.prepare(
+        "INSERT OR REPLACE INTO verdicts (sha256, analyzer_version, created_us, body)"
+        " VALUES (?1, ?2, ?3, ?4)");
+    auto done = db_.prepare(
+        "UPDATE analysis_jobs SET state = 'done', lease_until_us = NULL, error = NULL"
+        " WHERE id = ?1");
+    // Only the first analysis decides "known at first sight"; re-analysis keeps it.
+    auto sighted = db_.prepare(
+        "UPDATE samples SET known_at_first_sight = ?2, known_source = ?3, checked_us = ?4,"
+        " checked_against = ?5 WHERE sha256 = ?1 AND known_at_first_sight IS NULL");
+    if (!verdict || !done || !sighted) {
+      return Error{"catalog: cannot prepare finish_job statements"};
+    }
+    verdict->bind(1, job.sha256).bind(2, std::int64_t{analyzer_version});
+    verdict->bind(3, known.checked_us).bind(4, verdict_json);
+    done->bind(1, job.id);
+    sighted->bind(1, job.sha256).bind(2, std::int64_t{known.known ? 1 : 0});
+    sighted->bind_optional(3, known.source).bind(4, known.checked_us);
+    sighted->bind(5, known.checked_against);
+    for (Statement* q : {&*verdict, &*done, &*sighted}) {
+      if (Status s = q->run(); !s) {
+        return s;
+      }
+    }
+    return verdict_observer_ ? verdict_observer_(job.sha256) : Status{};
+  });
+}
+
+Status SqliteCatalog::fail_job(const AnalysisJob& job, std::string_view error) {
+  std::lock_guard lock(db_.mutex());
+  auto fail = db_.prepare(
+      "UPDATE analysis_jobs SET state = 'failed', lease_until_us = NULL, error = ?2"
+      " WHERE id = ?1");
+  if (!fail) {
+    return fail.failure();
+  }
+  fail->bind(1, job.id).bind(2, error);
+  return fail->run();
+}
+
+Status SqliteCatalog::release_job(std::int64_t job_id, std::string_view reason,
+                                  bool count_attempt) {
+  std::lock_guard lock(db_.mutex());
+  // An uncounted stop (shutdown) keeps the reason an earlier crash left, if any.
+  auto release = db_.prepare(
+      "UPDATE analysis_jobs SET state = 'queued', lease_until_us = NULL,"
+      " error = CASE WHEN ?3 OR error IS NULL THEN ?2 ELSE error END,"
+      " attempts = CASE WHEN ?3 THEN attempts ELSE max(attempts - 1, 0) END"
+      " WHERE id = ?1 AND state = 'running'");
+  if (!release) {
+    return release.failure();
+  }
+  release->bind(1, job_id).bind(2, reason).bind(3, std::int64_t{count_attempt ? 1 : 0});
+  return release->run();
+}
+
+Result<std::size_t> SqliteCatalog::requeue_all(std::string_view kind) {
+  std::size_t queued = 0;
+  Status status = db_.run([&]() -> Status {
+    auto requeue = db_.prepare(
+        "INSERT INTO analysis_jobs (sha256, kind, created_us)"
+        " SELECT sha256, ?1, ?2 FROM samples WHERE true"
+        " ON CONFLICT (sha256, kind) DO UPDATE SET state = 'queued', attempts = 0,"
+        " lease_until_us = NULL, error = NULL");
+    if (!requeue) {
+      return requeue.failure();
+    }
+    requeue->bind(1, kind).bind(2, now_unix_us());
+    Status s = requeue->run();
+    queued = static_cast<std::size_t>(sqlite3_changes(db_.handle()));
+    return s;
+  });
+  if (!status) {
+    return status.failure();
+  }
+  return queued;
+}
+
+}  // namespace mitsu::store::sqlite
