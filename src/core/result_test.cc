@@ -55,7 +55,7 @@ TEST(Result, FileErrorsSayWhetherTheFileIsMissing) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error_kind(), ErrorKind::kNotFound) << missing.error();
   // A directory read as a file is an I/O failure, not a missing file.
-  Status directory = read_file_into(std::filesystem::temp_directory_path(), 1024, out);
+  Status directory = read_file_into(std::filesystem::temp_directory_path(), 1 << 20, out);
   ASSERT_FALSE(directory);
   EXPECT_EQ(directory.error_kind(), ErrorKind::kUnavailable) << directory.error();
   // A file over the cap is refused as the caller's input.
