@@ -119,6 +119,82 @@ Result<std::vector<intel::CveEntry>> catalog() {
   return intel::load_cve_catalog(MITSU_DEFAULT_CVE_CATALOG);
 }
 
+// `mitsu stats series`: one column per day, or one per value of --by.
+int series_command(intel::Stats& stats, store::Measure measure, const intel::DayRange& range,
+                   const std::vector<store::RollupFilter>& filters, const StatsOptions& options) {
+  std::vector<std::vector<std::string>> table;
+  if (options.by.empty() || options.by == "day") {
+    auto values = stats.series(measure, range, filters);
+    if (!values) {
+      spdlog::error("{}", values.error());
+      return kExitUsage;
+    }
+    for (std::size_t i = 0; i < values->size(); ++i) {
+      table.push_back({store::format_day(range.from_day + static_cast<std::int64_t>(i)),
+                       fmt::format("{:.0f}", (*values)[i])});
+    }
+    print_table({"day", std::string(store::to_string(measure))}, table);
+    return kExitOk;
+  }
+  auto by = stats.series_by(measure, options.by, range, filters, options.top);
+  if (!by) {
+    spdlog::error("{}", by.error());
+    return kExitUsage;
+  }
+  std::vector<std::string> header{"day"};
+  for (const auto& [key, values] : *by) {
+    header.push_back(key.empty() ? "(unknown)" : key);
+  }
+  for (std::size_t i = 0; i < range.days(); ++i) {
+    std::vector<std::string> row{store::format_day(range.from_day + static_cast<std::int64_t>(i))};
+    for (const auto& [key, values] : *by) {
+      row.push_back(fmt::format("{:.0f}", values[i]));
+    }
+    table.push_back(std::move(row));
+  }
+  print_table(header, table);
+  return kExitOk;
+}
+
+// `mitsu stats malware`: what was collected and how it relates to the attacks.
+int malware_command(intel::Stats& stats, const intel::DayRange& range,
+                    const std::vector<store::RollupFilter>& filters, const StatsOptions& options) {
+  auto unknown = stats.unknown_share(range);
+  auto correlation = stats.attacks_vs_malware(range);
+  if (!unknown || !correlation) {
+    spdlog::error("{}", !unknown ? unknown.error() : correlation.error());
+    return kExitFailure;
+  }
+  fmt::print("samples collected: {:.0f}\n", correlation->samples);
+  fmt::print("never seen before: {}\n", unknown->has_value()
+                                            ? fmt::format("{:.1f}%", 100 * **unknown)
+                                            : std::string("- (nothing analysed yet)"));
+  fmt::print(
+      "attacks vs malware: {:.0f} sessions, {:.0f} samples, daily Pearson r = {:.2f}; scans "
+      "{:.1f}% and malware delivery {:.1f}% of sessions\n",
+      correlation->sessions, correlation->samples, correlation->pearson,
+      100 * correlation->scan_share, 100 * correlation->delivery_share);
+  for (const char* dim : {"arch", "target", "family"}) {
+    auto rows = stats.top(store::Measure::kSamples, dim, range, filters, options.top);
+    if (!rows) {
+      spdlog::error("{}", rows.error());
+      return kExitFailure;
+    }
+    double total = 0;
+    for (const auto& r : *rows) {
+      total += static_cast<double>(r.value);
+    }
+    std::vector<std::vector<std::string>> table;
+    for (const auto& r : *rows) {
+      table.push_back({r.keys[0].empty() ? "(not analysed)" : r.keys[0], std::to_string(r.value),
+                       percent(static_cast<double>(r.value), total)});
+    }
+    std::puts("");
+    print_table({dim, "samples", "share"}, table);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int stats_command(const Config& config, const StatsOptions& options) {
@@ -154,75 +230,10 @@ int stats_command(const Config& config, const StatsOptions& options) {
     return kExitOk;
   }
   if (what == "series") {
-    std::vector<std::vector<std::string>> table;
-    if (options.by.empty() || options.by == "day") {
-      auto values = stats.series(*measure, *range, *filters);
-      if (!values) {
-        spdlog::error("{}", values.error());
-        return kExitUsage;
-      }
-      for (std::size_t i = 0; i < values->size(); ++i) {
-        table.push_back({store::format_day(range->from_day + static_cast<std::int64_t>(i)),
-                         fmt::format("{:.0f}", (*values)[i])});
-      }
-      print_table({"day", std::string(store::to_string(*measure))}, table);
-      return kExitOk;
-    }
-    auto by = stats.series_by(*measure, options.by, *range, *filters, options.top);
-    if (!by) {
-      spdlog::error("{}", by.error());
-      return kExitUsage;
-    }
-    std::vector<std::string> header{"day"};
-    for (const auto& [key, values] : *by) {
-      header.push_back(key.empty() ? "(unknown)" : key);
-    }
-    for (std::size_t i = 0; i < range->days(); ++i) {
-      std::vector<std::string> row{
-          store::format_day(range->from_day + static_cast<std::int64_t>(i))};
-      for (const auto& [key, values] : *by) {
-        row.push_back(fmt::format("{:.0f}", values[i]));
-      }
-      table.push_back(std::move(row));
-    }
-    print_table(header, table);
-    return kExitOk;
+    return series_command(stats, *measure, *range, *filters, options);
   }
   if (what == "malware") {
-    auto unknown = stats.unknown_share(*range);
-    auto correlation = stats.attacks_vs_malware(*range);
-    if (!unknown || !correlation) {
-      spdlog::error("{}", !unknown ? unknown.error() : correlation.error());
-      return kExitFailure;
-    }
-    fmt::print("samples collected: {:.0f}\n", correlation->samples);
-    fmt::print("never seen before: {}\n", unknown->has_value()
-                                              ? fmt::format("{:.1f}%", 100 * **unknown)
-                                              : std::string("- (nothing analysed yet)"));
-    fmt::print(
-        "attacks vs malware: {:.0f} sessions, {:.0f} samples, daily Pearson r = {:.2f}; scans "
-        "{:.1f}% and malware delivery {:.1f}% of sessions\n",
-        correlation->sessions, correlation->samples, correlation->pearson,
-        100 * correlation->scan_share, 100 * correlation->delivery_share);
-    for (const char* dim : {"arch", "target", "family"}) {
-      auto rows = stats.top(store::Measure::kSamples, dim, *range, *filters, options.top);
-      if (!rows) {
-        spdlog::error("{}", rows.error());
-        return kExitFailure;
-      }
-      double total = 0;
-      for (const auto& r : *rows) {
-        total += static_cast<double>(r.value);
-      }
-      std::vector<std::vector<std::string>> table;
-      for (const auto& r : *rows) {
-        table.push_back({r.keys[0].empty() ? "(not analysed)" : r.keys[0], std::to_string(r.value),
-                         percent(static_cast<double>(r.value), total)});
-      }
-      std::puts("");
-      print_table({dim, "samples", "share"}, table);
-    }
-    return kExitOk;
+    return malware_command(stats, *range, *filters, options);
   }
   if (what == "domains") {
     store::RollupQuery q;
