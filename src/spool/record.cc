@@ -2,15 +2,10 @@
 
 #include <zlib.h>
 
-#include <cstring>
+#include "core/byte_reader.h"
 
 namespace mitsu::spool {
 namespace {
-
-std::uint32_t load_le32(const std::byte* p) {
-  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
-}
 
 void store_le32(std::uint32_t value, char* out) {
   for (int i = 0; i < 4; ++i) {
@@ -29,22 +24,23 @@ std::uint32_t checksum(const void* length_le, const void* payload, std::size_t s
 }  // namespace
 
 DecodedRecord decode_record(std::span<const std::byte> data) {
-  if (data.size() < kRecordHeaderBytes) {
+  ByteReader r(data);
+  auto length = r.u32(0);
+  auto expected = r.u32(4);
+  if (!length || !expected) {
     return {DecodeStatus::kNeedMore};
   }
-  std::uint32_t length = load_le32(data.data());
-  if (length > kMaxRecordBytes) {
+  if (*length > kMaxRecordBytes) {
     return {DecodeStatus::kCorrupt};
   }
-  if (data.size() - kRecordHeaderBytes < length) {
-    return {DecodeStatus::kNeedMore, 0, kRecordHeaderBytes + length};
+  auto payload = r.bytes(kRecordHeaderBytes, *length);
+  if (!payload) {
+    return {DecodeStatus::kNeedMore, 0, kRecordHeaderBytes + *length};
   }
-  std::uint32_t expected = load_le32(data.data() + 4);
-  const std::byte* payload = data.data() + kRecordHeaderBytes;
-  if (checksum(data.data(), payload, length) != expected) {
+  if (checksum(data.data(), payload->data(), payload->size()) != *expected) {
     return {DecodeStatus::kCorrupt};
   }
-  return {DecodeStatus::kOk, kRecordHeaderBytes + length, 0, {payload, length}};
+  return {DecodeStatus::kOk, kRecordHeaderBytes + *length, 0, *payload};
 }
 
 void encode_record(std::string_view payload, std::string& out) {

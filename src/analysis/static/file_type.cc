@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "core/byte_reader.h"
+
 namespace mitsu::analysis {
 namespace {
 
@@ -18,29 +20,27 @@ magic_t open_magic(int flags) {
 }
 
 bool starts_with(std::span<const std::byte> data, std::string_view prefix, std::size_t at = 0) {
-  return data.size() >= at + prefix.size() &&
-         std::string_view(reinterpret_cast<const char*>(data.data()) + at, prefix.size()) == prefix;
+  return ByteReader(data).text(at, prefix.size()) == prefix;
 }
 
 // libmagic's ELF rule picks the MIME type from e_type alone; asking libmagic a second time costs
 // as much as the description did, so ELF files (most samples) take this path. A test holds it
 // equal to libmagic's answer over real ELF files.
 std::optional<std::string> elf_mime(std::span<const std::byte> data) {
-  if (data.size() < 18 || !starts_with(data,
-                                       "\x7f"
-                                       "ELF")) {
+  ByteReader r(data);
+  auto ei_data = r.u8(5);  // 1: little-endian, 2: big-endian
+  if (!starts_with(data,
+                   "\x7f"
+                   "ELF") ||
+      (ei_data != 1 && ei_data != 2)) {
     return std::nullopt;
   }
-  auto byte = [&](std::size_t i) { return static_cast<unsigned>(data[i]); };
-  unsigned type = 0;
-  if (byte(5) == 1) {
-    type = byte(16) | (byte(17) << 8);
-  } else if (byte(5) == 2) {
-    type = (byte(16) << 8) | byte(17);
-  } else {
+  r.set_big_endian(ei_data == 2);
+  auto type = r.u16(16);
+  if (!type) {
     return std::nullopt;
   }
-  switch (type) {
+  switch (*type) {
     case 1:
       return "application/x-object";
     case 2:

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "core/byte_reader.h"
+
 namespace mitsu::intel {
 namespace {
 
@@ -28,40 +30,33 @@ class Writer {
   std::string out_;
 };
 
+// Reads the fields in order; past the first that does not fit, every read gives 0 or "" and the
+// value is rejected as a whole.
 class Reader {
  public:
   Reader(std::string_view in, char version) : in_(in) {
-    ok_ = !in_.empty() && in_.front() == version;
+    ok_ = in_.u8(0) == static_cast<std::uint8_t>(version);
     at_ = 1;
   }
   std::int64_t integer() {
-    if (!ok_ || in_.size() - at_ < 8) {
-      ok_ = false;
-      return 0;
-    }
-    std::uint64_t u = 0;
-    for (int b = 7; b >= 0; --b) {
-      u = (u << 8) | static_cast<unsigned char>(in_[at_ + static_cast<std::size_t>(b)]);
-    }
-    at_ += 8;
-    return static_cast<std::int64_t>(u);
+    auto u = ok_ ? in_.u64(at_) : std::nullopt;
+    ok_ = u.has_value();
+    at_ += ok_ ? 8 : 0;
+    return static_cast<std::int64_t>(u.value_or(0));
   }
   std::string text() {
     std::int64_t n = integer();
-    if (!ok_ || n < 0 || static_cast<std::uint64_t>(n) > in_.size() - at_) {
-      ok_ = false;
-      return {};
-    }
-    std::string s(in_.substr(at_, static_cast<std::size_t>(n)));
-    at_ += static_cast<std::size_t>(n);
-    return s;
+    auto s = ok_ && n >= 0 ? in_.text(at_, static_cast<std::uint64_t>(n)) : std::nullopt;
+    ok_ = s.has_value();
+    at_ += ok_ ? s->size() : 0;
+    return std::string(s.value_or(""));
   }
   bool done() const { return ok_ && at_ == in_.size(); }
   bool ok() const { return ok_; }
 
  private:
-  std::string_view in_;
-  std::size_t at_ = 0;
+  ByteReader in_;  // little-endian, as Writer writes
+  std::uint64_t at_ = 0;
   bool ok_ = false;
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/byte_reader.h"
 #include "sensor/persona/test_persona.h"
 #include "sensor/shell/command_line.h"
 
@@ -77,13 +78,10 @@ TEST_F(ShellTest, CatBinEchoShowsThePersonasCpu) {
     EXPECT_EQ(out.substr(0, 4),
               "\x7f"
               "ELF");
-    EXPECT_EQ(out[4], elf_class) << arch;
-    EXPECT_EQ(out[5], big_endian ? 2 : 1) << arch;
-    int e_machine =
-        big_endian
-            ? (static_cast<unsigned char>(out[18]) << 8) | static_cast<unsigned char>(out[19])
-            : static_cast<unsigned char>(out[18]) | (static_cast<unsigned char>(out[19]) << 8);
-    EXPECT_EQ(e_machine, machine) << arch;
+    ByteReader elf(out, big_endian);
+    EXPECT_EQ(elf.u8(4).value_or(0), elf_class) << arch;
+    EXPECT_EQ(elf.u8(5).value_or(0), big_endian ? 2 : 1) << arch;
+    EXPECT_EQ(elf.u16(18).value_or(0), machine) << arch;
   }
 }
 

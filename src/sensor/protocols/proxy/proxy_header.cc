@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "core/byte_reader.h"
+
 namespace mitsu::sensor::proxy {
 namespace {
 
@@ -81,55 +83,65 @@ Header parse_v1(std::string_view text) {
   return h;
 }
 
-std::string ip_text(const std::uint8_t* bytes, int family) {
+std::string ip_text(std::span<const std::byte> address, int family) {
   char out[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family, bytes, out, sizeof(out));
+  inet_ntop(family, address.data(), out, sizeof(out));
   return out;
 }
 
-Header parse_v2(std::span<const std::uint8_t> b) {
-  if (b.size() < 16) {
+// A TCP address block: source and destination addresses of `size` bytes, then the two ports.
+bool read_addresses(const ByteReader& a, std::size_t size, int family, Header& h) {
+  auto source = a.bytes(0, size);
+  auto destination = a.bytes(size, size);
+  auto source_port = a.u16(2 * size);
+  auto destination_port = a.u16(2 * size + 2);
+  if (!source || !destination || !source_port || !destination_port) {
+    return false;
+  }
+  h.source_ip = ip_text(*source, family);
+  h.destination_ip = ip_text(*destination, family);
+  h.source_port = *source_port;
+  h.destination_port = *destination_port;
+  return true;
+}
+
+Header parse_v2(const ByteReader& r) {
+  auto version_command = r.u8(12);
+  auto family_transport = r.u8(13);
+  auto length = r.u16(14);
+  if (!version_command || !family_transport || !length) {
     return {};
   }
-  std::uint8_t version_command = b[12];
-  if ((version_command >> 4) != 2) {
+  if ((*version_command >> 4) != 2) {
     return invalid("v2 header has a version other than 2");
   }
-  std::uint8_t command = version_command & 0x0F;
+  std::uint8_t command = *version_command & 0x0F;
   if (command > 1) {
     return invalid("v2 header has an unknown command");
   }
-  std::size_t length = static_cast<std::size_t>(b[14] << 8 | b[15]);
-  if (b.size() < 16 + length) {
+  // The addresses: as long as the header says, so none of their reads can run past it.
+  auto addresses = r.subreader(16, *length);
+  if (!addresses) {
     return {};
   }
   Header h;
   h.version = 2;
-  h.consumed = 16 + length;
+  h.consumed = 16 + *length;
   h.status = Header::Status::kComplete;
   if (command == 0) {
     h.local = true;  // LOCAL: health checks from the balancer itself
     return h;
   }
-  std::uint8_t family = b[13] >> 4;
-  std::uint8_t transport = b[13] & 0x0F;
-  const std::uint8_t* a = b.data() + 16;
+  std::uint8_t family = *family_transport >> 4;
+  std::uint8_t transport = *family_transport & 0x0F;
   if (family == 1 && transport == 1) {
-    if (length < 12) {
+    if (!read_addresses(*addresses, 4, AF_INET, h)) {
       return invalid("v2 TCP4 addresses are truncated");
     }
-    h.source_ip = ip_text(a, AF_INET);
-    h.destination_ip = ip_text(a + 4, AF_INET);
-    h.source_port = a[8] << 8 | a[9];
-    h.destination_port = a[10] << 8 | a[11];
   } else if (family == 2 && transport == 1) {
-    if (length < 36) {
+    if (!read_addresses(*addresses, 16, AF_INET6, h)) {
       return invalid("v2 TCP6 addresses are truncated");
     }
-    h.source_ip = ip_text(a, AF_INET6);
-    h.destination_ip = ip_text(a + 16, AF_INET6);
-    h.source_port = a[32] << 8 | a[33];
-    h.destination_port = a[34] << 8 | a[35];
   } else {
     h.local = true;  // UNSPEC, UDP or unix sockets: nothing to record, keep the peer address
   }
@@ -142,7 +154,8 @@ Header parse(std::span<const std::byte> bytes) {
   auto b = std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   std::size_t prefix = std::min(b.size(), kV2Signature.size());
   if (std::memcmp(b.data(), kV2Signature.data(), prefix) == 0) {
-    return b.size() < kV2Signature.size() ? Header{} : parse_v2(b);
+    return b.size() < kV2Signature.size() ? Header{}
+                                          : parse_v2(ByteReader(bytes, /*big_endian=*/true));
   }
   std::string_view text(reinterpret_cast<const char*>(b.data()), b.size());
   constexpr std::string_view kV1 = "PROXY ";

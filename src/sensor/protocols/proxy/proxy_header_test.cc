@@ -58,5 +58,24 @@ TEST(ProxyHeader, Version2) {
   EXPECT_EQ(parse_text(bad_version).status, Header::Status::kInvalid);
 }
 
+// The addresses are read inside the length the header gives, not to the end of the buffer.
+TEST(ProxyHeader, Version2Tcp6) {
+  std::string addresses(32, '\0');
+  addresses[0] = '\x20';
+  addresses[1] = '\x01';
+  addresses[15] = '\x07';
+  addresses += std::string("\xc8\x22\x00\x17", 4);
+  Header h = parse_text(v2(1, 0x21, addresses));
+  ASSERT_EQ(h.status, Header::Status::kComplete) << h.error;
+  EXPECT_EQ(h.consumed, 52u);
+  EXPECT_EQ(h.source_ip, "2001::7");
+  EXPECT_EQ(h.destination_ip, "::");
+  EXPECT_EQ(h.source_port, 51234);
+  EXPECT_EQ(h.destination_port, 23);
+  std::string truncated = v2(1, 0x21, addresses.substr(0, 35)) + "x";
+  EXPECT_EQ(parse_text(truncated).status, Header::Status::kInvalid);
+  EXPECT_TRUE(parse_text(v2(1, 0x12, "udp")).local);
+}
+
 }  // namespace
 }  // namespace mitsu::sensor::proxy

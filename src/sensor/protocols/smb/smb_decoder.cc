@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+
+#include "core/byte_reader.h"
 
 namespace mitsu::sensor::smb {
 namespace {
@@ -19,43 +22,26 @@ enum Command : std::uint16_t {
   kWrite = 9,
 };
 
-// Little-endian reads that report a short message instead of reading past it.
-struct Reader {
-  std::string_view m;
-  bool ok = true;
-  std::uint64_t get(std::size_t at, std::size_t size) {
-    if (at + size > m.size()) {
-      ok = false;
-      return 0;
-    }
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < size; ++i) {
-      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(m[at + i])) << (8 * i);
-    }
-    return v;
+// SMB2's variable-length fields are named by a 16-bit offset (from the header's start) and a
+// 16-bit length, at `at` and `at + 2`.
+std::optional<std::string_view> smb2_field(const ByteReader& r, std::uint64_t at) {
+  auto offset = r.u16(at);
+  auto length = r.u16(at + 2);
+  if (!offset || !length) {
+    return std::nullopt;
   }
-  std::uint16_t u16(std::size_t at) { return static_cast<std::uint16_t>(get(at, 2)); }
-  std::uint32_t u32(std::size_t at) { return static_cast<std::uint32_t>(get(at, 4)); }
-  std::uint64_t u64(std::size_t at) { return get(at, 8); }
-  std::string_view bytes(std::size_t at, std::size_t size) {
-    if (at > m.size() || size > m.size() - at) {
-      ok = false;
-      return {};
-    }
-    return m.substr(at, size);
-  }
-};
+  return r.text(*offset, *length);
+}
 
+// UTF-16LE names to UTF-8; an odd last byte is dropped.
 std::string utf16(std::string_view le) {
+  ByteReader r(le);
   std::string out;
-  for (std::size_t i = 0; i + 1 < le.size(); i += 2) {
-    std::uint32_t c = static_cast<unsigned char>(le[i]) | static_cast<unsigned char>(le[i + 1])
-                                                              << 8;
-    if (c >= 0xD800 && c < 0xDC00 && i + 3 < le.size()) {
-      std::uint32_t low =
-          static_cast<unsigned char>(le[i + 2]) | static_cast<unsigned char>(le[i + 3]) << 8;
-      if (low >= 0xDC00 && low < 0xE000) {
-        c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+  for (std::uint64_t i = 0; auto unit = r.u16(i); i += 2) {
+    std::uint32_t c = *unit;
+    if (c >= 0xD800 && c < 0xDC00) {
+      if (auto low = r.u16(i + 2); low && *low >= 0xDC00 && *low < 0xE000) {
+        c = 0x10000 + ((c - 0xD800) << 10) + (*low - 0xDC00);
         i += 2;
       }
     }
@@ -158,12 +144,15 @@ void SmbDecoder::feed(Stream& stream, std::span<const std::byte> bytes, bool fro
   }
   stream.buffer.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   std::size_t at = 0;
-  while (!failed_ && stream.buffer.size() - at >= 4) {
-    std::string_view b(stream.buffer);
-    auto type = static_cast<unsigned char>(b[at]);
-    std::size_t length = static_cast<std::size_t>(static_cast<unsigned char>(b[at + 1])) << 16 |
-                         static_cast<std::size_t>(static_cast<unsigned char>(b[at + 2])) << 8 |
-                         static_cast<unsigned char>(b[at + 3]);
+  while (!failed_) {
+    // The NetBIOS session header is a type byte and a 24-bit big-endian length: one u32.
+    ByteReader r(stream.buffer, /*big_endian=*/true);
+    auto header = r.u32(at);
+    if (!header) {
+      break;
+    }
+    auto type = static_cast<std::uint8_t>(*header >> 24);
+    std::size_t length = *header & 0xFFFFFF;
     if (type != 0x00 && type != 0x81 && type != 0x82 && type != 0x83 && type != 0x85) {
       anomaly(fmt::format("not a NetBIOS session message (type 0x{:02x})", type), out);
       return;
@@ -172,11 +161,12 @@ void SmbDecoder::feed(Stream& stream, std::span<const std::byte> bytes, bool fro
       anomaly(fmt::format("message of {} bytes", length), out);
       return;
     }
-    if (b.size() - at - 4 < length) {
+    auto body = r.text(at + 4, length);
+    if (!body) {
       break;  // the rest comes in a later read
     }
     if (type == 0x00 && length > 0) {
-      message(b.substr(at + 4, length), from_client, out);
+      message(*body, from_client, out);
     }
     at += 4 + length;
   }
@@ -205,21 +195,23 @@ void SmbDecoder::message(std::string_view m, bool from_client, SessionActions& o
 // dialects, TREE_CONNECT_ANDX, NT_CREATE_ANDX, WRITE_ANDX and CLOSE. AndX chains are not
 // followed past their first command.
 void SmbDecoder::smb1(std::string_view m, bool from_client, SessionActions& out) {
-  Reader r{m};
-  auto command = static_cast<std::uint8_t>(r.get(4, 1));
-  std::uint32_t status = r.u32(5);
-  bool unicode = (r.u16(10) & 0x8000) != 0;
-  std::uint16_t tid = r.u16(24);
-  std::uint64_t mid = 0x1'0000'0000ULL | r.u16(30);  // apart from SMB2 message ids
-  std::size_t words = 33;
-  std::size_t word_count = r.get(32, 1);
-  std::size_t bytes_at = words + 2 * word_count + 2;
-  std::uint16_t byte_count = r.u16(words + 2 * word_count);
-  std::string_view data = r.bytes(bytes_at, byte_count);
-  if (!r.ok) {
+  ByteReader r(m);
+  constexpr std::size_t words = 33;  // the header ends with the word count
+  auto word_count = r.u8(words - 1);
+  std::size_t bytes_at = words + 2 * word_count.value_or(0) + 2;
+  auto byte_count = r.u16(bytes_at - 2);
+  auto data_field = r.text(bytes_at, byte_count.value_or(0));
+  if (!word_count || !byte_count || !data_field) {
     anomaly("short SMB1 message", out);
     return;
   }
+  std::string_view data = *data_field;
+  // The header's fields all lie before the word count, so they are there.
+  std::uint8_t command = r.u8(4).value_or(0);
+  std::uint32_t status = r.u32(5).value_or(0);
+  bool unicode = (r.u16(10).value_or(0) & 0x8000) != 0;
+  std::uint16_t tid = r.u16(24).value_or(0);
+  std::uint64_t mid = 0x1'0000'0000ULL | r.u16(30).value_or(0);  // apart from SMB2 message ids
   auto text = [&](std::string_view from) {
     if (!unicode) {
       return std::string(from.substr(0, from.find('\0')));
@@ -247,7 +239,7 @@ void SmbDecoder::smb1(std::string_view m, bool from_client, SessionActions& out)
         }
         break;
       case 0x75: {  // TREE_CONNECT_ANDX
-        std::uint16_t password = r.u16(words + 6);
+        std::uint16_t password = r.u16(words + 6).value_or(0);
         std::size_t at = aligned(bytes_at + password);
         if (at <= m.size() && pending_.size() < 4096) {
           pending_[mid] = Pending{0x75, text(m.substr(at)), 0, 0};
@@ -255,32 +247,39 @@ void SmbDecoder::smb1(std::string_view m, bool from_client, SessionActions& out)
         break;
       }
       case 0xA2: {  // NT_CREATE_ANDX
-        std::uint32_t disposition = r.u32(words + 35);
+        auto disposition = r.u32(words + 35);
         std::string name = text(m.substr(std::min(aligned(bytes_at), m.size())));
-        if (r.ok && pipe_trees_.contains(tid)) {
+        if (disposition && pipe_trees_.contains(tid)) {
           sambacry_check(name, out);
         }
         if (pending_.size() < 4096) {
-          pending_[mid] = Pending{0xA2, name, tid, disposition};
+          pending_[mid] = Pending{0xA2, name, tid, disposition.value_or(0)};
         }
         break;
       }
       case 0x2F: {  // WRITE_ANDX
-        std::string id = "smb1:" + std::string(r.bytes(words + 4, 2));
-        std::uint64_t offset = r.u32(words + 6);
-        if (word_count == 14) {
-          offset |= static_cast<std::uint64_t>(r.u32(words + 24)) << 32;
+        auto fid = r.text(words + 4, 2);
+        auto offset = r.u32(words + 6);
+        // Only the 14-word form carries the offset's high half.
+        auto offset_high = *word_count == 14 ? r.u32(words + 24) : std::optional<std::uint32_t>(0);
+        auto length_high = r.u16(words + 18);
+        auto length = r.u16(words + 20);
+        auto data_offset = r.u16(words + 22);
+        if (!fid || !offset || !offset_high || !length_high || !length || !data_offset) {
+          break;
         }
-        std::size_t length = r.u16(words + 20) | static_cast<std::size_t>(r.u16(words + 18)) << 16;
-        std::string_view written = r.bytes(r.u16(words + 22), length);
-        if (r.ok) {
-          write(id, offset, written, out);
+        if (auto written = r.text(*data_offset, *length | std::size_t{*length_high} << 16)) {
+          write("smb1:" + std::string(*fid), *offset | std::uint64_t{*offset_high} << 32, *written,
+                out);
         }
         break;
       }
       case 0x04: {  // CLOSE
-        std::string id = "smb1:" + std::string(r.bytes(words, 2));
-        if (auto it = files_.find(id); r.ok && it != files_.end()) {
+        auto fid = r.text(words, 2);
+        if (!fid) {
+          break;
+        }
+        if (auto it = files_.find("smb1:" + std::string(*fid)); it != files_.end()) {
           keep(it->second, out);
           files_.erase(it);
         }
@@ -326,9 +325,9 @@ void SmbDecoder::smb1(std::string_view m, bool from_client, SessionActions& out)
       fields["error.code"] = fmt::format("0x{:08x}", status);
     }
     out.events.push_back({"smb.create", std::move(fields)});
-    std::string id = "smb1:" + std::string(r.bytes(words + 5, 2));
-    if (status == 0 && r.ok && files_.size() < kMaxOpenFiles) {
-      files_[id] = OpenFile{path, pipe, {}, false};
+    auto fid = r.text(words + 5, 2);
+    if (status == 0 && fid && files_.size() < kMaxOpenFiles) {
+      files_["smb1:" + std::string(*fid)] = OpenFile{path, pipe, {}, false};
     }
   }
 }
@@ -358,17 +357,19 @@ void SmbDecoder::sambacry_check(std::string_view name, SessionActions& out) {
 void SmbDecoder::smb2(std::string_view m, bool from_client, SessionActions& out) {
   // Compounded requests and responses: NextCommand chains them in one message.
   for (int chained = 0; chained < 64 && !m.empty() && !failed_; ++chained) {
-    Reader r{m};
-    std::uint16_t command = r.u16(12);
-    std::uint32_t status = r.u32(8);
-    std::uint32_t flags = r.u32(16);
-    std::uint32_t next = r.u32(20);
-    std::uint64_t message_id = r.u64(24);
-    std::uint32_t tree = (flags & 0x2) ? 0 : r.u32(36);  // async headers carry no tree id
-    if (!r.ok || r.u16(4) != 64 || (next != 0 && (next < kHeader || next > m.size()))) {
+    ByteReader r(m);
+    // The message id ends the fixed fields: where it is, the fields before it are too.
+    auto message_id = r.u64(24);
+    std::uint32_t flags = r.u32(16).value_or(0);
+    auto tree = (flags & 0x2) ? std::optional<std::uint32_t>(0) : r.u32(36);  // none when async
+    std::uint32_t next = r.u32(20).value_or(0);
+    if (!message_id || !tree || r.u16(4) != 64 ||
+        (next != 0 && (next < kHeader || next > m.size()))) {
       anomaly("malformed SMB2 header", out);
       return;
     }
+    std::uint16_t command = r.u16(12).value_or(0);
+    std::uint32_t status = r.u32(8).value_or(0);
     std::string_view piece = next != 0 ? m.substr(0, next) : m;
     bool is_response = (flags & 0x1) != 0;
     if (is_response != !from_client) {
@@ -376,9 +377,9 @@ void SmbDecoder::smb2(std::string_view m, bool from_client, SessionActions& out)
       return;
     }
     if (is_response) {
-      response(piece, command, message_id, status, tree, out);
+      response(piece, command, *message_id, status, *tree, out);
     } else {
-      request(piece, command, message_id, tree, out);
+      request(piece, command, *message_id, *tree, out);
     }
     if (next == 0) {
       break;
@@ -389,76 +390,93 @@ void SmbDecoder::smb2(std::string_view m, bool from_client, SessionActions& out)
 
 void SmbDecoder::request(std::string_view m, std::uint16_t command, std::uint64_t message_id,
                          std::uint32_t tree, SessionActions& out) {
-  Reader r{m};
+  ByteReader r(m);
   Pending p{command, {}, tree, 0};
+  bool complete = true;  // false: a field the request names lies past its end
   switch (command) {
     case kNegotiate: {
-      std::uint16_t count = r.u16(kHeader + 2);
-      for (std::uint16_t i = 0; i < count && i < 32 && r.ok; ++i) {
-        std::uint16_t d = r.u16(kHeader + 36 + 2 * i);
-        if (r.ok) {
-          dialects_offered_.push_back(dialect_name(d));
+      auto count = r.u16(kHeader + 2);
+      complete = count.has_value();
+      for (std::uint16_t i = 0; i < count.value_or(0) && i < 32 && complete; ++i) {
+        auto d = r.u16(kHeader + 36 + 2 * i);
+        complete = d.has_value();
+        if (d) {
+          dialects_offered_.push_back(dialect_name(*d));
         }
       }
       break;
     }
     case kSessionSetup: {
-      std::string_view security = r.bytes(r.u16(kHeader + 12), r.u16(kHeader + 14));
-      std::size_t at = security.find(std::string_view("NTLMSSP\0", 8));
+      auto security = smb2_field(r, kHeader + 12);
+      complete = security.has_value();
+      std::size_t at =
+          security ? security->find(std::string_view("NTLMSSP\0", 8)) : std::string_view::npos;
       if (at == std::string_view::npos) {
         break;
       }
-      Reader ntlm{security.substr(at)};
+      ByteReader ntlm(security->substr(at));
       if (ntlm.u32(8) != 3) {
         break;  // negotiate or challenge: names come in the authenticate message
       }
-      bool unicode = (ntlm.u32(60) & 0x1) != 0;
-      auto field = [&](std::size_t at_field) {
-        std::string_view v = ntlm.bytes(ntlm.u32(at_field + 4), ntlm.u16(at_field));
-        return unicode ? utf16(v.substr(0, 512)) : std::string(v.substr(0, 256));
+      auto negotiate_flags = ntlm.u32(60);
+      bool unicode = (negotiate_flags.value_or(0) & 0x1) != 0;
+      bool names_inside = true;
+      // An NTLMSSP field: 16-bit length, 16-bit maximum length, 32-bit offset.
+      auto field = [&](std::uint64_t at_field) {
+        auto length = ntlm.u16(at_field);
+        auto offset = ntlm.u32(at_field + 4);
+        auto v = length && offset ? ntlm.text(*offset, *length) : std::nullopt;
+        names_inside = names_inside && v;
+        std::string_view name = v.value_or("");
+        return unicode ? utf16(name.substr(0, 512)) : std::string(name.substr(0, 256));
       };
       domain_ = field(28);
       user_ = field(36);
       workstation_ = field(44);
-      if (!ntlm.ok) {
+      if (!negotiate_flags || !names_inside) {
         anomaly("malformed NTLMSSP authenticate", out);
         return;
       }
       break;
     }
-    case kTreeConnect:
-      p.name = utf16(r.bytes(r.u16(kHeader + 4), r.u16(kHeader + 6)));
+    case kTreeConnect: {
+      auto path = smb2_field(r, kHeader + 4);
+      complete = path.has_value();
+      p.name = utf16(path.value_or(""));
       break;
+    }
     case kCreate: {
-      p.disposition = r.u32(kHeader + 36);
-      p.name = utf16(r.bytes(r.u16(kHeader + 44), r.u16(kHeader + 46)));
-      if (r.ok && pipe_trees_.contains(tree)) {
+      auto disposition = r.u32(kHeader + 36);
+      auto name = smb2_field(r, kHeader + 44);
+      complete = disposition && name;
+      p.disposition = disposition.value_or(0);
+      p.name = utf16(name.value_or(""));
+      if (complete && pipe_trees_.contains(tree)) {
         sambacry_check(p.name, out);
       }
       break;
     }
     case kWrite: {
-      std::uint16_t data_offset = r.u16(kHeader + 2);
-      std::uint32_t length = r.u32(kHeader + 4);
-      std::uint64_t offset = r.u64(kHeader + 8);
-      std::string id(r.bytes(kHeader + 16, 16));
-      std::string_view data = r.bytes(data_offset, length);
-      if (!r.ok) {
+      auto data_offset = r.u16(kHeader + 2);
+      auto length = r.u32(kHeader + 4);
+      auto offset = r.u64(kHeader + 8);
+      auto id = r.text(kHeader + 16, 16);
+      auto data = data_offset && length ? r.text(*data_offset, *length) : std::nullopt;
+      if (!offset || !id || !data) {
         anomaly("malformed SMB2 write", out);
         return;
       }
-      if (id == std::string(16, '\xFF')) {
-        id = last_file_id_;
-      }
-      write(id, offset, data, out);
+      write(*id == std::string(16, '\xFF') ? last_file_id_ : std::string(*id), *offset, *data, out);
       break;
     }
     case kClose: {
-      std::string id(r.bytes(kHeader + 8, 16));
-      if (id == std::string(16, '\xFF')) {
-        id = last_file_id_;
+      auto id = r.text(kHeader + 8, 16);
+      complete = id.has_value();
+      if (!id) {
+        break;
       }
-      if (auto it = files_.find(id); it != files_.end()) {
+      auto it = files_.find(*id == std::string(16, '\xFF') ? last_file_id_ : std::string(*id));
+      if (it != files_.end()) {
         keep(it->second, out);
         files_.erase(it);
       }
@@ -467,7 +485,7 @@ void SmbDecoder::request(std::string_view m, std::uint16_t command, std::uint64_
     default:
       break;
   }
-  if (!r.ok) {
+  if (!complete) {
     anomaly(fmt::format("short SMB2 request (command {})", command), out);
     return;
   }
@@ -480,9 +498,9 @@ void SmbDecoder::request(std::string_view m, std::uint16_t command, std::uint64_
 
 void SmbDecoder::response(std::string_view m, std::uint16_t command, std::uint64_t message_id,
                           std::uint32_t status, std::uint32_t tree, SessionActions& out) {
-  Reader r{m};
+  ByteReader r(m);
   if (command == kNegotiate) {
-    dialect_chosen_ = dialect_name(r.u16(kHeader + 4));
+    dialect_chosen_ = dialect_name(r.u16(kHeader + 4).value_or(0));
     return;
   }
   if (status == kStatusPending) {
@@ -502,7 +520,7 @@ void SmbDecoder::response(std::string_view m, std::uint16_t command, std::uint64
         break;
       }
       session_reported_ = true;
-      std::uint16_t session_flags = r.u16(kHeader + 2);
+      std::uint16_t session_flags = r.u16(kHeader + 2).value_or(0);
       nlohmann::json fields{{"user.name", user_},
                             {"mitsu.smb.dialects", dialects_offered_},
                             {"mitsu.smb.guest", status == 0 && (session_flags & 0x3) != 0},
@@ -528,7 +546,7 @@ void SmbDecoder::response(std::string_view m, std::uint16_t command, std::uint64
       break;
     }
     case kTreeConnect: {
-      std::uint8_t type = static_cast<std::uint8_t>(r.get(kHeader + 2, 1));
+      std::uint8_t type = r.u8(kHeader + 2).value_or(0);
       if (status == 0 && trees_.size() < 1024) {
         trees_[tree] = p.name;
         if (type == 2) {
@@ -556,10 +574,10 @@ void SmbDecoder::response(std::string_view m, std::uint16_t command, std::uint64
         fields["error.code"] = code;
       }
       out.events.push_back({"smb.create", std::move(fields)});
-      std::string id(r.bytes(kHeader + 64, 16));
-      if (status == 0 && r.ok && files_.size() < kMaxOpenFiles) {
-        files_[id] = OpenFile{path, pipe, {}, false};
-        last_file_id_ = id;
+      auto id = r.text(kHeader + 64, 16);
+      if (status == 0 && id && files_.size() < kMaxOpenFiles) {
+        files_[std::string(*id)] = OpenFile{path, pipe, {}, false};
+        last_file_id_ = *id;
       }
       break;
     }

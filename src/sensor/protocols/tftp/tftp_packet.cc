@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/byte_reader.h"
+
 namespace mitsu::sensor::tftp {
 namespace {
 
@@ -22,30 +24,25 @@ std::string u16(std::uint16_t value) {
 }  // namespace
 
 std::optional<Packet> parse(std::span<const std::byte> datagram) {
-  std::string_view bytes(reinterpret_cast<const char*>(datagram.data()), datagram.size());
-  if (bytes.size() < 4) {
+  ByteReader r(datagram, /*big_endian=*/true);
+  auto opcode = r.u16(0);
+  auto word = r.u16(2);  // block number or error code; every packet is at least 4 bytes
+  if (!opcode || !word || *opcode < 1 || *opcode > 6) {
     return std::nullopt;
   }
-  auto word = [&](std::size_t at) {
-    return static_cast<std::uint16_t>(static_cast<unsigned char>(bytes[at]) << 8 |
-                                      static_cast<unsigned char>(bytes[at + 1]));
-  };
   Packet p;
-  std::uint16_t opcode = word(0);
-  if (opcode < 1 || opcode > 6) {
-    return std::nullopt;
-  }
-  p.opcode = static_cast<Opcode>(opcode);
-  std::string_view rest = bytes.substr(2);
-  // NUL-terminated strings: filename, mode, then option name/value pairs.
+  p.opcode = static_cast<Opcode>(*opcode);
+  // What follows the block number or error code.
+  std::string_view tail = r.text(4, r.size() - 4).value_or("");
+  // NUL-terminated strings after the opcode: filename, mode, then option name/value pairs.
   auto strings = [&](std::vector<std::string_view>& out) {
-    while (!rest.empty()) {
-      std::size_t nul = rest.find('\0');
-      if (nul == std::string_view::npos || nul > kMaxField) {
+    for (std::uint64_t at = 2; at < r.size();) {
+      auto field = r.c_string(at, kMaxField);
+      if (!field) {
         return false;
       }
-      out.push_back(rest.substr(0, nul));
-      rest.remove_prefix(nul + 1);
+      out.push_back(*field);
+      at += field->size() + 1;
       if (out.size() > 2 + 2 * kMaxOptions) {
         return false;
       }
@@ -74,18 +71,18 @@ std::optional<Packet> parse(std::span<const std::byte> datagram) {
       return p;
     }
     case Opcode::kData:
-      p.block = word(2);
-      p.data = std::string(bytes.substr(4));
+      p.block = *word;
+      p.data = std::string(tail);
       return p;
     case Opcode::kAck:
-      if (bytes.size() != 4) {
+      if (r.size() != 4) {
         return std::nullopt;
       }
-      p.block = word(2);
+      p.block = *word;
       return p;
     case Opcode::kError: {
-      p.error_code = word(2);
-      std::string_view message = bytes.substr(4);
+      p.error_code = *word;
+      std::string_view message = tail;
       p.error_message = std::string(message.substr(0, std::min(message.find('\0'), kMaxField)));
       return p;
     }

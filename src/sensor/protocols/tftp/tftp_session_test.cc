@@ -42,6 +42,24 @@ TEST(TftpPacket, ParsesRequestsAndRejectsGarbage) {
   EXPECT_FALSE(parse(bytes(std::string("\0\x04\0", 3))));
 }
 
+TEST(TftpPacket, FieldLimitsDataAndErrors) {
+  EXPECT_TRUE(parse(bytes(request(1, std::string(512, 'a')))));
+  EXPECT_FALSE(parse(bytes(request(1, std::string(513, 'a')))));
+  EXPECT_TRUE(parse(bytes(request(1, "x") + std::string(3, '\0'))));  // NUL padding
+  auto data = parse(bytes(std::string("\0\x03\x01\x02payload", 11)));
+  ASSERT_TRUE(data);
+  EXPECT_EQ(data->block, 0x0102);
+  EXPECT_EQ(data->data, "payload");
+  auto error =
+      parse(bytes(std::string("\0\x05\0\x01"
+                              "File not found\0junk",
+                              23)));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->error_code, 1);
+  EXPECT_EQ(error->error_message, "File not found");
+  EXPECT_FALSE(parse(bytes(std::string("\0\x04\0\x01\0", 5))));  // ACK is exactly 4 bytes
+}
+
 TEST(TftpSession, WriteIsAcknowledgedAndKept) {
   TftpSession s(files(), request(2, "bot.mips"));
   SessionActions a = s.open();
