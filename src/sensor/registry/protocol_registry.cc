@@ -38,6 +38,21 @@ Status ProtocolRegistry::add(ProtocolInfo info) {
   return {};
 }
 
+Status ProtocolRegistry::set_endpoint_factory(std::string_view name,
+                                              decltype(ProtocolInfo::make_endpoint) make) {
+  std::unique_lock lock(mutex_);
+  for (ProtocolInfo& p : protocols_) {
+    if (p.name == name) {
+      if (p.mode != ServeMode::kOwnedStream) {
+        return Error{fmt::format("protocol '{}' does not own its stream", name)};
+      }
+      p.make_endpoint = std::move(make);
+      return {};
+    }
+  }
+  return Error{fmt::format("protocol '{}' is not registered", name)};
+}
+
 const ProtocolInfo* ProtocolRegistry::find(std::string_view name) const {
   std::shared_lock lock(mutex_);
   for (const ProtocolInfo& p : protocols_) {

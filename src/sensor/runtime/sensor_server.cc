@@ -74,7 +74,7 @@ Status SensorServer::Impl::prepare(const ListenerSpec& spec, const ProtocolInfo*
     return Error{
         fmt::format("sensor: {} on port {} is served only by a real device: set its backend",
                     spec.protocol, spec.port)};
-  } else if (protocol->mode == ServeMode::kSsh) {
+  } else if (protocol->mode == ServeMode::kOwnedStream) {
     if (host_keys.empty()) {
       auto keys = ssh::ensure_host_keys(options.ssh_host_keys_dir);
       if (!keys) {
