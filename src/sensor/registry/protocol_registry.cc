@@ -29,6 +29,14 @@ Status ProtocolRegistry::add(ProtocolInfo info) {
     return Error{
         fmt::format("protocol '{}': a stream protocol needs a session factory", info.name)};
   }
+  if (info.mode == ServeMode::kTransfer && (!info.opens_transfer || !info.make_transfer)) {
+    return Error{
+        fmt::format("protocol '{}': a transfer protocol needs a transfer factory", info.name)};
+  }
+  if (info.mode == ServeMode::kResponder && !info.make_responder) {
+    return Error{
+        fmt::format("protocol '{}': a responder protocol needs a responder factory", info.name)};
+  }
   for (const EventKind& kind : info.event_kinds) {
     if (Status s = register_event_kind(kind); !s) {
       return Error{fmt::format("protocol '{}': {}", info.name, s.error())};

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "sensor/protocols/upnp/upnp_device.h"
 
 namespace mitsu::sensor::upnp {
@@ -49,6 +51,48 @@ std::vector<std::string> search_responses(const DevicePersona& p, std::string_vi
     out.push_back(std::move(reply));
   }
   return out;
+}
+
+std::vector<std::string> SsdpResponder::answer(std::span<const std::byte> datagram,
+                                               const std::function<std::string()>& local_address,
+                                               bool compact) const {
+  auto request = parse_ssdp(datagram);
+  if (!request || request->method != "M-SEARCH" || persona_.upnp_device_type.empty()) {
+    return {};
+  }
+  // LOCATION names the address this client reaches us on.
+  std::string here = local_address();
+  std::string host = here.find(':') != std::string::npos ? "[" + here + "]" : here;
+  std::string location = fmt::format("http://{}:{}{}", host, description_port_, kDescriptionPath);
+  return search_responses(persona_, request->header("ST"), location, compact);
+}
+
+SessionEvent SsdpResponder::record(std::span<const std::byte> datagram,
+                                   const SentReplies& sent) const {
+  nlohmann::json fields{{"mitsu.ssdp.request_bytes", datagram.size()},
+                        {"mitsu.ssdp.replies", sent.count},
+                        {"mitsu.ssdp.reply_bytes", sent.bytes}};
+  if (sent.suppressed > 0) {
+    fields["mitsu.ssdp.suppressed"] = sent.suppressed;
+  }
+  if (auto request = parse_ssdp(datagram)) {
+    fields["http.request.method"] = request->method;
+    for (auto [header, field] : {std::pair{"ST", "mitsu.ssdp.st"},
+                                 {"MAN", "mitsu.ssdp.man"},
+                                 {"NT", "mitsu.ssdp.nt"},
+                                 {"NTS", "mitsu.ssdp.nts"},
+                                 {"LOCATION", "mitsu.ssdp.location"},
+                                 {"USER-AGENT", "user_agent.original"}}) {
+      if (std::string_view value = request->header(header); !value.empty()) {
+        fields[field] = std::string(value.substr(0, 1024));
+      }
+    }
+  } else {
+    fields["http.request.method"] = "(invalid)";
+    fields["mitsu.ssdp.raw"] = std::string(reinterpret_cast<const char*>(datagram.data()),
+                                           std::min<std::size_t>(datagram.size(), 512));
+  }
+  return {"ssdp.request", std::move(fields)};
 }
 
 ReflectionGuard::Ledger& ReflectionGuard::ledger(const std::string& source, Clock::time_point now) {

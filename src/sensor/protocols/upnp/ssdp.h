@@ -1,12 +1,12 @@
 #pragma once
 // SSDP (UPnP discovery over UDP port 1900): M-SEARCH requests answered with the persona's
 // LOCATION, NOTIFY announcements read for what they claim. SSDP is a favourite DDoS reflector —
-// a 100-byte spoofed request can draw kilobytes of answers — so every reply goes through a
-// ReflectionGuard: a source that has not proven its address gets no more bytes back than it
-// sent, and every source is rate-limited.
+// a 100-byte spoofed request can draw kilobytes of answers — so answers to a source that has not
+// proven its address are compact, and the runtime's reflection guard bounds what is sent.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -17,6 +17,7 @@
 
 #include "sensor/persona/persona.h"
 #include "sensor/protocols/http/http_request.h"
+#include "sensor/session/datagram_responder.h"
 
 namespace mitsu::sensor::upnp {
 
@@ -32,6 +33,24 @@ std::optional<http::Request> parse_ssdp(std::span<const std::byte> datagram);
 std::vector<std::string> search_responses(const DevicePersona& persona,
                                           std::string_view search_target, std::string_view location,
                                           bool compact);
+
+// The SSDP listener's answers and events (the runtime sends the answers within its reflection
+// guard, runtime/reflection_guard.h).
+class SsdpResponder final : public DatagramResponder {
+ public:
+  // `description_port`: the persona's HTTP listener, which serves the description LOCATION names.
+  SsdpResponder(const DevicePersona& persona, int description_port)
+      : persona_(persona), description_port_(description_port) {}
+  std::vector<std::string> answer(std::span<const std::byte> datagram,
+                                  const std::function<std::string()>& local_address,
+                                  bool compact) const override;
+  // An ssdp.request: what the datagram asked and what went back.
+  SessionEvent record(std::span<const std::byte> datagram, const SentReplies& sent) const override;
+
+ private:
+  const DevicePersona& persona_;
+  int description_port_;
+};
 
 class ReflectionGuard {
  public:
