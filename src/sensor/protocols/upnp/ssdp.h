@@ -4,15 +4,11 @@
 // a 100-byte spoofed request can draw kilobytes of answers — so answers to a source that has not
 // proven its address are compact, and the runtime's reflection guard bounds what is sent.
 
-#include <chrono>
-#include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "sensor/persona/persona.h"
@@ -50,44 +46,6 @@ class SsdpResponder final : public DatagramResponder {
  private:
   const DevicePersona& persona_;
   int description_port_;
-};
-
-class ReflectionGuard {
- public:
-  using Clock = std::chrono::steady_clock;
-  static constexpr int kRepliesPerSecond = 10;
-  static constexpr auto kProofLifetime = std::chrono::minutes(30);
-  static constexpr auto kLedgerLifetime = std::chrono::minutes(10);
-  static constexpr std::size_t kMaxSources = 100'000;
-
-  // A request of `bytes` arrived from `source`: its reply budget grows by as much.
-  void received(const std::string& source, std::size_t bytes, Clock::time_point now);
-  // Whether a reply of `bytes` may go to `source` now; counted as sent when it may.
-  bool may_send(const std::string& source, std::size_t bytes, Clock::time_point now);
-  // `source` completed a TCP handshake with the sensor: its address is not spoofed.
-  void proven(const std::string& source, Clock::time_point now);
-  bool is_proven(const std::string& source, Clock::time_point now);
-  // Whether a request from `source` is recorded as an event: kRepliesPerSecond a second, so a
-  // flood is seen without filling the spool. `suppressed` gets how many were skipped since the
-  // last one recorded.
-  bool may_record(const std::string& source, Clock::time_point now, std::uint64_t& suppressed);
-
- private:
-  struct Ledger {
-    std::uint64_t received = 0;
-    std::uint64_t sent = 0;
-    Clock::time_point since{};
-    Clock::time_point second{};
-    int replies_this_second = 0;
-    Clock::time_point event_second{};
-    int events_this_second = 0;
-    std::uint64_t suppressed = 0;
-    Clock::time_point proven_until{};
-  };
-  Ledger& ledger(const std::string& source, Clock::time_point now);
-
-  std::mutex mutex_;
-  std::unordered_map<std::string, Ledger> ledgers_;
 };
 
 }  // namespace mitsu::sensor::upnp
