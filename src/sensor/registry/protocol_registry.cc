@@ -29,6 +29,14 @@ Status ProtocolRegistry::add(ProtocolInfo info) {
     return Error{
         fmt::format("protocol '{}': a stream protocol needs a session factory", info.name)};
   }
+  if (info.mode == ServeMode::kTransfer && (!info.opens_transfer || !info.make_transfer)) {
+    return Error{
+        fmt::format("protocol '{}': a transfer protocol needs a transfer factory", info.name)};
+  }
+  if (info.mode == ServeMode::kResponder && !info.make_responder) {
+    return Error{
+        fmt::format("protocol '{}': a responder protocol needs a responder factory", info.name)};
+  }
   for (const EventKind& kind : info.event_kinds) {
     if (Status s = register_event_kind(kind); !s) {
       return Error{fmt::format("protocol '{}': {}", info.name, s.error())};
@@ -36,6 +44,21 @@ Status ProtocolRegistry::add(ProtocolInfo info) {
   }
   protocols_.push_back(std::move(info));
   return {};
+}
+
+Status ProtocolRegistry::set_endpoint_factory(std::string_view name,
+                                              decltype(ProtocolInfo::make_endpoint) make) {
+  std::unique_lock lock(mutex_);
+  for (ProtocolInfo& p : protocols_) {
+    if (p.name == name) {
+      if (p.mode != ServeMode::kOwnedStream) {
+        return Error{fmt::format("protocol '{}' does not own its stream", name)};
+      }
+      p.make_endpoint = std::move(make);
+      return {};
+    }
+  }
+  return Error{fmt::format("protocol '{}' is not registered", name)};
 }
 
 const ProtocolInfo* ProtocolRegistry::find(std::string_view name) const {

@@ -52,6 +52,35 @@ TEST(ProtocolRegistry, BuiltinsAreRegisteredOnce) {
   EXPECT_NE(find_event_kind("smb.create"), nullptr);
 }
 
+// The runtime serves each mode only through what the entry supplies (it includes no protocol):
+// every built-in supplies its mode's factory once the serving halves are attached.
+TEST(ProtocolRegistry, EveryBuiltinSuppliesItsModesInterface) {
+  register_builtin_servers();
+  for (const ProtocolInfo* p : ProtocolRegistry::instance().all()) {
+    switch (p->mode) {
+      case ServeMode::kStream:
+        EXPECT_TRUE(p->make_session) << p->name;
+        break;
+      case ServeMode::kOwnedStream:
+        EXPECT_TRUE(p->make_endpoint) << p->name;
+        break;
+      case ServeMode::kTransfer:
+        EXPECT_TRUE(p->opens_transfer && p->make_transfer) << p->name;
+        break;
+      case ServeMode::kResponder:
+        EXPECT_TRUE(p->make_responder) << p->name;
+        break;
+      case ServeMode::kRelayOnly:
+        EXPECT_TRUE(p->make_observer) << p->name;
+        break;
+    }
+    EXPECT_EQ(p->multicast_by_default, !p->multicast_group.empty()) << p->name;
+  }
+  EXPECT_FALSE(ProtocolRegistry::instance().set_endpoint_factory("telnet", nullptr))
+      << "telnet's stream is the runtime's";
+  EXPECT_FALSE(ProtocolRegistry::instance().set_endpoint_factory("nonesuch", nullptr));
+}
+
 TEST(ProtocolRegistry, RefusesDuplicates) {
   register_builtin_protocols();
   ProtocolInfo again;

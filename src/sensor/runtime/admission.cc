@@ -5,13 +5,16 @@
 
 #include <array>
 
+// The PROXY header comes from a load balancer in front of any TCP listener, whatever protocol
+// follows: a runtime concern, not a protocol's (its parser only lives among the protocols'
+// parsers, pure and fuzzed like them).
 #include "sensor/protocols/proxy/proxy_header.h"
 #include "sensor/runtime/server_impl.h"
 
 namespace mitsu::sensor {
 
 awaitable<void> SensorServer::Impl::accept_loop(tcp::acceptor& acceptor, const ListenerSpec& spec,
-                                                const ssh::SshEndpoint* ssh_endpoint) {
+                                                const OwnedStreamEndpoint* endpoint) {
   for (;;) {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
@@ -29,7 +32,7 @@ awaitable<void> SensorServer::Impl::accept_loop(tcp::acceptor& acceptor, const L
       connection->socket.close(ignored);
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(), serve(connection, spec, ssh_endpoint), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), serve(connection, spec, endpoint), asio::detached);
   }
 }
 

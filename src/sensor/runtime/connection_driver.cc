@@ -1,6 +1,6 @@
 // A TCP connection's life: session.open, the protocol's session (made by the registry's factory
-// and fed the bytes read, or libssh's connection), carrying out its actions (events, captures,
-// downloads, bytes to send), and session.close with what it left.
+// and fed the bytes read, or an owned stream whose library reads the socket), carrying out its
+// actions (events, captures, downloads, bytes to send), and session.close with what it left.
 
 #include <spdlog/spdlog.h>
 
@@ -75,8 +75,8 @@ void SensorServer::Impl::start_downloads(const std::shared_ptr<Connection>& c,
             asio::post(executor, [weak, request, content = std::move(r.content)] {
               if (auto alive = weak.lock(); alive && alive->session) {
                 alive->session->downloaded(request, content);
-              } else if (alive && alive->ssh) {
-                alive->ssh->downloaded(request, content);
+              } else if (alive && alive->owned) {
+                alive->owned->downloaded(request, content);
               }
             });
           }
@@ -111,7 +111,7 @@ awaitable<bool> SensorServer::Impl::apply(std::shared_ptr<Connection> c, Session
 }
 
 awaitable<void> SensorServer::Impl::serve(std::shared_ptr<Connection> c, const ListenerSpec& spec,
-                                          const ssh::SshEndpoint* ssh_endpoint) {
+                                          const OwnedStreamEndpoint* endpoint) {
   {
     std::lock_guard lock(live_mutex);
     live.insert(c);
@@ -149,16 +149,16 @@ awaitable<void> SensorServer::Impl::serve(std::shared_ptr<Connection> c, const L
     co_return;
   }
   c->gate = std::make_unique<SourceGate>(*this, c->source_key, persona.credentials);
-  // A finished TCP handshake proves the address is not spoofed: SSDP may answer it in full.
-  ssdp_guard.proven(c->source_key, Clock::now());
+  // A finished TCP handshake proves the address is not spoofed: responders may answer it in full.
+  reflection_guard.proven(c->source_key, Clock::now());
   emit(c->info, "session.open", nlohmann::json::object());
 
   SessionActions last;
   if (!spec.backend.empty()) {
     co_await run_relay(c, spec);
-  } else if (ssh_endpoint != nullptr) {
-    co_await run_ssh(c, spec, *ssh_endpoint);
-    last = c->ssh->finish();
+  } else if (endpoint != nullptr) {
+    co_await run_owned_stream(c, spec, *endpoint);
+    last = c->owned->finish();
   } else {
     co_await run_byte_session(c, spec);
     last = c->session->finish();
@@ -170,7 +170,7 @@ awaitable<void> SensorServer::Impl::serve(std::shared_ptr<Connection> c, const L
   for (const SessionEvent& e : last.events) {
     emit(c->info, e.action, e.fields);
   }
-  c->ssh.reset();  // libssh closes its duplicate of the socket
+  c->owned.reset();  // the library closes its duplicate of the socket
   c->socket.close(ec);
   c->timer.cancel();
   nlohmann::json closing{{"event.duration", (now_unix_us() - c->opened_us) * 1000},
@@ -188,10 +188,7 @@ awaitable<void> SensorServer::Impl::serve(std::shared_ptr<Connection> c, const L
 awaitable<void> SensorServer::Impl::run_byte_session(std::shared_ptr<Connection> c,
                                                      const ListenerSpec& spec) {
   const ProtocolInfo& protocol = *ProtocolRegistry::instance().find(spec.protocol);
-  c->session = protocol.make_session(
-      SessionContext{options.personas[spec.persona], filesystems[spec.persona], *c->gate,
-                     now_unix_us() / 1'000'000, c->info.dst_ip, c->info.src_ip, options.exploits,
-                     *shared[spec.persona]});
+  c->session = protocol.make_session(session_context(spec, *c->gate, c->info));
   auto* data_channels = dynamic_cast<DataChannelSession*>(c->session.get());
   bool open = co_await apply(c, c->session->open());
   // Idle sessions hold no read buffer: wait for readability, then read into one buffer per
@@ -230,21 +227,21 @@ awaitable<void> SensorServer::Impl::run_byte_session(std::shared_ptr<Connection>
   }
 }
 
-awaitable<void> SensorServer::Impl::run_ssh(std::shared_ptr<Connection> c, const ListenerSpec& spec,
-                                            const ssh::SshEndpoint& endpoint) {
-  const DevicePersona& persona = options.personas[spec.persona];
+// Owned streams: the protocol's library reads a duplicate of the socket whenever it is readable.
+awaitable<void> SensorServer::Impl::run_owned_stream(std::shared_ptr<Connection> c,
+                                                     const ListenerSpec& spec,
+                                                     const OwnedStreamEndpoint& endpoint) {
   int fd = ::dup(c->socket.native_handle());
-  c->ssh = std::make_unique<ssh::SshConnection>(endpoint, fd, persona, filesystems[spec.persona],
-                                                *c->gate, now_unix_us() / 1'000'000);
-  bool open = co_await apply(c, c->ssh->step());
-  while (open && !c->ssh->finished()) {
+  c->owned = endpoint.connect(fd, session_context(spec, *c->gate, c->info));
+  bool open = co_await apply(c, c->owned->step());
+  while (open && !c->owned->finished()) {
     if (!co_await readable(*c)) {
       break;
     }
-    open = co_await apply(c, c->ssh->step());
+    open = co_await apply(c, c->owned->step());
   }
-  if (c->end_reason.empty() && c->ssh->finished()) {
-    c->end_reason = c->ssh->end_reason();
+  if (c->end_reason.empty() && c->owned->finished()) {
+    c->end_reason = c->owned->end_reason();
   }
 }
 

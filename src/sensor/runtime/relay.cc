@@ -3,7 +3,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "sensor/protocols/smb/smb_decoder.h"
 #include "sensor/relay/pcapng_recording.h"
 #include "sensor/runtime/server_impl.h"
 
@@ -69,12 +68,13 @@ awaitable<void> SensorServer::Impl::run_relay(std::shared_ptr<Connection> c,
                              e.fields["url.original"].get<std::string>());
         }
       }
-      if (e.action == "smb.create" && e.fields.contains("file.path")) {
+      // Which file on the device the event opened, for the file-drop watch (SMB's creates).
+      if (std::optional<std::string> path = observer->device_path(e)) {
         std::lock_guard lock(writers_mutex);
         if (writers.size() > 10'000) {
           writers.clear();
         }
-        writers[smb::share_relative(e.fields["file.path"].get<std::string>())] = c->info.session_id;
+        writers[*path] = c->info.session_id;
       }
     }
     for (const CapturedFile& f : found.captures) {

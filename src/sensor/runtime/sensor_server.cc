@@ -28,14 +28,15 @@ std::optional<tcp::endpoint> parse_backend(const std::string& backend) {
 SensorServer::SensorServer(SensorOptions options, EventSink& sink,
                            artifacts::ArtifactStore& artifacts, Downloader* downloader)
     : impl_(std::make_unique<Impl>(std::move(options), sink, artifacts, downloader)) {
-  register_builtin_protocols();
+  register_builtin_servers();
 }
 
 SensorServer::~SensorServer() {
   stop();
 }
 
-// What a listener needs before it binds: its protocol, the relay's backend, the SSH endpoint.
+// What a listener needs before it binds: its protocol, the relay's backend, the owned-stream
+// endpoint.
 Status SensorServer::Impl::prepare(const ListenerSpec& spec, const ProtocolInfo*& protocol) {
   if (spec.persona >= options.personas.size()) {
     return Error{"sensor: a listener names a persona that is not loaded"};
@@ -51,7 +52,7 @@ Status SensorServer::Impl::prepare(const ListenerSpec& spec, const ProtocolInfo*
                              peers.error())};
   }
   proxy_peers.push_back(std::move(*peers));
-  ssh_endpoints.emplace_back();
+  endpoints.emplace_back();
   backends.emplace_back();
   if (!spec.backend.empty()) {
     auto endpoint = parse_backend(spec.backend);
@@ -74,19 +75,17 @@ Status SensorServer::Impl::prepare(const ListenerSpec& spec, const ProtocolInfo*
     return Error{
         fmt::format("sensor: {} on port {} is served only by a real device: set its backend",
                     spec.protocol, spec.port)};
-  } else if (protocol->mode == ServeMode::kSsh) {
-    if (host_keys.empty()) {
-      auto keys = ssh::ensure_host_keys(options.ssh_host_keys_dir);
-      if (!keys) {
-        return keys.failure();
-      }
-      host_keys = std::move(*keys);
+  } else if (protocol->mode == ServeMode::kOwnedStream) {
+    if (!protocol->make_endpoint) {
+      return Error{fmt::format("sensor: {} on port {}: this binary cannot serve it (no endpoint)",
+                               spec.protocol, spec.port)};
     }
-    auto endpoint = ssh::SshEndpoint::create(options.personas[spec.persona], host_keys);
+    auto endpoint = protocol->make_endpoint(
+        EndpointContext{options.personas[spec.persona], options.ssh_host_keys_dir});
     if (!endpoint) {
       return endpoint.failure();
     }
-    ssh_endpoints.back() = std::move(*endpoint);
+    endpoints.back() = std::move(*endpoint);
   }
   return {};
 }
@@ -112,7 +111,7 @@ Status SensorServer::Impl::start_tcp(const ListenerSpec& spec, const asio::ip::a
   bound.push_back({spec.protocol, persona, spec.address, local.port()});
   // Every event loop accepts on the listening socket itself (a duplicate descriptor of it), so
   // a connection is served where it was accepted, with no hand-over between threads.
-  const ssh::SshEndpoint* ssh_endpoint = ssh_endpoints[listener_index(spec)].get();
+  const OwnedStreamEndpoint* owned_endpoint = endpoints[listener_index(spec)].get();
   for (std::size_t i = 1; i < contexts.size(); ++i) {
     int fd = ::dup(acceptor->native_handle());
     auto copy = std::make_unique<tcp::acceptor>(*contexts[i]);
@@ -121,10 +120,10 @@ Status SensorServer::Impl::start_tcp(const ListenerSpec& spec, const asio::ip::a
       ::close(fd);
       return Error{fmt::format("sensor: {}:{}: {}", spec.address, spec.port, ec.message())};
     }
-    asio::co_spawn(*contexts[i], accept_loop(*copy, spec, ssh_endpoint), asio::detached);
+    asio::co_spawn(*contexts[i], accept_loop(*copy, spec, owned_endpoint), asio::detached);
     acceptors.push_back(std::move(copy));
   }
-  asio::co_spawn(*contexts[0], accept_loop(*acceptor, spec, ssh_endpoint), asio::detached);
+  asio::co_spawn(*contexts[0], accept_loop(*acceptor, spec, owned_endpoint), asio::detached);
   acceptors.push_back(std::move(acceptor));
   return {};
 }
@@ -171,10 +170,10 @@ Status SensorServer::start() {
     if (!spec.backend.empty() || protocol->transport == "tcp") {
       s = m.start_tcp(spec, address);
     } else if (protocol->mode == ServeMode::kTransfer) {
-      s = m.start_udp(spec, address);
+      s = m.start_transfer(spec, *protocol, address);
     } else if (protocol->mode != ServeMode::kResponder) {
       s = Error{fmt::format("sensor: {} has no UDP driver", spec.protocol)};
-    }  // responders start after the TCP listeners: their replies name the HTTP port
+    }  // responders start after the TCP listeners: replies may name their ports
     if (!s) {
       return s;
     }
@@ -182,7 +181,7 @@ Status SensorServer::start() {
   for (std::size_t i = 0; i < m.options.listeners.size(); ++i) {
     const ListenerSpec& spec = m.options.listeners[i];
     if (spec.backend.empty() && protocols[i]->mode == ServeMode::kResponder) {
-      if (Status s = m.start_ssdp(spec); !s) {
+      if (Status s = m.start_responder(spec, *protocols[i]); !s) {
         return s;
       }
     }

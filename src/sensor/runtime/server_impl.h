@@ -1,9 +1,11 @@
 #pragma once
 // The sensor runtime's insides, shared by the files that each own one responsibility:
 // sensor_server.cc (lifecycle, listeners), admission.cc (caps, PROXY header, deadlines),
-// connection_driver.cc (a TCP connection fed to its session, SSH), ftp_data_channel.cc,
-// tftp_server.cc, ssdp_responder.cc, relay.cc (recording proxy), zero_day.cc and
-// file_watch_loop.cc. Only those files include it.
+// connection_driver.cc (a TCP connection fed to its session or owned stream),
+// ftp_data_channel.cc, transfer_driver.cc, responder_driver.cc, relay.cc (recording proxy),
+// zero_day.cc and file_watch_loop.cc. Only those files include it. The runtime knows protocols
+// only through the registry and the session interfaces (scripts/check-layers.sh holds it to
+// that): one driver per serve mode, none per protocol.
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 // clang-format off
@@ -24,15 +26,17 @@
 #include "core/clock.h"
 #include "core/uuid.h"
 #include "sensor/download/address_guard.h"
-#include "sensor/protocols/ssh/ssh_connection.h"
-#include "sensor/protocols/upnp/ssdp.h"
 #include "sensor/registry/protocol_registry.h"
 #include "sensor/relay/file_watch.h"
 #include "sensor/relay/pcapng_recording.h"
+#include "sensor/runtime/reflection_guard.h"
 #include "sensor/runtime/sensor_server.h"
 #include "sensor/session/data_channel.h"
+#include "sensor/session/datagram_responder.h"
+#include "sensor/session/owned_stream.h"
 #include "sensor/session/session.h"
 #include "sensor/session/stream_observer.h"
+#include "sensor/session/transfer_session.h"
 
 namespace mitsu::sensor {
 namespace asio = boost::asio;
@@ -54,8 +58,8 @@ struct Connection {
   SessionInfo info;
   std::string source_key;  // the address the per-source cap counts
   std::unique_ptr<LoginGate> gate;
-  std::unique_ptr<Session> session;         // stream protocols: fed bytes by the runtime
-  std::unique_ptr<ssh::SshConnection> ssh;  // SSH: libssh reads the socket itself
+  std::unique_ptr<Session> session;              // stream protocols: fed bytes by the runtime
+  std::unique_ptr<OwnedStreamConnection> owned;  // its library reads the socket itself (SSH)
   // A data connection in progress (FTP): closed by stop() and by its own deadline.
   std::unique_ptr<tcp::acceptor> data_passive;
   std::unique_ptr<tcp::socket> data_socket;
@@ -76,8 +80,8 @@ struct SensorServer::Impl {
   Uuid7Generator ids;
   EventBuilder builder;
   std::vector<std::shared_ptr<const FakeFilesystem>> filesystems;
-  std::vector<std::unique_ptr<ssh::SshEndpoint>> ssh_endpoints;  // by listener, null for Telnet
-  std::vector<std::filesystem::path> host_keys;
+  // By listener: the owned-stream protocol's endpoint (SSH's keys and banner), else null.
+  std::vector<std::unique_ptr<OwnedStreamEndpoint>> endpoints;
   std::vector<AddressGuard> proxy_peers;              // by listener: who may send a PROXY header
   std::vector<tcp::endpoint> backends;                // by listener: the real device, if relayed
   std::unique_ptr<std::atomic<bool>[]> backend_down;  // by listener: last connect failed
@@ -96,7 +100,8 @@ struct SensorServer::Impl {
   std::mutex last_relayed_mutex;
   std::map<std::size_t, LastRelayed> last_relayed;
   std::vector<std::unique_ptr<SharedState>> shared;  // by persona: what its sessions share
-  upnp::ReflectionGuard ssdp_guard;
+  ReflectionGuard reflection_guard;  // every responder's, fed by every TCP handshake
+  std::vector<std::unique_ptr<DatagramResponder>> responders;
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -117,12 +122,14 @@ struct SensorServer::Impl {
   std::mutex live_mutex;
   std::unordered_set<std::shared_ptr<Connection>> live;
 
-  // Checks a listener against its protocol; makes its SSH endpoint, parses its backend.
+  // Checks a listener against its protocol; makes its owned-stream endpoint, parses its backend.
   Status prepare(const ListenerSpec& spec, const ProtocolInfo*& protocol);
-  // Listener set-up, one per serve mode (sensor_server.cc, tftp_server.cc, ssdp_responder.cc).
+  // Listener set-up, one per transport or UDP serve mode (sensor_server.cc, transfer_driver.cc,
+  // responder_driver.cc).
   Status start_tcp(const ListenerSpec& spec, const asio::ip::address& address);
-  Status start_udp(const ListenerSpec& spec, const asio::ip::address& address);
-  Status start_ssdp(const ListenerSpec& spec);
+  Status start_transfer(const ListenerSpec& spec, const ProtocolInfo& protocol,
+                        const asio::ip::address& address);
+  Status start_responder(const ListenerSpec& spec, const ProtocolInfo& protocol);
   Status start_watch(const ListenerSpec& spec);
 
   Impl(SensorOptions o, EventSink& s, artifacts::ArtifactStore& a, Downloader* d)
@@ -133,6 +140,19 @@ struct SensorServer::Impl {
         builder(options.identity, ids) {}
 
   void emit(const SessionInfo& info, std::string_view action, const nlohmann::json& fields);
+
+  // What a protocol's factory gets for a session on `spec` (its persona, what they share).
+  SessionContext session_context(const ListenerSpec& spec, LoginGate& gate,
+                                 const SessionInfo& info) {
+    return SessionContext{options.personas[spec.persona],
+                          filesystems[spec.persona],
+                          gate,
+                          now_unix_us() / 1'000'000,
+                          info.dst_ip,
+                          info.src_ip,
+                          options.exploits,
+                          *shared[spec.persona]};
+  }
 
   // The persona's policy, with failures counted per source address across its sessions (bots
   // reconnect after three tries).
@@ -164,7 +184,7 @@ struct SensorServer::Impl {
   }
 
   awaitable<void> accept_loop(tcp::acceptor& acceptor, const ListenerSpec& spec,
-                              const ssh::SshEndpoint* ssh_endpoint);
+                              const OwnedStreamEndpoint* endpoint);
 
   bool admit(Connection& c);
 
@@ -199,7 +219,7 @@ struct SensorServer::Impl {
   awaitable<bool> apply(std::shared_ptr<Connection> c, SessionActions actions);
 
   awaitable<void> serve(std::shared_ptr<Connection> c, const ListenerSpec& spec,
-                        const ssh::SshEndpoint* ssh_endpoint);
+                        const OwnedStreamEndpoint* endpoint);
 
   // Reads a PROXY protocol header with MSG_PEEK, so what follows stays in the socket for either
   // protocol; on success the session's source becomes the attacker behind the balancer.
@@ -224,17 +244,20 @@ struct SensorServer::Impl {
   SessionInfo udp_session(std::string protocol, const udp::endpoint& from,
                           const udp::endpoint& local, const DevicePersona& persona);
 
-  // TFTP: requests arrive on the well-known port; each transfer gets its own socket and port
-  // (RFC 1350's transfer identifiers), connected to the client so no one else can join in.
-  awaitable<void> tftp_loop(udp::socket& socket, const ListenerSpec& spec);
+  // Transfers (TFTP): requests arrive on the well-known port; each transfer gets its own socket
+  // and port (RFC 1350's transfer identifiers), connected to the client so no one else can join.
+  awaitable<void> transfer_loop(udp::socket& socket, const ListenerSpec& spec,
+                                const ProtocolInfo& protocol);
 
-  awaitable<void> tftp_transfer(udp::endpoint client, asio::ip::address local_address,
-                                int listen_port, std::string request, const ListenerSpec& spec);
+  awaitable<void> run_transfer(udp::endpoint client, asio::ip::address local_address,
+                               int listen_port, std::string request, const ListenerSpec& spec,
+                               const ProtocolInfo& protocol);
 
-  // SSDP: one datagram, one exchange. Replies leave from the unicast socket whichever socket
-  // (unicast or the multicast group's) the request came in on, within the reflection guard.
-  awaitable<void> ssdp_loop(udp::socket& socket, udp::socket& reply_socket,
-                            const ListenerSpec& spec, int description_port);
+  // Responders (SSDP): one datagram, one exchange. Replies leave from the unicast socket
+  // whichever socket (unicast or the multicast group's) the request came in on, within the
+  // reflection guard.
+  awaitable<void> responder_loop(udp::socket& socket, udp::socket& reply_socket,
+                                 const ListenerSpec& spec, const DatagramResponder& responder);
 
   // Recording proxy: the attacker's connection is relayed to the real device, byte for byte in
   // both directions with back-pressure (each read is written on before the next), recorded as
@@ -253,8 +276,10 @@ struct SensorServer::Impl {
 
   void emit_device(const ListenerSpec& spec, std::string_view action, const std::string& why);
 
-  awaitable<void> run_ssh(std::shared_ptr<Connection> c, const ListenerSpec& spec,
-                          const ssh::SshEndpoint& endpoint);
+  // Owned streams (SSH): the protocol's library reads a duplicate of the socket; the runtime
+  // wakes it whenever the socket is readable and carries out what it returns.
+  awaitable<void> run_owned_stream(std::shared_ptr<Connection> c, const ListenerSpec& spec,
+                                   const OwnedStreamEndpoint& endpoint);
 };
 
 }  // namespace mitsu::sensor

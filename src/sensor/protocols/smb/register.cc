@@ -1,5 +1,6 @@
 // SMB's registration: not emulated; a listener relays to a real device and the passive decoder
-// reports logins, shares and files (smb.session, smb.tree_connect, smb.create).
+// reports logins, shares and files (smb.session, smb.tree_connect, smb.create), and which file
+// on the device's share each create opened (for the file-drop watch).
 
 #include <array>
 
@@ -27,6 +28,28 @@ constexpr std::array kSmbCreate{
     FieldRule{"/event/outcome", kOutcome, kRequired},
 };
 
+// The decoder, plus the share-relative path of each smb.create.
+class RelayObserver final : public StreamObserver {
+ public:
+  explicit RelayObserver(std::string device_share) : decoder_(std::move(device_share)) {}
+  void from_client(std::span<const std::byte> bytes, SessionActions& out) override {
+    decoder_.from_client(bytes, out);
+  }
+  void from_server(std::span<const std::byte> bytes, SessionActions& out) override {
+    decoder_.from_server(bytes, out);
+  }
+  void finish(SessionActions& out) override { decoder_.finish(out); }
+  std::optional<std::string> device_path(const SessionEvent& e) const override {
+    if (e.action != "smb.create" || !e.fields.contains("file.path")) {
+      return std::nullopt;
+    }
+    return smb::share_relative(e.fields["file.path"].get<std::string>());
+  }
+
+ private:
+  smb::SmbDecoder decoder_;
+};
+
 }  // namespace
 
 Status register_smb(ProtocolRegistry& registry) {
@@ -39,7 +62,7 @@ Status register_smb(ProtocolRegistry& registry) {
                       {"smb.tree_connect", EventScope::kSession, kSmbTreeConnect},
                       {"smb.create", EventScope::kSession, kSmbCreate}};
   info.make_observer = [](const RelayContext& c) -> std::unique_ptr<StreamObserver> {
-    return std::make_unique<smb::SmbDecoder>(c.device_share);
+    return std::make_unique<RelayObserver>(c.device_share);
   };
   return registry.add(std::move(info));
 }

@@ -1,5 +1,6 @@
-// SSH's registration: libssh owns the stream, so the runtime's SSH driver serves it (no byte
-// session); the [ssh] persona section names the version banner. Its events are core's.
+// SSH's registration: libssh owns the stream, so the runtime's owned-stream driver serves it
+// (register_server.cc supplies the endpoint); the [ssh] persona section names the version banner.
+// Its events are core's.
 
 #include "sensor/persona/persona.h"
 #include "sensor/registry/protocol_registry.h"
@@ -11,7 +12,7 @@ Status register_ssh(ProtocolRegistry& registry) {
   info.name = "ssh";
   info.transport = "tcp";
   info.default_ports = {22, 2222};
-  info.mode = ServeMode::kSsh;
+  info.mode = ServeMode::kOwnedStream;
   info.persona_section = "ssh";
   info.persona_keys = {"version"};
   info.read_persona_key = [](const TomlReader& r, const toml::node& node, std::string_view,

@@ -9,6 +9,8 @@
 #include <map>
 #include <mutex>
 
+#include "sensor/registry/protocol_registry.h"
+
 namespace mitsu::sensor::ssh {
 namespace fs = std::filesystem;
 
@@ -104,6 +106,12 @@ SshEndpoint::~SshEndpoint() {
   if (bind_ != nullptr) {
     ssh_bind_free(bind_);
   }
+}
+
+std::unique_ptr<OwnedStreamConnection> SshEndpoint::connect(int fd,
+                                                            const SessionContext& context) const {
+  return std::make_unique<SshConnection>(*this, fd, context.persona, context.filesystem,
+                                         context.gate, context.now_s);
 }
 
 SshConnection::SshConnection(const SshEndpoint& endpoint, int fd, const DevicePersona& persona,

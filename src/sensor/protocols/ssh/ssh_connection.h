@@ -3,7 +3,8 @@
 // and kept, the persona's version banner, password and keyboard-interactive logins checked like
 // Telnet's, and `exec` and `shell` channels feeding the same emulated shell. libssh owns the
 // protocol; the runtime owns the socket and calls step() whenever it is readable, so an SSH
-// session costs no thread.
+// session costs no thread. The runtime knows these only as an owned stream
+// (session/owned_stream.h), from the endpoint factory in register_server.cc.
 
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
@@ -20,6 +21,7 @@
 #include "core/result.h"
 #include "sensor/persona/persona.h"
 #include "sensor/session/kept_files.h"
+#include "sensor/session/owned_stream.h"
 #include "sensor/session/session.h"
 #include "sensor/shell/emulated_shell.h"
 
@@ -33,35 +35,37 @@ inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
 Result<std::vector<std::filesystem::path>> ensure_host_keys(const std::filesystem::path& dir);
 
 // One listener's libssh side: the keys and the persona's banner.
-class SshEndpoint {
+class SshEndpoint final : public OwnedStreamEndpoint {
  public:
   static Result<std::unique_ptr<SshEndpoint>> create(
       const DevicePersona& persona, const std::vector<std::filesystem::path>& keys);
-  ~SshEndpoint();
+  ~SshEndpoint() override;
   ssh_bind bind() const { return bind_; }
+  std::unique_ptr<OwnedStreamConnection> connect(int fd,
+                                                 const SessionContext& context) const override;
 
  private:
   SshEndpoint() = default;
   ssh_bind bind_ = nullptr;
 };
 
-class SshConnection {
+class SshConnection final : public OwnedStreamConnection {
  public:
   // Takes ownership of `fd` (a duplicate of the runtime's socket).
   SshConnection(const SshEndpoint& endpoint, int fd, const DevicePersona& persona,
                 std::shared_ptr<const FakeFilesystem> filesystem, LoginGate& gate,
                 std::int64_t now_s);
-  ~SshConnection();
+  ~SshConnection() override;
   SshConnection(const SshConnection&) = delete;
   SshConnection& operator=(const SshConnection&) = delete;
 
   // Lets libssh process what arrived; returns what it led to.
-  SessionActions step();
-  bool finished() const { return finished_; }
-  const std::string& end_reason() const { return end_reason_; }
+  SessionActions step() override;
+  bool finished() const override { return finished_; }
+  const std::string& end_reason() const override { return end_reason_; }
   // The connection is ending: files left in the session.
-  SessionActions finish();
-  void downloaded(const DownloadRequest& request, std::string_view content);
+  SessionActions finish() override;
+  void downloaded(const DownloadRequest& request, std::string_view content) override;
 
  private:
   struct Channel;

@@ -16,6 +16,12 @@ std::optional<std::size_t> option_number(std::string_view text, std::size_t low,
 
 }  // namespace
 
+bool opens_transfer(std::span<const std::byte> datagram) {
+  // Only the opcode: a malformed request still opens a transfer, answered with an ERROR.
+  return datagram.size() >= 4 && datagram[0] == std::byte{0} &&
+         (datagram[1] == std::byte{1} || datagram[1] == std::byte{2});
+}
+
 TftpSession::TftpSession(std::shared_ptr<const FakeFilesystem> filesystem, std::string request)
     : filesystem_(std::move(filesystem)), request_bytes_(std::move(request)) {}
 

@@ -1,11 +1,14 @@
-// UPnP's registration as protocol "ssdp": the runtime's UDP responder answers M-SEARCH behind
-// the reflection guard (description and SOAP control are served by the persona's HTTP
-// listener). The [upnp] persona section describes the device; kinds ssdp.request and
-// upnp.action (the SOAP calls the HTTP session decodes).
+// UPnP's registration as protocol "ssdp": the runtime's UDP responder driver answers M-SEARCH
+// through an SsdpResponder, behind its reflection guard (description and SOAP control are served
+// by the persona's HTTP listener). The [upnp] persona section describes the device; kinds
+// ssdp.request and upnp.action (the SOAP calls the HTTP session decodes).
+
+#include <fmt/format.h>
 
 #include <array>
 
 #include "sensor/persona/persona.h"
+#include "sensor/protocols/upnp/ssdp.h"
 #include "sensor/registry/protocol_registry.h"
 
 namespace mitsu::sensor {
@@ -55,6 +58,22 @@ Status read_key(const TomlReader& r, const toml::node& node, std::string_view na
   return {};
 }
 
+// The persona must describe a device, and its HTTP listener serve the description LOCATION names.
+Result<std::unique_ptr<DatagramResponder>> make_responder(const ResponderContext& c) {
+  if (c.persona.upnp_device_type.empty()) {
+    return Error{fmt::format("sensor: ssdp on port {}: persona {} has no [upnp] section", c.port,
+                             c.persona.name)};
+  }
+  int description_port = c.bound_port("http");
+  if (description_port == 0) {
+    return Error{fmt::format(
+        "sensor: ssdp for {} needs an http listener for the same persona (its description)",
+        c.persona.name)};
+  }
+  return std::unique_ptr<DatagramResponder>(
+      std::make_unique<upnp::SsdpResponder>(c.persona, description_port));
+}
+
 }  // namespace
 
 Status register_ssdp(ProtocolRegistry& registry) {
@@ -64,9 +83,12 @@ Status register_ssdp(ProtocolRegistry& registry) {
   info.default_ports = {1900};
   info.mode = ServeMode::kResponder;
   info.multicast_by_default = true;
+  info.multicast_group = upnp::kMulticastGroup;
+  info.multicast_port = upnp::kMulticastPort;
   info.persona_section = "upnp";
   info.persona_keys = {"device_type", "server", "friendly_name", "services", "external_ip"};
   info.read_persona_key = read_key;
+  info.make_responder = make_responder;
   info.event_kinds = {{"ssdp.request", EventScope::kSession, kSsdpRequest},
                       {"upnp.action", EventScope::kSession, kUpnpAction}};
   return registry.add(std::move(info));

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "sensor/protocols/upnp/upnp_device.h"
 
 namespace mitsu::sensor::upnp {
@@ -51,75 +53,46 @@ std::vector<std::string> search_responses(const DevicePersona& p, std::string_vi
   return out;
 }
 
-ReflectionGuard::Ledger& ReflectionGuard::ledger(const std::string& source, Clock::time_point now) {
-  if (ledgers_.size() >= kMaxSources && !ledgers_.contains(source)) {
-    // Forgetting unproven sources only loses their budgets: they start again from zero.
-    std::erase_if(ledgers_, [&](const auto& entry) { return entry.second.proven_until <= now; });
-    if (ledgers_.size() >= kMaxSources) {
-      ledgers_.clear();  // proofs go too: those sources are back to byte-for-byte replies
+std::vector<std::string> SsdpResponder::answer(std::span<const std::byte> datagram,
+                                               const std::function<std::string()>& local_address,
+                                               bool compact) const {
+  auto request = parse_ssdp(datagram);
+  if (!request || request->method != "M-SEARCH" || persona_.upnp_device_type.empty()) {
+    return {};
+  }
+  // LOCATION names the address this client reaches us on.
+  std::string here = local_address();
+  std::string host = here.find(':') != std::string::npos ? "[" + here + "]" : here;
+  std::string location = fmt::format("http://{}:{}{}", host, description_port_, kDescriptionPath);
+  return search_responses(persona_, request->header("ST"), location, compact);
+}
+
+SessionEvent SsdpResponder::record(std::span<const std::byte> datagram,
+                                   const SentReplies& sent) const {
+  nlohmann::json fields{{"mitsu.ssdp.request_bytes", datagram.size()},
+                        {"mitsu.ssdp.replies", sent.count},
+                        {"mitsu.ssdp.reply_bytes", sent.bytes}};
+  if (sent.suppressed > 0) {
+    fields["mitsu.ssdp.suppressed"] = sent.suppressed;
+  }
+  if (auto request = parse_ssdp(datagram)) {
+    fields["http.request.method"] = request->method;
+    for (auto [header, field] : {std::pair{"ST", "mitsu.ssdp.st"},
+                                 {"MAN", "mitsu.ssdp.man"},
+                                 {"NT", "mitsu.ssdp.nt"},
+                                 {"NTS", "mitsu.ssdp.nts"},
+                                 {"LOCATION", "mitsu.ssdp.location"},
+                                 {"USER-AGENT", "user_agent.original"}}) {
+      if (std::string_view value = request->header(header); !value.empty()) {
+        fields[field] = std::string(value.substr(0, 1024));
+      }
     }
+  } else {
+    fields["http.request.method"] = "(invalid)";
+    fields["mitsu.ssdp.raw"] = std::string(reinterpret_cast<const char*>(datagram.data()),
+                                           std::min<std::size_t>(datagram.size(), 512));
   }
-  Ledger& l = ledgers_[source];
-  if (now - l.since > kLedgerLifetime) {
-    l.received = 0;
-    l.sent = 0;
-    l.since = now;
-  }
-  return l;
-}
-
-void ReflectionGuard::received(const std::string& source, std::size_t bytes,
-                               Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  ledger(source, now).received += bytes;
-}
-
-bool ReflectionGuard::may_send(const std::string& source, std::size_t bytes,
-                               Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  Ledger& l = ledger(source, now);
-  if (now - l.second >= std::chrono::seconds(1)) {
-    l.second = now;
-    l.replies_this_second = 0;
-  }
-  if (l.replies_this_second >= kRepliesPerSecond) {
-    return false;
-  }
-  if (l.proven_until <= now && l.sent + bytes > l.received) {
-    return false;
-  }
-  ++l.replies_this_second;
-  l.sent += bytes;
-  return true;
-}
-
-void ReflectionGuard::proven(const std::string& source, Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  ledger(source, now).proven_until = now + kProofLifetime;
-}
-
-bool ReflectionGuard::may_record(const std::string& source, Clock::time_point now,
-                                 std::uint64_t& suppressed) {
-  std::lock_guard lock(mutex_);
-  Ledger& l = ledger(source, now);
-  if (now - l.event_second >= std::chrono::seconds(1)) {
-    l.event_second = now;
-    l.events_this_second = 0;
-  }
-  if (l.events_this_second >= kRepliesPerSecond) {
-    ++l.suppressed;
-    return false;
-  }
-  ++l.events_this_second;
-  suppressed = l.suppressed;
-  l.suppressed = 0;
-  return true;
-}
-
-bool ReflectionGuard::is_proven(const std::string& source, Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  auto it = ledgers_.find(source);
-  return it != ledgers_.end() && it->second.proven_until > now;
+  return {"ssdp.request", std::move(fields)};
 }
 
 }  // namespace mitsu::sensor::upnp

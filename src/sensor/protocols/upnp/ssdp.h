@@ -1,22 +1,19 @@
 #pragma once
 // SSDP (UPnP discovery over UDP port 1900): M-SEARCH requests answered with the persona's
 // LOCATION, NOTIFY announcements read for what they claim. SSDP is a favourite DDoS reflector —
-// a 100-byte spoofed request can draw kilobytes of answers — so every reply goes through a
-// ReflectionGuard: a source that has not proven its address gets no more bytes back than it
-// sent, and every source is rate-limited.
+// a 100-byte spoofed request can draw kilobytes of answers — so answers to a source that has not
+// proven its address are compact, and the runtime's reflection guard bounds what is sent.
 
-#include <chrono>
-#include <cstdint>
-#include <mutex>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "sensor/persona/persona.h"
 #include "sensor/protocols/http/http_request.h"
+#include "sensor/session/datagram_responder.h"
 
 namespace mitsu::sensor::upnp {
 
@@ -33,42 +30,22 @@ std::vector<std::string> search_responses(const DevicePersona& persona,
                                           std::string_view search_target, std::string_view location,
                                           bool compact);
 
-class ReflectionGuard {
+// The SSDP listener's answers and events (the runtime sends the answers within its reflection
+// guard, runtime/reflection_guard.h).
+class SsdpResponder final : public DatagramResponder {
  public:
-  using Clock = std::chrono::steady_clock;
-  static constexpr int kRepliesPerSecond = 10;
-  static constexpr auto kProofLifetime = std::chrono::minutes(30);
-  static constexpr auto kLedgerLifetime = std::chrono::minutes(10);
-  static constexpr std::size_t kMaxSources = 100'000;
-
-  // A request of `bytes` arrived from `source`: its reply budget grows by as much.
-  void received(const std::string& source, std::size_t bytes, Clock::time_point now);
-  // Whether a reply of `bytes` may go to `source` now; counted as sent when it may.
-  bool may_send(const std::string& source, std::size_t bytes, Clock::time_point now);
-  // `source` completed a TCP handshake with the sensor: its address is not spoofed.
-  void proven(const std::string& source, Clock::time_point now);
-  bool is_proven(const std::string& source, Clock::time_point now);
-  // Whether a request from `source` is recorded as an event: kRepliesPerSecond a second, so a
-  // flood is seen without filling the spool. `suppressed` gets how many were skipped since the
-  // last one recorded.
-  bool may_record(const std::string& source, Clock::time_point now, std::uint64_t& suppressed);
+  // `description_port`: the persona's HTTP listener, which serves the description LOCATION names.
+  SsdpResponder(const DevicePersona& persona, int description_port)
+      : persona_(persona), description_port_(description_port) {}
+  std::vector<std::string> answer(std::span<const std::byte> datagram,
+                                  const std::function<std::string()>& local_address,
+                                  bool compact) const override;
+  // An ssdp.request: what the datagram asked and what went back.
+  SessionEvent record(std::span<const std::byte> datagram, const SentReplies& sent) const override;
 
  private:
-  struct Ledger {
-    std::uint64_t received = 0;
-    std::uint64_t sent = 0;
-    Clock::time_point since{};
-    Clock::time_point second{};
-    int replies_this_second = 0;
-    Clock::time_point event_second{};
-    int events_this_second = 0;
-    std::uint64_t suppressed = 0;
-    Clock::time_point proven_until{};
-  };
-  Ledger& ledger(const std::string& source, Clock::time_point now);
-
-  std::mutex mutex_;
-  std::unordered_map<std::string, Ledger> ledgers_;
+  const DevicePersona& persona_;
+  int description_port_;
 };
 
 }  // namespace mitsu::sensor::upnp

@@ -112,22 +112,34 @@ TEST(Ssdp, SearchTargetsAndCompactReplies) {
   EXPECT_FALSE(parse_ssdp(std::as_bytes(std::span(std::string_view("\x01\x02")))));
 }
 
-TEST(Ssdp, ReflectionGuardGivesUnprovenSourcesNoMoreThanTheySent) {
-  ReflectionGuard guard;
-  auto now = ReflectionGuard::Clock::now();
-  guard.received("192.0.2.1", 100, now);
-  EXPECT_FALSE(guard.may_send("192.0.2.1", 250, now));
-  guard.received("192.0.2.1", 100, now);
-  guard.received("192.0.2.1", 100, now);
-  EXPECT_TRUE(guard.may_send("192.0.2.1", 250, now));
-  EXPECT_FALSE(guard.may_send("192.0.2.1", 100, now)) << "50 bytes of budget left";
-  guard.proven("192.0.2.1", now);
-  int sent = 0;
-  for (int i = 0; i < 100; ++i) {
-    sent += guard.may_send("192.0.2.1", 300, now) ? 1 : 0;
-  }
-  EXPECT_EQ(sent, ReflectionGuard::kRepliesPerSecond - 1) << "proven, but still rate-limited";
-  EXPECT_TRUE(guard.may_send("192.0.2.1", 300, now + std::chrono::seconds(2)));
+TEST(Ssdp, ResponderAnswersSearchesAndRecordsEveryDatagram) {
+  DevicePersona p = gateway();
+  SsdpResponder responder(p, 8084);
+  std::string_view search =
+      "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nST: upnp:rootdevice\r\nMAN: "
+      "\"ssdp:discover\"\r\nMX: 2\r\n\r\n";
+  auto bytes = std::as_bytes(std::span(search));
+  auto replies = responder.answer(
+      bytes, [] { return std::string("::1"); }, false);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_NE(replies[0].find("LOCATION: http://[::1]:8084/rootDesc.xml\r\n"), std::string::npos);
+  int asked = 0;
+  auto notify = std::as_bytes(std::span(std::string_view("NOTIFY * HTTP/1.1\r\nNT: x\r\n")));
+  EXPECT_TRUE(responder
+                  .answer(
+                      notify, [&] { return ++asked, std::string("127.0.0.1"); }, false)
+                  .empty());
+  EXPECT_EQ(asked, 0) << "the local address is asked for only when answering";
+
+  SessionEvent e = responder.record(bytes, {1, replies[0].size(), 3});
+  EXPECT_EQ(e.action, "ssdp.request");
+  EXPECT_EQ(e.fields["http.request.method"], "M-SEARCH");
+  EXPECT_EQ(e.fields["mitsu.ssdp.st"], "upnp:rootdevice");
+  EXPECT_EQ(e.fields["mitsu.ssdp.replies"], 1);
+  EXPECT_EQ(e.fields["mitsu.ssdp.suppressed"], 3);
+  SessionEvent junk = responder.record(std::as_bytes(std::span(std::string_view("\x01\x02"))), {});
+  EXPECT_EQ(junk.fields["http.request.method"], "(invalid)");
+  EXPECT_FALSE(junk.fields.contains("mitsu.ssdp.suppressed"));
 }
 
 }  // namespace

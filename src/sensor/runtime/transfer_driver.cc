@@ -1,13 +1,10 @@
 // UDP transfers (TFTP): requests arrive on the well-known port; each transfer gets its own socket
-// and port, connected to the client, and is a session of its own.
+// and port, connected to the client, and is a session of its own (a TransferSession from the
+// protocol's factory).
 
-#include "sensor/protocols/tftp/tftp_session.h"
 #include "sensor/runtime/server_impl.h"
 
 namespace mitsu::sensor {
-namespace {
-constexpr auto kTftpFirstReplyDelay = std::chrono::milliseconds(100);
-}  // namespace
 
 // A UDP exchange's session: its own id, the two endpoints, the persona answering.
 SessionInfo SensorServer::Impl::udp_session(std::string protocol, const udp::endpoint& from,
@@ -25,9 +22,10 @@ SessionInfo SensorServer::Impl::udp_session(std::string protocol, const udp::end
   return info;
 }
 
-// TFTP: requests arrive on the well-known port; each transfer gets its own socket and port
-// (RFC 1350's transfer identifiers), connected to the client so no one else can join in.
-awaitable<void> SensorServer::Impl::tftp_loop(udp::socket& socket, const ListenerSpec& spec) {
+// Requests arrive on the well-known port; each transfer gets its own socket and port (RFC 1350's
+// transfer identifiers), connected to the client so no one else can join in.
+awaitable<void> SensorServer::Impl::transfer_loop(udp::socket& socket, const ListenerSpec& spec,
+                                                  const ProtocolInfo& protocol) {
   std::vector<std::byte> buffer(65536);
   for (;;) {
     udp::endpoint from;
@@ -40,9 +38,8 @@ awaitable<void> SensorServer::Impl::tftp_loop(udp::socket& socket, const Listene
       }
       continue;
     }
-    // Only a read or write request opens a transfer; other datagrams here are noise.
-    if (n < 4 || buffer[0] != std::byte{0} ||
-        (buffer[1] != std::byte{1} && buffer[1] != std::byte{2})) {
+    // Only a request opens a transfer; other datagrams here are noise.
+    if (!protocol.opens_transfer(std::span(buffer.data(), n))) {
       continue;
     }
     ++accepted;
@@ -53,15 +50,17 @@ awaitable<void> SensorServer::Impl::tftp_loop(udp::socket& socket, const Listene
     }
     std::string request(reinterpret_cast<const char*>(buffer.data()), n);
     udp::endpoint local = socket.local_endpoint(ec);
-    asio::co_spawn(socket.get_executor(),
-                   tftp_transfer(from, local.address(), local.port(), std::move(request), spec),
-                   asio::detached);
+    asio::co_spawn(
+        socket.get_executor(),
+        run_transfer(from, local.address(), local.port(), std::move(request), spec, protocol),
+        asio::detached);
   }
 }
 
-awaitable<void> SensorServer::Impl::tftp_transfer(udp::endpoint client,
-                                                  asio::ip::address local_address, int listen_port,
-                                                  std::string request, const ListenerSpec& spec) {
+awaitable<void> SensorServer::Impl::run_transfer(udp::endpoint client,
+                                                 asio::ip::address local_address, int listen_port,
+                                                 std::string request, const ListenerSpec& spec,
+                                                 const ProtocolInfo& protocol) {
   SessionInfo info = udp_session(spec.protocol, client, udp::endpoint(local_address, listen_port),
                                  options.personas[spec.persona]);
   std::int64_t opened_us = now_unix_us();
@@ -77,7 +76,11 @@ awaitable<void> SensorServer::Impl::tftp_transfer(udp::endpoint client,
   if (!ec) {
     socket.connect(client, ec);
   }
-  tftp::TftpSession session(filesystems[spec.persona], std::move(request));
+  // Logins, if a transfer protocol has them, count against the source like any other.
+  SourceGate gate(*this, info.src_ip, options.personas[spec.persona].credentials);
+  std::unique_ptr<TransferSession> made =
+      protocol.make_transfer(session_context(spec, gate, info), std::move(request));
+  TransferSession& session = *made;
   asio::steady_timer timer(executor);
   std::string end_reason;
   auto carry_out = [&](SessionActions actions) {
@@ -93,9 +96,7 @@ awaitable<void> SensorServer::Impl::tftp_transfer(udp::endpoint client,
       end_reason = actions.close_reason;
     }
   };
-  // A device's tftpd answers after a moment (inetd forks it); clients that listen for the
-  // answer on a socket they open after sending — nmap's tftp-enum — depend on that.
-  timer.expires_after(kTftpFirstReplyDelay);
+  timer.expires_after(session.first_reply_delay());
   co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
   ec = {};
   carry_out(session.open());
@@ -143,7 +144,8 @@ awaitable<void> SensorServer::Impl::tftp_transfer(udp::endpoint client,
   release_source(info.src_ip);
 }
 
-Status SensorServer::Impl::start_udp(const ListenerSpec& spec, const asio::ip::address& address) {
+Status SensorServer::Impl::start_transfer(const ListenerSpec& spec, const ProtocolInfo& protocol,
+                                          const asio::ip::address& address) {
   auto socket = std::make_unique<udp::socket>(*contexts[0]);
   boost::system::error_code ec;
   udp::endpoint endpoint(address, static_cast<unsigned short>(spec.port));
@@ -158,7 +160,7 @@ Status SensorServer::Impl::start_udp(const ListenerSpec& spec, const asio::ip::a
                              spec.port, spec.protocol, persona, ec.message())};
   }
   bound.push_back({spec.protocol, persona, spec.address, socket->local_endpoint(ec).port()});
-  asio::co_spawn(*contexts[0], tftp_loop(*socket, spec), asio::detached);
+  asio::co_spawn(*contexts[0], transfer_loop(*socket, spec, protocol), asio::detached);
   udp_listeners.push_back(std::move(socket));
   return {};
 }
