@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "cli/config.h"
+#include "app/config.h"
 
 namespace mitsu::cli {
+
+using app::Config;
 
 // Exit statuses shared by all commands (documented in `mitsu --help`).
 inline constexpr int kExitOk = 0;

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "app/config.h"
 #include "cli/commands.h"
-#include "cli/config.h"
 #include "cli/logging.h"
 #include "sensor/registry/protocol_registry.h"
 
@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
 
   Config config;
   if (!global.config_file.empty()) {
-    auto loaded = load_config(global.config_file);
+    auto loaded = mitsu::app::load_config(global.config_file);
     if (!loaded) {
       spdlog::error("{}", loaded.error());
       return kExitUsage;

@@ -8,9 +8,9 @@
 
 #include "app/analysis_workers.h"
 #include "app/platform.h"
+#include "app/sensor_setup.h"
 #include "app/worker_supervisor.h"
 #include "cli/commands.h"
-#include "cli/sensor_setup.h"
 #include "collector/collector_thread.h"
 #include "core/clock.h"
 
@@ -69,8 +69,9 @@ struct Honeypot {
   std::unique_ptr<sensor::SensorServer> sensor;
 };
 
-Status start_honeypot(app::Platform& p, SpoolEventSink& sink, EventBuilder& builder, Honeypot& h) {
-  auto options = sensor_options(p.config);
+Status start_honeypot(app::Platform& p, app::SpoolEventSink& sink, EventBuilder& builder,
+                      Honeypot& h) {
+  auto options = app::sensor_options(p.config);
   if (!options) {
     return options.failure();
   }
@@ -87,7 +88,7 @@ Status start_honeypot(app::Platform& p, SpoolEventSink& sink, EventBuilder& buil
   if (Status started = h.sensor->start(); !started) {
     return started;
   }
-  if (Status dropped = drop_privileges(p.config.sensors.user); !dropped) {
+  if (Status dropped = app::drop_privileges(p.config.sensors.user); !dropped) {
     h.sensor->stop();
     return dropped;
   }
@@ -103,7 +104,7 @@ Status start_honeypot(app::Platform& p, SpoolEventSink& sink, EventBuilder& buil
   return {};
 }
 
-void stop_honeypot(SpoolEventSink& sink, EventBuilder& builder, Honeypot& h) {
+void stop_honeypot(app::SpoolEventSink& sink, EventBuilder& builder, Honeypot& h) {
   // Sessions end first (their last files and events), then outstanding downloads answer.
   h.sensor->stop();
   if (h.downloader) {
@@ -168,7 +169,7 @@ int run_command(const Config& config, const RunOptions& options) {
     return delivered != kExitOk ? delivered : analysed;
   }
 
-  SpoolEventSink sink(*p.spool);
+  app::SpoolEventSink sink(*p.spool);
   Uuid7Generator ids;
   EventBuilder builder(p.config.sensor, ids);
   Honeypot honeypot;

@@ -4,9 +4,11 @@
 // samples sent reached that namespace or the host's.
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include "core/event_builder.h"
 #include "core/event_parser.h"
 #include "core/file_io.h"
+#include "core/unique_fd.h"
 #include "intel/rollups/rollups.h"
 #include "store/store_factory.h"
 #include "testing/subprocess.h"
@@ -207,8 +210,15 @@ TEST_F(SandboxTest, ForkingLoopIsKilledAtTheLimitWithEverythingItStarted) {
   EXPECT_EQ(r["exit"]["reason"], "timed_out");
   EXPECT_LT(seconds, 6.0);
   EXPECT_GT(r["processes"].get<int>(), 5);
-  // No process of the sample's uid survives.
-  std::string uid = "\t" + std::to_string(r["uid"].get<int>()) + "\t";
+  // No process of the sample's uid survives. Hold that uid's lease while looking, or a sandbox
+  // run in a parallel test could take the freed uid and be mistaken for a survivor.
+  int sample_uid = r["uid"].get<int>();
+  UniqueFd lease(
+      open(fmt::format("/run/mitsu-sandbox-uids/{}", sample_uid - SandboxOptions{}.uid).c_str(),
+           O_RDWR | O_CLOEXEC));
+  ASSERT_TRUE(lease);
+  ASSERT_EQ(flock(lease.get(), LOCK_EX), 0);
+  std::string uid = "\t" + std::to_string(sample_uid) + "\t";
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   for (const auto& entry : fs::directory_iterator("/proc")) {
     std::string name = entry.path().filename();

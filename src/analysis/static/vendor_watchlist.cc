@@ -1,9 +1,10 @@
 #include "analysis/static/vendor_watchlist.h"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
+
+#include "core/toml_reader.h"
 
 namespace mitsu::analysis {
 namespace {
@@ -18,67 +19,50 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-Error at(const toml::node& node, std::string_view file, std::string_view key,
-         std::string_view message) {
-  return Error{fmt::format("{}:{}:{}: {}: {}", file, node.source().begin.line,
-                           node.source().begin.column, key, message)};
-}
-
 }  // namespace
 
 Result<VendorProfile> load_vendor_profile(const std::filesystem::path& file) {
+  TomlReader r(file.string());
+  auto root = r.parse_file();
+  if (!root) {
+    return root.failure();
+  }
   VendorProfile profile;
-  std::string name = file.string();
-  try {
-    toml::table root = toml::parse_file(name);
-    for (const auto& [key, node] : root) {
-      std::string k(key.str());
-      if (k == "vendor") {
-        if (!node.is_string()) {
-          return at(node, name, k, "expected a string");
-        }
-        profile.vendor = *node.value<std::string>();
-        continue;
-      }
-      const toml::array* list = node.as_array();
-      if (list == nullptr) {
-        return at(node, name, k, "expected an array");
-      }
-      for (const toml::node& item : *list) {
-        if (k == "default_credentials") {
-          const toml::array* pair = item.as_array();
-          if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_string() ||
-              !(*pair)[1].is_string()) {
-            return at(item, name, k, "each entry must be [\"user\", \"password\"]");
-          }
-          profile.default_credentials.emplace_back(*(*pair)[0].value<std::string>(),
-                                                   *(*pair)[1].value<std::string>());
-          continue;
-        }
-        if (!item.is_string()) {
-          return at(item, name, k, "expected strings");
-        }
-        std::string value = *item.value<std::string>();
-        if (k == "products") {
-          profile.products.push_back(value);
-        } else if (k == "model_numbers") {
-          profile.model_numbers.push_back(value);
-        } else if (k == "url_paths") {
-          profile.url_paths.push_back(value);
-        } else if (k == "firmware_strings") {
-          profile.firmware_strings.push_back(value);
-        } else if (k == "exploit_rules") {
-          profile.exploit_rules.push_back(value);
-        } else {
-          return at(node, name, k,
-                    "unknown key (known: vendor, products, model_numbers, default_credentials, "
-                    "url_paths, firmware_strings, exploit_rules)");
-        }
-      }
+  auto list = [&r](std::vector<std::string>& out) -> TomlReader::Handler {
+    return [&r, &out](const toml::node& node, const std::string& key) {
+      return r.strings(node, key, out);
+    };
+  };
+  TomlReader::Handler credentials = [&r, &profile](const toml::node& node,
+                                                   const std::string& key) -> Status {
+    const toml::array* items = node.as_array();
+    if (items == nullptr) {
+      return r.at(node, key, "expected an array of [\"user\", \"password\"] pairs");
     }
-  } catch (const toml::parse_error& e) {
-    return Error{fmt::format("{}:{}:{}: {}", name, e.source().begin.line, e.source().begin.column,
-                             e.description())};
+    for (const toml::node& item : *items) {
+      const toml::array* pair = item.as_array();
+      if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_string() ||
+          !(*pair)[1].is_string()) {
+        return r.at(item, key, "each entry must be [\"user\", \"password\"]");
+      }
+      profile.default_credentials.emplace_back(*(*pair)[0].value<std::string>(),
+                                               *(*pair)[1].value<std::string>());
+    }
+    return {};
+  };
+  Status s = r.keys(*root, "",
+                    {{"vendor",
+                      [&r, &profile](const toml::node& node, const std::string& key) {
+                        return r.string(node, key, profile.vendor);
+                      }},
+                     {"products", list(profile.products)},
+                     {"model_numbers", list(profile.model_numbers)},
+                     {"default_credentials", credentials},
+                     {"url_paths", list(profile.url_paths)},
+                     {"firmware_strings", list(profile.firmware_strings)},
+                     {"exploit_rules", list(profile.exploit_rules)}});
+  if (!s) {
+    return s.failure();
   }
   return profile;
 }

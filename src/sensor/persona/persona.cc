@@ -147,67 +147,63 @@ Result<DevicePersona> load_persona(const std::filesystem::path& file) {
   DevicePersona p;
   p.name = file.stem().string();
   Reader r(file.string());
-  try {
-    toml::table root = toml::parse_file(file.string());
-    for (const auto& [k, node] : root) {
-      std::string_view key = k.str();
-      Status s;
-      std::int64_t number = 0;
-      if (const toml::table* section = node.as_table()) {
-        if (const ProtocolInfo* info = ProtocolRegistry::instance().find_by_section(key)) {
-          s = read_protocol_section(r, *section, *info, p);
-        } else if (key == "credentials" || key == "filesystem") {
-          s = read_section(r, *section, key, p);
-        } else {
-          return r.at(node, key,
-                      fmt::format("unknown section (known: {}, credentials, filesystem)",
-                                  known_sections()));
-        }
-      } else if (key == "device_type")
-        s = r.string(node, key, p.device_type);
-      else if (key == "vendor")
-        s = r.string(node, key, p.vendor);
-      else if (key == "model")
-        s = r.string(node, key, p.model);
-      else if (key == "arch") {
-        s = r.string(node, key, p.arch);
-        if (s && std::find(kArchs.begin(), kArchs.end(), p.arch) == kArchs.end()) {
-          return r.at(node, key,
-                      "unknown CPU (known: arm, mips, mipsel, aarch64, x86_64, powerpc)");
-        }
-      } else if (key == "cpu_cores") {
-        s = r.integer(node, key, 1, 64, number);
-        p.cpu_cores = static_cast<int>(number);
-      } else if (key == "cpu_model")
-        s = r.string(node, key, p.cpu_model);
-      else if (key == "kernel_release")
-        s = r.string(node, key, p.kernel_release);
-      else if (key == "kernel_version")
-        s = r.string(node, key, p.kernel_version);
-      else if (key == "hostname")
-        s = r.string(node, key, p.hostname);
-      else if (key == "busybox_version")
-        s = r.string(node, key, p.busybox_version);
-      else if (key == "shell_name")
-        s = r.string(node, key, p.shell_name);
-      else if (key == "prompt")
-        s = r.string(node, key, p.prompt);
-      else {
+  auto root = r.parse_file();
+  if (!root) {
+    return root.failure();
+  }
+  for (const auto& [k, node] : *root) {
+    std::string_view key = k.str();
+    Status s;
+    std::int64_t number = 0;
+    if (const toml::table* section = node.as_table()) {
+      if (const ProtocolInfo* info = ProtocolRegistry::instance().find_by_section(key)) {
+        s = read_protocol_section(r, *section, *info, p);
+      } else if (key == "credentials" || key == "filesystem") {
+        s = read_section(r, *section, key, p);
+      } else {
         return r.at(
             node, key,
-            fmt::format(
-                "unknown key (known: device_type, vendor, model, arch, cpu_cores, cpu_model, "
-                "kernel_release, kernel_version, hostname, busybox_version, shell_name, "
-                "prompt and the sections {}, credentials, filesystem)",
-                known_sections()));
+            fmt::format("unknown section (known: {}, credentials, filesystem)", known_sections()));
       }
-      if (!s) {
-        return s.failure();
+    } else if (key == "device_type")
+      s = r.string(node, key, p.device_type);
+    else if (key == "vendor")
+      s = r.string(node, key, p.vendor);
+    else if (key == "model")
+      s = r.string(node, key, p.model);
+    else if (key == "arch") {
+      s = r.string(node, key, p.arch);
+      if (s && std::find(kArchs.begin(), kArchs.end(), p.arch) == kArchs.end()) {
+        return r.at(node, key, "unknown CPU (known: arm, mips, mipsel, aarch64, x86_64, powerpc)");
       }
+    } else if (key == "cpu_cores") {
+      s = r.integer(node, key, 1, 64, number);
+      p.cpu_cores = static_cast<int>(number);
+    } else if (key == "cpu_model")
+      s = r.string(node, key, p.cpu_model);
+    else if (key == "kernel_release")
+      s = r.string(node, key, p.kernel_release);
+    else if (key == "kernel_version")
+      s = r.string(node, key, p.kernel_version);
+    else if (key == "hostname")
+      s = r.string(node, key, p.hostname);
+    else if (key == "busybox_version")
+      s = r.string(node, key, p.busybox_version);
+    else if (key == "shell_name")
+      s = r.string(node, key, p.shell_name);
+    else if (key == "prompt")
+      s = r.string(node, key, p.prompt);
+    else {
+      return r.at(
+          node, key,
+          fmt::format("unknown key (known: device_type, vendor, model, arch, cpu_cores, cpu_model, "
+                      "kernel_release, kernel_version, hostname, busybox_version, shell_name, "
+                      "prompt and the sections {}, credentials, filesystem)",
+                      known_sections()));
     }
-  } catch (const toml::parse_error& e) {
-    return Error{fmt::format("{}:{}:{}: {}", file.string(), e.source().begin.line,
-                             e.source().begin.column, e.description())};
+    if (!s) {
+      return s.failure();
+    }
   }
   for (std::string_view required : {"device_type", "vendor", "model", "arch", "hostname"}) {
     const std::string& value = required == "device_type" ? p.device_type

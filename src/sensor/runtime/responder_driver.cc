@@ -13,17 +13,10 @@ awaitable<void> SensorServer::Impl::responder_loop(udp::socket& socket, udp::soc
                                                    const DatagramResponder& responder) {
   const DevicePersona& persona = options.personas[spec.persona];
   std::vector<std::byte> buffer(8192);
-  for (;;) {
-    udp::endpoint from;
+  udp::endpoint from;
+  while (auto received = co_await next_datagram(socket, buffer, from)) {
+    std::size_t n = *received;
     boost::system::error_code ec;
-    std::size_t n = co_await socket.async_receive_from(asio::buffer(buffer), from,
-                                                       asio::redirect_error(use_awaitable, ec));
-    if (ec) {
-      if (ec == asio::error::operation_aborted || stopping) {
-        co_return;
-      }
-      continue;
-    }
     std::string source = from.address().to_string();
     Clock::time_point now = Clock::now();
     std::span<const std::byte> datagram(buffer.data(), n);
@@ -79,17 +72,15 @@ Status SensorServer::Impl::start_responder(const ListenerSpec& spec, const Proto
   const DatagramResponder& responder = *responders.back();
   boost::system::error_code ec;
   auto address = asio::ip::make_address(spec.address, ec);
-  auto unicast = std::make_unique<udp::socket>(*contexts[0]);
-  udp::endpoint endpoint(address, static_cast<unsigned short>(spec.port));
-  unicast->open(endpoint.protocol(), ec);
-  if (!ec) {
-    unicast->set_option(udp::socket::reuse_address(true), ec);
-    unicast->bind(endpoint, ec);
-  }
   if (ec) {
-    return Error{fmt::format("sensor: cannot listen on {}:{} ({} for {}): {}", spec.address,
-                             spec.port, spec.protocol, persona.name, ec.message())};
+    return Error::invalid(fmt::format("sensor: {} is not an address ({} for {})", spec.address,
+                                      spec.protocol, persona.name));
   }
+  auto made = bind_udp(spec, address);
+  if (!made) {
+    return made.failure();
+  }
+  std::unique_ptr<udp::socket> unicast = std::move(*made);
   bound.push_back({spec.protocol, persona.name, spec.address, unicast->local_endpoint(ec).port()});
   udp::socket& reply_socket = *unicast;
   asio::co_spawn(*contexts[0], responder_loop(*unicast, reply_socket, spec, responder),

@@ -20,6 +20,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -243,6 +245,17 @@ struct SensorServer::Impl {
   // A UDP exchange's session: its own id, the two endpoints, the persona answering.
   SessionInfo udp_session(std::string protocol, const udp::endpoint& from,
                           const udp::endpoint& local, const DevicePersona& persona);
+
+  // A UDP listener's socket, bound to the listener's port (transfer_driver.cc), with an error
+  // that names the listener.
+  Result<std::unique_ptr<udp::socket>> bind_udp(const ListenerSpec& spec,
+                                                const asio::ip::address& address);
+
+  // The next datagram's size and sender; nothing once the socket is closed or the sensor stops.
+  // Other receive errors (an ICMP error queued on the socket) are skipped.
+  awaitable<std::optional<std::size_t>> next_datagram(udp::socket& socket,
+                                                      std::span<std::byte> buffer,
+                                                      udp::endpoint& from);
 
   // Transfers (TFTP): requests arrive on the well-known port; each transfer gets its own socket
   // and port (RFC 1350's transfer identifiers), connected to the client so no one else can join.

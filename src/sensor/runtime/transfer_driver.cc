@@ -2,6 +2,8 @@
 // and port, connected to the client, and is a session of its own (a TransferSession from the
 // protocol's factory).
 
+#include <fmt/format.h>
+
 #include "sensor/runtime/server_impl.h"
 
 namespace mitsu::sensor {
@@ -22,22 +24,49 @@ SessionInfo SensorServer::Impl::udp_session(std::string protocol, const udp::end
   return info;
 }
 
+Result<std::unique_ptr<udp::socket>> SensorServer::Impl::bind_udp(
+    const ListenerSpec& spec, const asio::ip::address& address) {
+  auto socket = std::make_unique<udp::socket>(*contexts[0]);
+  boost::system::error_code ec;
+  udp::endpoint endpoint(address, static_cast<unsigned short>(spec.port));
+  socket->open(endpoint.protocol(), ec);
+  if (!ec) {
+    socket->set_option(udp::socket::reuse_address(true), ec);
+    socket->bind(endpoint, ec);
+  }
+  if (ec) {
+    return Error{fmt::format("sensor: cannot listen on {}:{} ({} for {}): {}", spec.address,
+                             spec.port, spec.protocol, options.personas[spec.persona].name,
+                             ec.message())};
+  }
+  return socket;
+}
+
+awaitable<std::optional<std::size_t>> SensorServer::Impl::next_datagram(udp::socket& socket,
+                                                                        std::span<std::byte> buffer,
+                                                                        udp::endpoint& from) {
+  for (;;) {
+    boost::system::error_code ec;
+    std::size_t n = co_await socket.async_receive_from(
+        asio::buffer(buffer.data(), buffer.size()), from, asio::redirect_error(use_awaitable, ec));
+    if (!ec) {
+      co_return n;
+    }
+    if (ec == asio::error::operation_aborted || stopping) {
+      co_return std::nullopt;
+    }
+  }
+}
+
 // Requests arrive on the well-known port; each transfer gets its own socket and port (RFC 1350's
 // transfer identifiers), connected to the client so no one else can join in.
 awaitable<void> SensorServer::Impl::transfer_loop(udp::socket& socket, const ListenerSpec& spec,
                                                   const ProtocolInfo& protocol) {
   std::vector<std::byte> buffer(65536);
-  for (;;) {
-    udp::endpoint from;
+  udp::endpoint from;
+  while (auto received = co_await next_datagram(socket, buffer, from)) {
+    std::size_t n = *received;
     boost::system::error_code ec;
-    std::size_t n = co_await socket.async_receive_from(asio::buffer(buffer), from,
-                                                       asio::redirect_error(use_awaitable, ec));
-    if (ec) {
-      if (ec == asio::error::operation_aborted || stopping) {
-        co_return;
-      }
-      continue;
-    }
     // Only a request opens a transfer; other datagrams here are noise.
     if (!protocol.opens_transfer(std::span(buffer.data(), n))) {
       continue;
@@ -146,20 +175,14 @@ awaitable<void> SensorServer::Impl::run_transfer(udp::endpoint client,
 
 Status SensorServer::Impl::start_transfer(const ListenerSpec& spec, const ProtocolInfo& protocol,
                                           const asio::ip::address& address) {
-  auto socket = std::make_unique<udp::socket>(*contexts[0]);
+  auto made = bind_udp(spec, address);
+  if (!made) {
+    return made.failure();
+  }
+  std::unique_ptr<udp::socket> socket = std::move(*made);
   boost::system::error_code ec;
-  udp::endpoint endpoint(address, static_cast<unsigned short>(spec.port));
-  socket->open(endpoint.protocol(), ec);
-  if (!ec) {
-    socket->set_option(udp::socket::reuse_address(true), ec);
-    socket->bind(endpoint, ec);
-  }
-  const std::string& persona = options.personas[spec.persona].name;
-  if (ec) {
-    return Error{fmt::format("sensor: cannot listen on {}:{} ({} for {}): {}", spec.address,
-                             spec.port, spec.protocol, persona, ec.message())};
-  }
-  bound.push_back({spec.protocol, persona, spec.address, socket->local_endpoint(ec).port()});
+  bound.push_back({spec.protocol, options.personas[spec.persona].name, spec.address,
+                   socket->local_endpoint(ec).port()});
   asio::co_spawn(*contexts[0], transfer_loop(*socket, spec, protocol), asio::detached);
   udp_listeners.push_back(std::move(socket));
   return {};

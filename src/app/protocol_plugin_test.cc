@@ -7,9 +7,9 @@
 #include <array>
 #include <fstream>
 
+#include "app/config.h"
+#include "app/sensor_setup.h"
 #include "artifacts/artifact_store.h"
-#include "cli/config.h"
-#include "cli/sensor_setup.h"
 #include "core/event_parser.h"
 #include "sensor/persona/persona.h"
 #include "sensor/registry/protocol_registry.h"
@@ -18,7 +18,7 @@
 #include "testing/loopback_client.h"
 #include "testing/temp_dir.h"
 
-namespace mitsu::cli {
+namespace mitsu::app {
 namespace {
 
 using sensor::SessionActions;
@@ -177,4 +177,4 @@ protocol = "gopher"
 }
 
 }  // namespace
-}  // namespace mitsu::cli
+}  // namespace mitsu::app

@@ -8,12 +8,12 @@
 #include <thread>
 #include <vector>
 
-#include "cli/config.h"
+#include "app/config.h"
 #include "sensor/download/downloader.h"
 #include "sensor/runtime/sensor_server.h"
 #include "spool/spool.h"
 
-namespace mitsu::cli {
+namespace mitsu::app {
 
 // Events to the spool through one writer thread that appends whatever has queued up as one
 // batch (one fsync under the "always" policy), so sensor threads never wait for the disk and a
@@ -45,4 +45,4 @@ Result<sensor::SensorOptions> sensor_options(const Config& config);
 // Running as root with sensor.user set: switch to that user now that the ports are bound.
 Status drop_privileges(const std::string& user);
 
-}  // namespace mitsu::cli
+}  // namespace mitsu::app

@@ -1,4 +1,4 @@
-#include "cli/sensor_setup.h"
+#include "app/sensor_setup.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -14,7 +14,7 @@
 #include "core/hex.h"
 #include "sensor/registry/protocol_registry.h"
 
-namespace mitsu::cli {
+namespace mitsu::app {
 namespace fs = std::filesystem;
 
 namespace {
@@ -171,4 +171,4 @@ Status drop_privileges(const std::string& user) {
   return {};
 }
 
-}  // namespace mitsu::cli
+}  // namespace mitsu::app

@@ -1,12 +1,13 @@
-#include "cli/config.h"
+#include "app/config.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "core/byte_size.h"
 #include "testing/temp_dir.h"
 
-namespace mitsu::cli {
+namespace mitsu::app {
 namespace {
 
 TEST(Config, DefaultsNeedNoFile) {
@@ -176,4 +177,4 @@ TEST(Config, Sizes) {
 }
 
 }  // namespace
-}  // namespace mitsu::cli
+}  // namespace mitsu::app
