@@ -8,10 +8,12 @@ mode="${1:?usage: leftovers.sh snapshot|check FILE}"
 file="${2:?usage: leftovers.sh snapshot|check FILE}"
 
 state() {
-  # Kernel threads (kthreadd's children) come and go by themselves; this script and ps are ours.
-  ps --ppid 2 -p 2 --deselect -o comm= |
-    grep -v -x -e ps -e leftovers.sh -e sort -e comm -e grep -e sed | sed 's/^/process /' | sort -u
-  find /tmp /dev/shm -mindepth 1 -maxdepth 1 -printf 'file %p\n' 2>/dev/null | sort -u
+  {
+    # Kernel threads (kthreadd's children) come and go by themselves; this script and ps are ours.
+    ps --ppid 2 -p 2 --deselect -o comm= |
+      grep -v -x -e ps -e leftovers.sh -e sort -e comm -e grep -e sed | sed 's/^/process /'
+    find /tmp /dev/shm -mindepth 1 -maxdepth 1 -printf 'file %p\n' 2>/dev/null
+  } | sort -u  # one sort over both, as comm needs
 }
 
 case "$mode" in
