@@ -76,11 +76,11 @@ Status SensorServer::Impl::start_responder(const ListenerSpec& spec, const Proto
     return Error::invalid(fmt::format("sensor: {} is not an address ({} for {})", spec.address,
                                       spec.protocol, persona.name));
   }
-  auto made = bind_udp(spec, address);
-  if (!made) {
-    return made.failure();
+  auto socket = bind_udp(spec, address);
+  if (!socket) {
+    return socket.failure();
   }
-  std::unique_ptr<udp::socket> unicast = std::move(*made);
+  std::unique_ptr<udp::socket> unicast = std::move(*socket);
   bound.push_back({spec.protocol, persona.name, spec.address, unicast->local_endpoint(ec).port()});
   udp::socket& reply_socket = *unicast;
   asio::co_spawn(*contexts[0], responder_loop(*unicast, reply_socket, spec, responder),
