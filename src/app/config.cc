@@ -68,32 +68,31 @@ H size(const Reader& r, std::uint64_t& out) {
       [&r, &out](const toml::node& node, const std::string& key) { return r.size(node, key, out); };
 }
 
-// An integer in [min, max], stored as T (a count).
-template <typename T>
-H number(const Reader& r, T& out, std::int64_t min, std::int64_t max) {
-  static_assert(std::is_arithmetic_v<T>, "a duration names its unit: use duration<Unit>");
-  return [&r, &out, min, max](const toml::node& node, const std::string& key) -> Status {
+// An integer in [min, max], handed to `assign`.
+template <typename Assign>
+H whole(const Reader& r, std::int64_t min, std::int64_t max, Assign assign) {
+  return [&r, min, max, assign](const toml::node& node, const std::string& key) -> Status {
     std::int64_t value = 0;
     if (Status s = r.integer(node, key, min, max, value); !s) {
       return s;
     }
-    out = T(value);
+    assign(value);
     return {};
   };
+}
+
+// An integer in [min, max], stored as T (a count).
+template <typename T>
+H number(const Reader& r, T& out, std::int64_t min, std::int64_t max) {
+  static_assert(std::is_arithmetic_v<T>, "a duration names its unit: use duration<Unit>");
+  return whole(r, min, max, [&out](std::int64_t value) { out = T(value); });
 }
 
 // An integer in [min, max] counted in Unit (std::chrono::seconds for a `_s` key), stored in
 // whatever duration type the field has.
 template <typename Unit, typename D>
 H duration(const Reader& r, D& out, std::int64_t min, std::int64_t max) {
-  return [&r, &out, min, max](const toml::node& node, const std::string& key) -> Status {
-    std::int64_t value = 0;
-    if (Status s = r.integer(node, key, min, max, value); !s) {
-      return s;
-    }
-    out = Unit(value);
-    return {};
-  };
+  return whole(r, min, max, [&out](std::int64_t value) { out = Unit(value); });
 }
 
 // A string that must be one of `allowed`; `message` says which.

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/byte_size.h"
@@ -100,6 +101,24 @@ class TomlReader {
         return value.failure();
       }
       out.push_back(std::move(*value));
+    }
+    return {};
+  }
+
+  // An array of two-string arrays, such as [["root", "xc3511"]] (user, password).
+  Status string_pairs(const toml::node& node, std::string_view key,
+                      std::vector<std::pair<std::string, std::string>>& out) const {
+    const toml::array* list = node.as_array();
+    if (list == nullptr) {
+      return at(node, key, "expected an array of [\"user\", \"password\"]");
+    }
+    for (const toml::node& item : *list) {
+      const toml::array* pair = item.as_array();
+      if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_string() ||
+          !(*pair)[1].is_string()) {
+        return at(item, key, "each entry must be [\"user\", \"password\"]");
+      }
+      out.emplace_back(*(*pair)[0].value<std::string>(), *(*pair)[1].value<std::string>());
     }
     return {};
   }

@@ -33,22 +33,8 @@ Result<VendorProfile> load_vendor_profile(const std::filesystem::path& file) {
       return r.strings(node, key, out);
     };
   };
-  TomlReader::Handler credentials = [&r, &profile](const toml::node& node,
-                                                   const std::string& key) -> Status {
-    const toml::array* items = node.as_array();
-    if (items == nullptr) {
-      return r.at(node, key, "expected an array of [\"user\", \"password\"] pairs");
-    }
-    for (const toml::node& item : *items) {
-      const toml::array* pair = item.as_array();
-      if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_string() ||
-          !(*pair)[1].is_string()) {
-        return r.at(item, key, "each entry must be [\"user\", \"password\"]");
-      }
-      profile.default_credentials.emplace_back(*(*pair)[0].value<std::string>(),
-                                               *(*pair)[1].value<std::string>());
-    }
-    return {};
+  TomlReader::Handler credentials = [&r, &profile](const toml::node& node, const std::string& key) {
+    return r.string_pairs(node, key, profile.default_credentials);
   };
   Status s = r.keys(*root, "",
                     {{"vendor",

@@ -54,19 +54,7 @@ Status read_section(const Reader& r, const toml::table& table, std::string_view 
     Status s;
     if (section == "credentials") {
       if (name == "accept") {
-        const toml::array* list = node.as_array();
-        if (list == nullptr) {
-          return r.at(node, key, "expected an array of [\"user\", \"password\"]");
-        }
-        for (const toml::node& item : *list) {
-          const toml::array* pair = item.as_array();
-          if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_string() ||
-              !(*pair)[1].is_string()) {
-            return r.at(item, key, "each entry must be [\"user\", \"password\"]");
-          }
-          p.credentials.accept.emplace_back(*(*pair)[0].value<std::string>(),
-                                            *(*pair)[1].value<std::string>());
-        }
+        s = r.string_pairs(node, key, p.credentials.accept);
       } else if (name == "accept_after_failures") {
         std::int64_t n = 0;
         s = r.integer(node, key, 0, 1000, n);
