@@ -31,7 +31,17 @@ void append_bounded(std::string& to, const char* data, std::size_t size, std::si
 }  // namespace
 
 JailMonitor::JailMonitor(const fs::path& pcap, fs::path root)
-    : pcap_(pcap), root_(std::move(root)) {}
+    : pcap_(pcap), root_(std::move(root)), own_name_(read_first_line("/proc/self/comm")) {}
+
+void JailMonitor::note_name(int pid, const std::string& name) {
+  if (name.empty() || name == own_name_ || name == "qemu" || name.rfind("qemu-", 0) == 0) {
+    return;  // nothing renamed yet: the supervisor's or the emulator's own name
+  }
+  auto& names = sampled_[pid];
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    names.push_back(name);
+  }
+}
 
 void JailMonitor::on_tun(int tun) {
   std::uint8_t buffer[65536];
@@ -69,11 +79,7 @@ void JailMonitor::on_trace(const char* data, std::size_t size) {
       pids_.insert(call.pid);
       if (call.name == "prctl" && call.args.rfind("15,", 0) == 0 && !ns_proc_.empty()) {
         // QEMU passes the new name to the host task; read it while the process lives.
-        std::string name = read_first_line(ns_proc_ / std::to_string(call.pid) / "comm");
-        auto& names = result_.facts.renames[call.pid];
-        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
-          names.push_back(name);
-        }
+        note_name(call.pid, read_first_line(ns_proc_ / std::to_string(call.pid) / "comm"));
       }
       result_.facts.syscalls.push_back(std::move(call));
     }
@@ -114,20 +120,7 @@ void JailMonitor::sample_names() {
         !std::all_of(pid_text.begin(), pid_text.end(), ::isdigit) || pid_text == "1") {
       continue;
     }
-    // Only processes already in the trace run the emulator (a fresh fork still carries the
-    // supervisor's name until its exec).
-    int pid = std::stoi(pid_text);
-    if (!pids_.contains(pid)) {
-      continue;
-    }
-    std::string name = read_first_line(entry.path() / "comm");
-    if (name.empty() || name == "qemu" || name.rfind("qemu-", 0) == 0) {
-      continue;  // the emulator's own name: nothing renamed yet
-    }
-    auto& names = result_.facts.renames[pid];
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-      names.push_back(name);
-    }
+    note_name(std::stoi(pid_text), read_first_line(entry.path() / "comm"));
   }
 }
 
@@ -194,6 +187,11 @@ MonitorResult JailMonitor::run(JailProcess& jail, Clock::time_point deadline) {
     result_.child_error.assign(buffer, static_cast<std::size_t>(n));
   }
   result_.facts.processes = static_cast<int>(pids_.size());
+  for (auto& [pid, names] : sampled_) {
+    if (pids_.contains(pid)) {
+      result_.facts.renames[pid] = std::move(names);
+    }
+  }
   return std::move(result_);
 }
 

@@ -6,8 +6,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "analysis/sandbox/behaviour.h"
 #include "analysis/sandbox/fake_internet.h"
@@ -45,6 +47,7 @@ class JailMonitor {
   void on_output(const char* data, std::size_t size);
   void read_reports(int control);
   void sample_names();
+  void note_name(int pid, const std::string& name);
   void finish_lines();
 
   PcapWriter pcap_;
@@ -53,6 +56,10 @@ class JailMonitor {
   MonitorResult result_;
   std::string pending_line_;
   std::set<int> pids_;
+  // Names seen per namespace pid; kept as renames at the end only for pids the trace named,
+  // since a child's first trace line may arrive after it has exited.
+  std::map<int, std::vector<std::string>> sampled_;
+  std::string own_name_;  // what a fork of the supervisor is called until its exec
   pid_t init_pid_ = -1;
 };
 
