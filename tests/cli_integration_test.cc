@@ -1,6 +1,7 @@
 // Drives the mitsu binary as an operator would: real files, stdin, signals, exit codes.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -70,9 +71,14 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
 }
 
 TEST_F(CliTest, QueryingAnEmptyDataDirectorySaysSo) {
-  ProcessResult r = mitsu({"events"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("no store at"), std::string::npos) << r.err;
+  // A mistyped --data-dir: every reading command says so and none leaves an empty store there.
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"events"}, {"stats"}, {"report"}, {"rollups", "rebuild"}, {"reanalyze"}}) {
+    ProcessResult r = mitsu(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0];
+    EXPECT_NE(r.err.find("no store at"), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(data_ / "mitsu.db")) << args[0];
+  }
 }
 
 TEST_F(CliTest, IngestThenQuery) {
@@ -97,6 +103,33 @@ TEST_F(CliTest, IngestThenQuery) {
 
   ProcessResult by_ip = mitsu({"events", "--json", "--src-ip", "203.0.113.45", "-n", "3"});
   EXPECT_EQ(count_lines(by_ip.out), 3);
+
+  // Global options after the subcommand work as before it.
+  ProcessResult after = run_process(
+      {MITSU_EXE, "events", "--json", "-d", data_.path().string(), "--log-level", "warn"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(count_lines(after.out), 8);
+}
+
+// Filter values that cannot match are said to be so; RFC 3339 offsets work as the help says.
+TEST_F(CliTest, EventFiltersThatCannotMatchAreUsageErrors) {
+  ASSERT_EQ(mitsu({"ingest", kExamples}).exit_code, 0);
+  ProcessResult kind = mitsu({"events", "--kind", "bogus"});
+  EXPECT_EQ(kind.exit_code, 2);
+  EXPECT_NE(kind.err.find("no event kind is called 'bogus'"), std::string::npos) << kind.err;
+  EXPECT_NE(kind.err.find("login.attempt"), std::string::npos) << "lists the kinds";
+  ProcessResult protocol = mitsu({"events", "--protocol", "TELNET"});
+  EXPECT_EQ(protocol.exit_code, 2);
+  EXPECT_NE(protocol.err.find("no protocol is called 'TELNET'"), std::string::npos) << protocol.err;
+  ProcessResult reversed =
+      mitsu({"events", "--since", "2026-11-02", "--until", "2026-11-01T00:00:03"});
+  EXPECT_EQ(reversed.exit_code, 2);
+  EXPECT_NE(reversed.err.find("is not before --until"), std::string::npos) << reversed.err;
+
+  ProcessResult tokyo = mitsu({"events", "--json", "--since", "2026-11-01T09:00:01+09:00",
+                               "--until", "2026-11-01T09:00:03+09:00"});
+  ASSERT_EQ(tokyo.exit_code, 0) << tokyo.err;
+  EXPECT_EQ(count_lines(tokyo.out), 3) << "the same window as 00:00:01Z-00:00:03Z";
 }
 
 TEST_F(CliTest, IngestingTwiceStoresOnce) {
@@ -204,6 +237,61 @@ TEST_F(CliTest, AnalyzeTriagesFilesAndDirectories) {
   EXPECT_NE(missing.err.find("no such file"), std::string::npos);
 }
 
+// A sample directory as it arrives: a symlink loop, a dangling link, a FIFO. The files get their
+// verdicts, every other entry is named with the reason, and nothing aborts (issue 22).
+TEST_F(CliTest, AnalyzeSaysWhyItSkipsEntriesAndNeverAborts) {
+  std::filesystem::path samples = data_ / "odd";
+  std::filesystem::create_directories(samples);
+  write_bytes(samples / "bot.arm", mirai_like());
+  std::filesystem::create_symlink(samples / "loop-b", samples / "loop-a");
+  std::filesystem::create_symlink(samples / "loop-a", samples / "loop-b");
+  std::filesystem::create_symlink(samples / "gone", samples / "dangling");
+  ASSERT_EQ(::mkfifo((samples / "pipe").c_str(), 0600), 0);
+  ProcessResult r = mitsu({"analyze", samples.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Mirai"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("loop-a: skipped: symbolic link loop"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dangling: skipped: dangling symbolic link"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pipe: skipped: FIFO, not a regular file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 files analysed, 0 failed"), std::string::npos) << r.err;
+
+  ProcessResult given = mitsu({"analyze", "/dev/null", (samples / "loop-a").string()});
+  EXPECT_EQ(given.exit_code, 1);
+  EXPECT_NE(given.err.find("/dev/null: character device, not a regular file"), std::string::npos)
+      << given.err;
+  EXPECT_NE(given.err.find("loop-a: symbolic link loop"), std::string::npos) << given.err;
+}
+
+// `ingest DIR` reads every events file under it; rejected lines land in the quarantine table.
+TEST_F(CliTest, IngestReadsADirectoryAndQuarantinesRejectedLines) {
+  std::filesystem::path in = data_ / "incoming";
+  std::filesystem::create_directories(in / "day2");
+  std::string events = read_text(kExamples);
+  std::size_t half = events.find('\n', events.size() / 2) + 1;
+  std::ofstream(in / "day1.jsonl") << events.substr(0, half) << "{\"truncated\": \n";
+  std::ofstream(in / "day2" / "rest.jsonl") << events.substr(half) << "[1,2]\n";
+  ProcessResult r = mitsu({"ingest", in.string()});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("day1.jsonl:" + std::to_string(count_lines(events.substr(0, half)) + 1) +
+                       ": rejected: malformed_json"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("in 2 files, 8 accepted, 2 rejected; stored 8 new events"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(count_lines(mitsu({"events", "--json"}).out), 8);
+  ProcessResult quarantined = run_process({"sqlite3", "-readonly", (data_ / "mitsu.db").string(),
+                                           "SELECT reason FROM rejected_events ORDER BY 1"});
+  ASSERT_EQ(quarantined.exit_code, 0) << quarantined.err;
+  EXPECT_EQ(count_lines(quarantined.out), 2) << quarantined.out;
+
+  ProcessResult again = mitsu({"ingest", in.string()});
+  EXPECT_EQ(again.exit_code, 3);
+  quarantined = run_process({"sqlite3", "-readonly", (data_ / "mitsu.db").string(),
+                             "SELECT count(*) FROM rejected_events"});
+  EXPECT_EQ(quarantined.out, "2\n") << "the same bad lines are quarantined once";
+}
+
 // File names, section names and rule metadata are attacker or third-party bytes: the table and
 // the log show them escaped, and --json carries them as valid UTF-8 with the exact bytes kept.
 TEST_F(CliTest, AnalyzeNeverPrintsControlSequencesOrInvalidUtf8) {
@@ -278,6 +366,14 @@ TEST_F(CliTest, ImportedHashesShowAsKnown) {
       << imported.err;
   ProcessResult after = mitsu({"analyze", sample});
   EXPECT_NE(after.out.find("  yes  "), std::string::npos) << after.out;
+
+  // Real files that are not hash lists, given by mistake: one error each, nothing imported.
+  for (const char* wrong : {"/etc/services", "/usr/bin/busybox"}) {
+    ProcessResult r = mitsu({"known", "import", wrong});
+    EXPECT_EQ(r.exit_code, 1) << wrong;
+    EXPECT_NE(r.err.find(std::string(wrong) + ": not a hash list"), std::string::npos) << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  }
 }
 
 TEST_F(CliTest, CapturedSamplesAreAnalysedByRunAndAgainByReanalyze) {
@@ -300,8 +396,13 @@ TEST_F(CliTest, CapturedSamplesAreAnalysedByRunAndAgainByReanalyze) {
   // Two samples were delivered (download and upload); only one is in the artifact store.
   EXPECT_NE(run.err.find("1 samples analysed, 1 failed"), std::string::npos) << run.err;
   ProcessResult again = mitsu({"reanalyze"});
-  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.exit_code, 1) << "a failed sample is a failure: " << again.err;
   EXPECT_NE(again.err.find("re-analysed 1 samples, 1 failed"), std::string::npos) << again.err;
+  // ...and it says which sample and why, without sqlite3 (issue 22).
+  EXPECT_NE(again.err.find(": failed: sample not in the artifact store"), std::string::npos)
+      << again.err;
+  EXPECT_NE(again.err.find("  1 failed: sample not in the artifact store"), std::string::npos)
+      << again.err;
 }
 
 }  // namespace

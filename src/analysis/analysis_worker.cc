@@ -39,6 +39,7 @@ Result<JobOutcome> AnalysisWorker::run_once() {
     if (Status s = catalog_.fail_job(job, why); !s) {
       return s.failure();
     }
+    last_failure_ = {job.sha256, why};
     return JobOutcome::kFailed;
   };
   if (job.attempts > options_.max_attempts) {
@@ -154,6 +155,7 @@ Result<WorkerTally> AnalysisWorker::run_until_idle() {
         break;
       case JobOutcome::kFailed:
         ++tally.failed;
+        tally.failures.push_back(last_failure_);
         break;
     }
   }

@@ -6,7 +6,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "analysis/cluster/tlsh_index.h"
 #include "analysis/static/static_analyzer.h"
@@ -39,6 +41,11 @@ std::string gave_up_reason(const store::AnalysisJob& job);
 struct WorkerTally {
   std::size_t analysed = 0;
   std::size_t failed = 0;
+  struct Failure {
+    std::string sha256;
+    std::string why;
+  };
+  std::vector<Failure> failures;  // one per failed job, so no failure goes unexplained
 };
 
 class AnalysisWorker {
@@ -63,6 +70,7 @@ class AnalysisWorker {
   std::vector<std::byte> sample_;  // the sample being analysed, its buffer reused
   AnalysisWorkerOptions options_;
   JobTakenHook on_taken_;
+  WorkerTally::Failure last_failure_;  // the job run_once() last gave up on, and why
   // Every analysed sample by TLSH, loaded from the catalog on first use.
   std::optional<TlshIndex> variants_;
   std::vector<store::Catalog::Fingerprint> indexed_;       // by index position

@@ -4,12 +4,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "analysis/analysis_worker.h"
 #include "analysis/known/known_hash_list.h"
 #include "app/platform.h"
 #include "cli/commands.h"
+#include "core/safe_text.h"
 
 namespace mitsu::cli {
 
@@ -32,15 +34,30 @@ int known_import_command(const Config& config, const KnownImportOptions& options
     std::string source =
         options.source.empty() ? std::filesystem::path(file).filename().string() : options.source;
     analysis::KnownHashList list = analysis::parse_known_hashes(text.str(), source);
-    for (std::size_t i = 0; i < list.problems.size() && i < 20; ++i) {
-      std::fprintf(stderr, "%s:%s\n", file.c_str(), list.problems[i].c_str());
+    std::string shown = terminal_safe(file);
+    if (list.hashes.empty() && !list.problems.empty()) {
+      // A PNG or a log given by mistake: one error for the file, not one per line.
+      spdlog::error(
+          "{}: not a hash list: none of its {} lines is an MD5, SHA-1 or SHA-256 hash "
+          "or a MalwareBazaar CSV row; nothing imported",
+          shown, list.problems.size());
+      status = kExitFailure;
+      continue;
+    }
+    constexpr std::size_t kShown = 20;
+    for (std::size_t i = 0; i < list.problems.size() && i < kShown; ++i) {
+      std::fprintf(stderr, "%s:%s\n", shown.c_str(), list.problems[i].c_str());
+    }
+    if (list.problems.size() > kShown) {
+      std::fprintf(stderr, "%s: … and %zu more lines skipped\n", shown.c_str(),
+                   list.problems.size() - kShown);
     }
     auto added = (*platform)->store.catalog->import_known_hashes(list.hashes);
     if (!added) {
-      spdlog::error("{}: {}", file, added.error());
+      spdlog::error("{}: {}", shown, added.error());
       return kExitFailure;
     }
-    std::fprintf(stderr, "%s: %s, %zu hashes (%zu new), %zu lines skipped\n", file.c_str(),
+    std::fprintf(stderr, "%s: %s, %zu hashes (%zu new), %zu lines skipped\n", shown.c_str(),
                  list.format.c_str(), list.hashes.size(), *added, list.problems.size());
     if (!list.problems.empty()) {
       status = kExitRejected;
@@ -50,6 +67,9 @@ int known_import_command(const Config& config, const KnownImportOptions& options
 }
 
 int reanalyze_command(const Config& config) {
+  if (!store_exists(config)) {
+    return kExitFailure;
+  }
   auto platform = app::Platform::open(config, /*with_spool=*/false);
   if (!platform) {
     spdlog::error("{}", platform.error());
@@ -83,8 +103,22 @@ int reanalyze_command(const Config& config) {
     spdlog::error("{}", done.error());
     return kExitFailure;
   }
+  // Every failure has a reason: the first few in full, then how many share each kind of reason
+  // (the text before its first ':', e.g. "sample not in the artifact store").
+  constexpr std::size_t kShown = 10;
+  std::map<std::string, std::size_t> by_reason;
+  for (std::size_t i = 0; i < done->failures.size(); ++i) {
+    const auto& f = done->failures[i];
+    if (i < kShown) {
+      std::fprintf(stderr, "%s: failed: %s\n", f.sha256.c_str(), terminal_safe(f.why).c_str());
+    }
+    ++by_reason[f.why.substr(0, f.why.find(':'))];
+  }
   std::fprintf(stderr, "re-analysed %zu samples, %zu failed\n", done->analysed, done->failed);
-  return kExitOk;
+  for (const auto& [reason, n] : by_reason) {
+    std::fprintf(stderr, "  %zu failed: %s\n", n, terminal_safe(reason).c_str());
+  }
+  return done->failed > 0 ? kExitFailure : kExitOk;
 }
 
 }  // namespace mitsu::cli

@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/file_io.h"
+#include "core/file_walk.h"
 #include "core/safe_text.h"
 
 namespace mitsu::cli {
@@ -24,25 +25,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Every regular file under the paths. A path named on the command line that is not one is an
+// error; an entry skipped inside a directory is a warning. Each says why.
 std::vector<fs::path> expand(const std::vector<std::string>& paths, bool& missing) {
-  std::vector<fs::path> files;
-  for (const std::string& path : paths) {
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) {
-      for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
-        if (entry.is_regular_file()) {
-          files.push_back(entry.path());
-        }
-      }
-    } else if (fs::is_regular_file(path, ec)) {
-      files.emplace_back(path);
-    } else {
-      spdlog::error("{}: no such file or directory", path);
+  WalkedFiles walked = walk_files({paths.begin(), paths.end()});
+  for (const SkippedPath& s : walked.skipped) {
+    if (s.given) {
+      spdlog::error("{}: {}", terminal_safe(s.path.string()), s.why);
       missing = true;
+    } else {
+      spdlog::warn("{}: skipped: {}", terminal_safe(s.path.string()), s.why);
     }
   }
-  std::sort(files.begin(), files.end());
-  return files;
+  return std::move(walked.files);
 }
 
 // Text for the terminal: control sequences and invalid bytes escaped.

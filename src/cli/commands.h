@@ -18,6 +18,10 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitRejected = 3;  // ingest: some lines were rejected, the rest stored
 
+// For commands that only read what is stored: false (and the error logged) when the embedded
+// store does not exist, so a mistyped --data-dir is an error instead of a new empty store.
+bool store_exists(const Config& config);
+
 // The options given before the subcommand, as typed; `mitsu run` hands them to its workers.
 struct GlobalOptions {
   std::string config_file;

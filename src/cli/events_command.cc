@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,7 +10,9 @@
 #include "app/platform.h"
 #include "cli/commands.h"
 #include "core/clock.h"
+#include "core/event_kinds.h"
 #include "core/safe_text.h"
+#include "sensor/registry/protocol_registry.h"
 
 namespace mitsu::cli {
 namespace {
@@ -91,11 +94,28 @@ int events_command(const Config& config, const EventsOptions& options) {
     }
   }
 
-  Config resolved = config;
-  resolved.resolve_paths();
-  if (!std::filesystem::exists(resolved.store_path)) {
-    spdlog::error("no store at {}: nothing has been ingested there yet (see --data-dir)",
-                  resolved.store_path.string());
+  // A filter value nothing can carry is a usage error, not an empty answer.
+  if (query.action && find_event_kind(*query.action) == nullptr) {
+    std::vector<std::string> known;
+    for (const EventKind& k : event_kinds()) {
+      known.emplace_back(k.action);
+    }
+    std::sort(known.begin(), known.end());
+    spdlog::error("--kind: no event kind is called '{}' (kinds: {})", terminal_safe(*query.action),
+                  fmt::join(known, ", "));
+    return kExitUsage;
+  }
+  if (query.protocol && sensor::ProtocolRegistry::instance().find(*query.protocol) == nullptr) {
+    spdlog::error("--protocol: no protocol is called '{}' (protocols: {})",
+                  terminal_safe(*query.protocol), sensor::ProtocolRegistry::instance().names());
+    return kExitUsage;
+  }
+  if (query.since_us && query.until_us && *query.since_us >= *query.until_us) {
+    spdlog::error("--since {} is not before --until {}: no event can match", *options.since,
+                  *options.until);
+    return kExitUsage;
+  }
+  if (!store_exists(config)) {
     return kExitFailure;
   }
   auto platform = app::Platform::open(config, /*with_spool=*/false);

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/safe_text.h"
+#include "intel/incidents.h"
 #include "intel/peaks.h"
 #include "intel/report/report.h"
 #include "intel/simulate/traffic_generator.h"
@@ -100,19 +101,42 @@ std::string percent(double part, double whole) {
   return whole > 0 ? fmt::format("{:.1f}%", 100 * part / whole) : "-";
 }
 
-// Rows of one dimension with each one's share of those shown.
+// Rows of one dimension with each one's share of the whole, not of the rows shown.
 void print_shares(const std::string& dimension, std::string_view measure,
-                  const std::vector<store::RollupRow>& rows, std::string_view empty_label) {
-  double total = 0;
-  for (const auto& r : rows) {
-    total += static_cast<double>(r.value);
-  }
+                  const intel::Ranking& ranking, std::string_view empty_label) {
   std::vector<std::vector<std::string>> table;
-  for (const auto& r : rows) {
+  for (const auto& r : ranking.rows) {
     table.push_back({r.keys[0].empty() ? std::string(empty_label) : r.keys[0],
-                     std::to_string(r.value), percent(static_cast<double>(r.value), total)});
+                     std::to_string(r.value),
+                     percent(static_cast<double>(r.value), ranking.total)});
   }
   print_table({dimension, std::string(measure), "share"}, table);
+}
+
+// An empty answer under filters: name each filter value that nothing in the range carries, with
+// the values that are there ("--filter country=cn" when countries are stored as CN).
+void explain_empty(intel::Stats& stats, store::Measure measure, const intel::DayRange& range,
+                   const std::vector<store::RollupFilter>& filters) {
+  for (const store::RollupFilter& f : filters) {
+    auto stored = stats.ranking(measure, f.dimension, range, {}, 0);
+    if (!stored) {
+      continue;  // the query itself reported what is wrong with the dimension
+    }
+    bool present = std::any_of(stored->rows.begin(), stored->rows.end(),
+                               [&](const store::RollupRow& r) { return r.keys[0] == f.value; });
+    if (present) {
+      continue;
+    }
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < stored->rows.size() && i < 10; ++i) {
+      values.push_back(stored->rows[i].keys[0].empty() ? "(unknown)" : stored->rows[i].keys[0]);
+    }
+    spdlog::warn(
+        "--filter {}={}: no {} in the range has that {} (most common: {})",
+        terminal_safe(f.dimension), terminal_safe(f.value), store::to_string(measure),
+        terminal_safe(f.dimension),
+        values.empty() ? "none" : terminal_safe(fmt::format("{}", fmt::join(values, ", "))));
+  }
 }
 
 Result<std::vector<intel::CveEntry>> catalog() {
@@ -175,22 +199,13 @@ int malware_command(intel::Stats& stats, const intel::DayRange& range,
       correlation->sessions, correlation->samples, correlation->pearson,
       100 * correlation->scan_share, 100 * correlation->delivery_share);
   for (const char* dim : {"arch", "target", "family"}) {
-    auto rows = stats.top(store::Measure::kSamples, dim, range, filters, options.top);
-    if (!rows) {
-      spdlog::error("{}", rows.error());
+    auto ranking = stats.ranking(store::Measure::kSamples, dim, range, filters, options.top);
+    if (!ranking) {
+      spdlog::error("{}", ranking.error());
       return kExitFailure;
     }
-    double total = 0;
-    for (const auto& r : *rows) {
-      total += static_cast<double>(r.value);
-    }
-    std::vector<std::vector<std::string>> table;
-    for (const auto& r : *rows) {
-      table.push_back({r.keys[0].empty() ? "(not analysed)" : r.keys[0], std::to_string(r.value),
-                       percent(static_cast<double>(r.value), total)});
-    }
     std::puts("");
-    print_table({dim, "samples", "share"}, table);
+    print_shares(dim, "samples", *ranking, "(not analysed)");
   }
   return kExitOk;
 }
@@ -198,6 +213,9 @@ int malware_command(intel::Stats& stats, const intel::DayRange& range,
 }  // namespace
 
 int stats_command(const Config& config, const StatsOptions& options) {
+  if (!store_exists(config)) {
+    return kExitFailure;
+  }
   auto platform = app::Platform::open(config, false);
   if (!platform) {
     spdlog::error("{}", platform.error());
@@ -221,12 +239,15 @@ int stats_command(const Config& config, const StatsOptions& options) {
   }
   const std::string& what = options.what;
   if (what == "top") {
-    auto rows = stats.top(*measure, options.by, *range, *filters, options.top);
-    if (!rows) {
-      spdlog::error("{}", rows.error());
+    auto ranking = stats.ranking(*measure, options.by, *range, *filters, options.top);
+    if (!ranking) {
+      spdlog::error("{}", ranking.error());
       return kExitUsage;
     }
-    print_shares(options.by, store::to_string(*measure), *rows, "(unknown)");
+    print_shares(options.by, store::to_string(*measure), *ranking, "(unknown)");
+    if (ranking->rows.empty()) {
+      explain_empty(stats, *measure, *range, *filters);
+    }
     return kExitOk;
   }
   if (what == "series") {
@@ -264,23 +285,33 @@ int stats_command(const Config& config, const StatsOptions& options) {
       spdlog::error("{}", peaks.error());
       return kExitFailure;
     }
+    // One row per incident, led by its total (or strongest) series, with the others it showed in.
     std::vector<std::vector<std::string>> table;
-    for (const intel::Peak& p : *peaks) {
-      std::string drivers, disclosures;
+    for (const intel::Incident& incident : intel::group_incidents(std::move(*peaks))) {
+      const intel::Peak& p = incident.lead;
+      std::string drivers, disclosures, also;
       for (const intel::Driver& d : p.drivers) {
         drivers += fmt::format("{}{}={} {:.0f}%", drivers.empty() ? "" : ", ", d.dimension, d.value,
                                100 * d.share);
       }
-      for (const intel::CveEntry& e : p.disclosures) {
+      for (const intel::CveEntry& e : incident.disclosures) {
         disclosures += fmt::format("{}{} ({})", disclosures.empty() ? "" : ", ", e.id,
                                    store::format_day(e.published_day));
       }
-      table.push_back({store::format_day(p.day), p.series, fmt::format("{:.0f}", p.value),
+      for (std::size_t i = 1; i < incident.peaks.size(); ++i) {
+        also += fmt::format("{}{}", also.empty() ? "" : ", ", incident.peaks[i].series);
+      }
+      std::string days = store::format_day(incident.first_day);
+      if (incident.last_day != incident.first_day) {
+        days += ".." + store::format_day(incident.last_day);
+      }
+      table.push_back({days, p.series, fmt::format("{:.0f}", p.value),
                        fmt::format("{:.0f}", p.baseline), fmt::format("{:.1f}", p.score), drivers,
-                       disclosures.empty() ? "-" : disclosures});
+                       disclosures.empty() ? "-" : disclosures, also.empty() ? "-" : also});
     }
-    print_table({"day", "series", "sessions", "baseline", "score", "drivers", "disclosures"},
-                table);
+    print_table(
+        {"day", "series", "sessions", "baseline", "score", "drivers", "disclosures", "also in"},
+        table);
     return kExitOk;
   }
   spdlog::error("unknown statistic '{}'", what);
@@ -288,6 +319,9 @@ int stats_command(const Config& config, const StatsOptions& options) {
 }
 
 int report_command(const Config& config, const ReportOptions& options) {
+  if (!store_exists(config)) {
+    return kExitFailure;
+  }
   auto platform = app::Platform::open(config, false);
   if (!platform) {
     spdlog::error("{}", platform.error());
@@ -446,12 +480,15 @@ int simulate_command(const Config& config, const SimulateOptions& options) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   spdlog::info(
       "stored {} events and {} simulated verdicts in {:.1f} s ({:.0f} events/s); try "
-      "`mitsu stats top country` or `mitsu report -o report.html`",
+      "`mitsu stats top --by country` or `mitsu report -o report.html`",
       *delivered, verdicts, seconds, static_cast<double>(*delivered) / seconds);
   return kExitOk;
 }
 
 int rollups_rebuild_command(const Config& config) {
+  if (!store_exists(config)) {
+    return kExitFailure;
+  }
   auto platform = app::Platform::open(config, false);
   if (!platform) {
     spdlog::error("{}", platform.error());

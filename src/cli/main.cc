@@ -49,7 +49,9 @@ void add_collect_commands(CLI::App& app, Commands& commands, const GlobalOptions
   auto ingest = std::make_shared<IngestOptions>();
   auto* ingest_cmd = app.add_subcommand(
       "ingest", "Validate JSON-lines events (docs/events.md) and deliver them via the spool");
-  ingest_cmd->add_option("input", ingest->input, "Events file, or - for standard input")
+  ingest_cmd
+      ->add_option("input", ingest->input,
+                   "Events file (JSON lines), a directory of them, or - for standard input")
       ->required();
   ingest_cmd->add_flag("--progress", ingest->progress,
                        "Print 'accepted N' on stdout after each batch the spool has accepted");
@@ -226,6 +228,9 @@ int main(int argc, char** argv) {
       "mitsu"};
   app.footer(kFooter);
   app.require_subcommand(1);
+  // Global options may follow the subcommand too (`mitsu events -d DIR`): subcommands created
+  // below inherit this and hand options they do not know to the top level.
+  app.fallthrough();
 
   GlobalOptions global;
   app.add_option("-c,--config", global.config_file, "TOML configuration file")

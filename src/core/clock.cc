@@ -116,6 +116,25 @@ std::optional<std::int64_t> parse_time_filter_us(std::string_view text) {
     }
     return std::nullopt;
   }
+  // RFC 3339 with a numeric offset: "2026-11-26T10:10:30+09:00" is 01:10:30Z.
+  std::size_t n = text.size();
+  if (n > 19 && (text[n - 6] == '+' || text[n - 6] == '-') && text[n - 3] == ':') {
+    auto digit = [&](std::size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+    if (!digit(n - 5) || !digit(n - 4) || !digit(n - 2) || !digit(n - 1)) {
+      return std::nullopt;
+    }
+    int hours = (text[n - 5] - '0') * 10 + (text[n - 4] - '0');
+    int minutes = (text[n - 2] - '0') * 10 + (text[n - 1] - '0');
+    if (hours > 23 || minutes > 59) {
+      return std::nullopt;
+    }
+    auto local = parse_timestamp_us(std::string(text.substr(0, n - 6)) + "Z");
+    if (!local) {
+      return std::nullopt;
+    }
+    std::int64_t offset_us = (hours * 3600LL + minutes * 60LL) * 1'000'000;
+    return text[n - 6] == '+' ? *local - offset_us : *local + offset_us;
+  }
   return parse_timestamp_us(text);
 }
 

@@ -16,8 +16,8 @@ std::string format_timestamp_us(std::int64_t unix_us);
 // Strict parse of the event form: UTC ('Z') only, 0-6 fraction digits, calendar-valid date.
 std::optional<std::int64_t> parse_timestamp_us(std::string_view text);
 
-// Lenient parse for command-line filters: the event form, "YYYY-MM-DD" (midnight UTC) or
-// "YYYY-MM-DDTHH:MM:SS" (UTC).
+// Lenient parse for command-line filters: the event form, RFC 3339 with a numeric offset
+// ("…T10:10:30+09:00"), "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SS" (UTC).
 std::optional<std::int64_t> parse_time_filter_us(std::string_view text);
 
 }  // namespace mitsu

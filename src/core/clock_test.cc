@@ -39,5 +39,17 @@ TEST(Clock, FilterAcceptsDatesAndLocalFreeTimes) {
   EXPECT_FALSE(parse_time_filter_us("yesterday").has_value());
 }
 
+// RFC 3339 offsets, as the help promises (issue 22: "+09:00" was refused).
+TEST(Clock, FilterAcceptsNumericOffsets) {
+  EXPECT_EQ(parse_time_filter_us("2026-11-01T09:00:01+09:00"), 1'793'491'201'000'000);
+  EXPECT_EQ(parse_time_filter_us("2026-10-31T19:00:01.5-05:00"), 1'793'491'201'500'000);
+  EXPECT_EQ(parse_time_filter_us("2026-11-01T00:00:01+00:00"), 1'793'491'201'000'000);
+  for (const char* bad :
+       {"2026-11-01T00:00:01+24:00", "2026-11-01T00:00:01+09:60", "2026-11-01T00:00:01+9:000",
+        "2026-11-01T00:00:01Z+09:00", "2026-11-01+09:00"}) {
+    EXPECT_FALSE(parse_time_filter_us(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace mitsu

@@ -126,7 +126,9 @@ Result<std::vector<Peak>> find_peaks(store::RollupStore& rollups, std::int64_t f
               std::vector<double> history(series.begin(), series.end() - 1);
               double excess = series.back() - median(history);
               if (excess > 0 && excess >= 0.1 * peak_excess) {
-                found.push_back({driver_dim, value, excess, excess / peak_excess});
+                // A value can rise by more than the whole series when others fell that day: its
+                // share of the peak is then all of it, never over 100 %.
+                found.push_back({driver_dim, value, excess, std::min(1.0, excess / peak_excess)});
               }
             }
             std::sort(found.begin(), found.end(),

@@ -1,5 +1,6 @@
 #include "intel/stats.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -23,6 +24,27 @@ Result<std::vector<RollupRow>> Stats::top(Measure measure, const std::string& di
   }
   q.limit = n;
   return rollups_.query(q);
+}
+
+Result<Ranking> Stats::ranking(Measure measure, const std::string& dimension, DayRange range,
+                               const std::vector<RollupFilter>& filters, std::size_t n) {
+  auto all = top(measure, dimension, range, filters, 0);
+  if (!all) {
+    return all.failure();
+  }
+  Ranking ranking;
+  for (const RollupRow& row : *all) {
+    ranking.total += static_cast<double>(row.value);
+  }
+  // Every group arrives in key order; a stable sort by value keeps the key order of ties, as
+  // top()'s ORDER BY value DESC, keys does.
+  ranking.rows = std::move(*all);
+  std::stable_sort(ranking.rows.begin(), ranking.rows.end(),
+                   [](const RollupRow& a, const RollupRow& b) { return a.value > b.value; });
+  if (n > 0 && ranking.rows.size() > n) {
+    ranking.rows.resize(n);
+  }
+  return ranking;
 }
 
 Result<std::map<std::string, std::vector<double>>> Stats::daily(

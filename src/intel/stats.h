@@ -20,6 +20,16 @@ struct DayRange {
   }
 };
 
+// The largest groups of a dimension and the measure summed over every group, shown or not: a
+// group's share is of the whole (issue 22: shares over the rows shown read 100 % for -n 1).
+struct Ranking {
+  std::vector<store::RollupRow> rows;  // largest first
+  double total = 0;
+  double share(const store::RollupRow& row) const {
+    return total > 0 ? static_cast<double>(row.value) / total : 0;
+  }
+};
+
 struct Correlation {
   double pearson = 0;   // of daily sessions against daily new samples
   double sessions = 0;  // totals over the range
@@ -37,6 +47,9 @@ class Stats {
                                             DayRange range,
                                             const std::vector<store::RollupFilter>& filters,
                                             std::size_t n);
+  // The same N groups with the total over all of them (n = 0: every group).
+  Result<Ranking> ranking(store::Measure measure, const std::string& dimension, DayRange range,
+                          const std::vector<store::RollupFilter>& filters, std::size_t n);
   // One value per day of the range for every group of a dimension (0 where nothing was
   // counted); an empty dimension gives one series, "total".
   Result<std::map<std::string, std::vector<double>>> daily(

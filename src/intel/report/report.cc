@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/markup.h"
 #include "core/safe_text.h"
+#include "intel/incidents.h"
 
 namespace mitsu::intel {
 namespace {
@@ -109,7 +110,8 @@ std::string line_chart(const json& days, const std::vector<std::pair<std::string
 }
 
 // Horizontal bars with labels and values.
-std::string bar_chart(const json& rows, const std::string& label) {
+// Shares are of `total`, the whole over every group, not of the rows drawn.
+std::string bar_chart(const json& rows, double total, const std::string& label) {
   constexpr double W = 460, Row = 22, L = 150, R = 70;
   double H = Row * static_cast<double>(std::max<std::size_t>(rows.size(), 1)) + 6;
   double top = 1;
@@ -119,10 +121,6 @@ std::string bar_chart(const json& rows, const std::string& label) {
   std::string svg = fmt::format(
       R"(<svg class="chart bars" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}">)",
       markup_escape(label), W, H, W, H);
-  double total = 0;
-  for (const json& r : rows) {
-    total += r[1].get<double>();
-  }
   for (std::size_t i = 0; i < rows.size(); ++i) {
     std::string name = rows[i][0].get<std::string>();
     double v = rows[i][1].get<double>();
@@ -137,6 +135,63 @@ std::string bar_chart(const json& rows, const std::string& label) {
                        L + (W - L - R) * v / top + 4, y + 14, v, total > 0 ? 100 * v / total : 0);
   }
   return svg + "</svg>";
+}
+
+// One table row and one chart mark (index into the days) per incident, however many series it
+// peaked in.
+std::string incident_rows(const json& r, std::vector<std::pair<std::size_t, std::string>>& marks) {
+  const json& days = r["daily"]["days"];
+  auto index_of = [&](const std::string& day) {
+    for (std::size_t i = 0; i < days.size(); ++i) {
+      if (days[i] == day) {
+        return i;
+      }
+    }
+    return days.size();
+  };
+  std::string peak_rows;
+  for (const json& incident : r["incidents"]) {
+    const json& p = incident["lead"];
+    std::string why;
+    for (const json& d : p["drivers"]) {
+      why += fmt::format("{}={} (+{:.0f}) ", d["dimension"].get<std::string>(),
+                         d["value"].get<std::string>(), d["excess"].get<double>());
+    }
+    std::string cves;
+    for (const json& c : incident["disclosures"]) {
+      cves += fmt::format("{} ({}, {}) ", c["id"].get<std::string>(),
+                          c["published"].get<std::string>(), c["product"].get<std::string>());
+    }
+    std::string also;
+    for (std::size_t i = 1; i < incident["series"].size(); ++i) {
+      also += (also.empty() ? "" : ", ") + incident["series"][i].get<std::string>();
+    }
+    std::string first = incident["first_day"], last = incident["last_day"];
+    std::string when = first == last ? first : first + " – " + last;
+    marks.emplace_back(index_of(p["day"]),
+                       fmt::format("{}: {} {:.0f} sessions (baseline {:.0f}) {}", when,
+                                   p["series"].get<std::string>(), p["value"].get<double>(),
+                                   p["baseline"].get<double>(), cves));
+    peak_rows += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{:.0f}</td><td>{:.0f}</td><td>{:.1f}</td><td>{}</td><td>{}</"
+        "td><td>{}</td></tr>",
+        markup_escape(when), markup_escape(p["series"].get<std::string>()),
+        p["value"].get<double>(), p["baseline"].get<double>(), p["score"].get<double>(),
+        markup_escape(why), markup_escape(cves.empty() ? "—" : cves),
+        markup_escape(also.empty() ? "—" : also));
+  }
+  return peak_rows;
+}
+
+json disclosures_json(const std::vector<CveEntry>& entries) {
+  json out = json::array();
+  for (const CveEntry& e : entries) {
+    out.push_back({{"id", e.id},
+                   {"published", store::format_day(e.published_day)},
+                   {"product", e.product},
+                   {"rule", e.rule}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -200,11 +255,12 @@ Result<json> collect_report(store::RollupStore& rollups, DayRange range,
         TopSpec{"known", Measure::kSamples, "known", {}},
         TopSpec{"domain", Measure::kDomains, "domain", {}},
         TopSpec{"targeted_class", Measure::kSessions, "class", {{"targeted", "1"}}}}) {
-    auto rows = stats.top(t.measure, t.dim, range, t.filters, 12);
-    if (!rows) {
-      return rows.failure();
+    auto ranking = stats.ranking(t.measure, t.dim, range, t.filters, 12);
+    if (!ranking) {
+      return ranking.failure();
     }
-    r["top"][t.name] = rows_json(*rows);
+    r["top"][t.name] = rows_json(ranking->rows);
+    r["top_total"][t.name] = ranking->total;  // the whole a bar's share is of
   }
   auto unknown = stats.unknown_share(range);
   auto correlation = stats.attacks_vs_malware(range);
@@ -226,8 +282,7 @@ Result<json> collect_report(store::RollupStore& rollups, DayRange range,
   if (!peaks) {
     return peaks.failure();
   }
-  r["peaks"] = json::array();
-  for (const Peak& p : *peaks) {
+  auto peak_json = [](const Peak& p) {
     json drivers = json::array();
     for (const Driver& d : p.drivers) {
       drivers.push_back({{"dimension", d.dimension},
@@ -235,60 +290,38 @@ Result<json> collect_report(store::RollupStore& rollups, DayRange range,
                          {"excess", d.excess},
                          {"share", d.share}});
     }
-    json disclosures = json::array();
-    for (const CveEntry& e : p.disclosures) {
-      disclosures.push_back({{"id", e.id},
-                             {"published", store::format_day(e.published_day)},
-                             {"product", e.product},
-                             {"rule", e.rule}});
+    return json{{"series", p.series},
+                {"day", store::format_day(p.day)},
+                {"value", p.value},
+                {"baseline", p.baseline},
+                {"score", p.score},
+                {"drivers", drivers},
+                {"disclosures", disclosures_json(p.disclosures)}};
+  };
+  r["peaks"] = json::array();
+  for (const Peak& p : *peaks) {
+    r["peaks"].push_back(peak_json(p));
+  }
+  // What the report counts and lists: one incident however many series it peaked in.
+  r["incidents"] = json::array();
+  for (const Incident& incident : group_incidents(*peaks)) {
+    json series = json::array();
+    for (const Peak& p : incident.peaks) {
+      series.push_back(p.series);
     }
-    r["peaks"].push_back({{"series", p.series},
-                          {"day", store::format_day(p.day)},
-                          {"value", p.value},
-                          {"baseline", p.baseline},
-                          {"score", p.score},
-                          {"drivers", drivers},
-                          {"disclosures", disclosures}});
+    r["incidents"].push_back({{"first_day", store::format_day(incident.first_day)},
+                              {"last_day", store::format_day(incident.last_day)},
+                              {"lead", peak_json(incident.lead)},
+                              {"series", series},
+                              {"disclosures", disclosures_json(incident.disclosures)}});
   }
   return r;
 }
 
 std::string render_html(const json& r) {
   const json& days = r["daily"]["days"];
-  auto index_of = [&](const std::string& day) {
-    for (std::size_t i = 0; i < days.size(); ++i) {
-      if (days[i] == day) {
-        return i;
-      }
-    }
-    return days.size();
-  };
   std::vector<std::pair<std::size_t, std::string>> marks;
-  std::string peak_rows;
-  for (const json& p : r["peaks"]) {
-    std::string why;
-    for (const json& d : p["drivers"]) {
-      why += fmt::format("{}={} (+{:.0f}) ", d["dimension"].get<std::string>(),
-                         d["value"].get<std::string>(), d["excess"].get<double>());
-    }
-    std::string cves;
-    for (const json& c : p["disclosures"]) {
-      cves += fmt::format("{} ({}, {}) ", c["id"].get<std::string>(),
-                          c["published"].get<std::string>(), c["product"].get<std::string>());
-    }
-    if (p["series"] == "total") {
-      marks.emplace_back(
-          index_of(p["day"]),
-          fmt::format("{}: {:.0f} sessions (baseline {:.0f}) {}", p["day"].get<std::string>(),
-                      p["value"].get<double>(), p["baseline"].get<double>(), cves));
-    }
-    peak_rows += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{:.0f}</td><td>{:.0f}</td><td>{:.1f}</td><td>{}</td><td>{}</"
-        "td></tr>",
-        markup_escape(p["day"].get<std::string>()), markup_escape(p["series"].get<std::string>()),
-        p["value"].get<double>(), p["baseline"].get<double>(), p["score"].get<double>(),
-        markup_escape(why), markup_escape(cves.empty() ? "—" : cves));
-  }
+  std::string peak_rows = incident_rows(r, marks);
   auto pairs = [&](const json& object) {
     std::vector<std::pair<std::string, json>> out;
     for (const auto& [k, v] : object.items()) {
@@ -297,6 +330,9 @@ std::string render_html(const json& r) {
     return out;
   };
   const json& t = r["totals"];
+  auto bars = [&](const char* key, const std::string& label) {
+    return bar_chart(r["top"][key], r["top_total"][key].get<double>(), label);
+  };
   auto percent = [](const json& v) {
     return v.is_null() ? std::string("—") : fmt::format("{:.1f}%", 100 * v.get<double>());
   };
@@ -323,7 +359,7 @@ footer{{margin-top:32px;font-size:11px;color:#555}}
 <div class="kpi">malware delivery<b>{delivery}</b></div>
 <div class="kpi">never-seen samples<b>{unknown}</b></div>
 <div class="kpi">attacks vs malware (Pearson r)<b>{pearson:.2f}</b></div>
-<div class="kpi">peaks<b id="kpi-peaks">{peaks}</b></div>
+<div class="kpi">peak incidents<b id="kpi-peaks">{peaks}</b></div>
 </div>
 <h2>Sessions per day (peaks circled)</h2>
 {daily}
@@ -332,7 +368,7 @@ footer{{margin-top:32px;font-size:11px;color:#555}}
 <h2>Sessions per day by class</h2>
 {by_class}
 <h2>Peaks</h2>
-<table id="peaks"><tr><th>day</th><th>series</th><th>sessions</th><th>baseline</th><th>score</th><th>drivers</th><th>disclosures before it</th></tr>
+<table id="peaks"><tr><th>day</th><th>series</th><th>sessions</th><th>baseline</th><th>score</th><th>drivers</th><th>disclosures before it</th><th>also peaked</th></tr>
 {peak_rows}</table>
 <div class="grid">
 <section><h2>Countries</h2>{country}</section>
@@ -369,33 +405,30 @@ DB-IP, NRO data) or the GeoIP files the operator configured.</footer>
       fmt::arg("delivery", percent(t["delivery_share"])),
       fmt::arg("unknown", percent(t["unknown_share"])),
       fmt::arg("pearson", t["attacks_vs_malware_pearson"].get<double>()),
-      fmt::arg("peaks", r["peaks"].size()),
+      fmt::arg("peaks", r["incidents"].size()),
       fmt::arg("daily",
                line_chart(days, {{"sessions", r["daily"]["sessions"]}}, marks, "sessions per day")),
       fmt::arg("by_protocol",
                line_chart(days, pairs(r["daily_by"]["protocol"]), {}, "by protocol")),
       fmt::arg("by_class", line_chart(days, pairs(r["daily_by"]["class"]), {}, "by class")),
-      fmt::arg("peak_rows", peak_rows),
-      fmt::arg("country", bar_chart(r["top"]["country"], "countries")),
-      fmt::arg("asn", bar_chart(r["top"]["asn"], "autonomous systems")),
-      fmt::arg("protocol", bar_chart(r["top"]["protocol"], "protocols")),
-      fmt::arg("port", bar_chart(r["top"]["port"], "ports")),
-      fmt::arg("device_type", bar_chart(r["top"]["device_type"], "device types")),
-      fmt::arg("classes", bar_chart(r["top"]["class"], "classes")),
-      fmt::arg("rule", bar_chart(r["top"]["rule"], "exploit signatures")),
-      fmt::arg("site", bar_chart(r["top"]["site"], "sites")),
+      fmt::arg("peak_rows", peak_rows), fmt::arg("country", bars("country", "countries")),
+      fmt::arg("asn", bars("asn", "autonomous systems")),
+      fmt::arg("protocol", bars("protocol", "protocols")), fmt::arg("port", bars("port", "ports")),
+      fmt::arg("device_type", bars("device_type", "device types")),
+      fmt::arg("classes", bars("class", "classes")),
+      fmt::arg("rule", bars("rule", "exploit signatures")), fmt::arg("site", bars("site", "sites")),
       fmt::arg("malware",
                line_chart(days, {{"new samples", r["daily"]["samples"]}}, {}, "malware per day")),
       fmt::arg("families",
                line_chart(days, pairs(r["daily_by"]["family"]), {}, "families over time")),
-      fmt::arg("family", bar_chart(r["top"]["family"], "families")),
-      fmt::arg("arch", bar_chart(r["top"]["arch"], "architectures")),
-      fmt::arg("target", bar_chart(r["top"]["target"], "iot vs pc")),
-      fmt::arg("domain", bar_chart(r["top"]["domain"], "domains")),
+      fmt::arg("family", bars("family", "families")),
+      fmt::arg("arch", bars("arch", "architectures")),
+      fmt::arg("target", bars("target", "iot vs pc")),
+      fmt::arg("domain", bars("domain", "domains")),
       fmt::arg("targeted",
                line_chart(days, {{"targeted sessions", r["daily"]["targeted_sessions"]}}, {},
                           "targeted")),
-      fmt::arg("targeted_class", bar_chart(r["top"]["targeted_class"], "targeted classes")),
+      fmt::arg("targeted_class", bars("targeted_class", "targeted classes")),
       fmt::arg("generated", markup_escape(r["generated"].get<std::string>())));
   return html;
 }

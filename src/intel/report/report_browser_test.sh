@@ -28,6 +28,12 @@ assert len(r["daily"]["days"]) == 90, len(r["daily"]["days"])
 rows = list(csv.DictReader(open(sys.argv[2])))
 assert any(x["section"] == "peak" and x["day"] == "2018-01-15" for x in rows)
 assert sum(float(x["value"]) for x in rows if x["section"] == "daily" and x["key"] == "sessions") == r["totals"]["sessions"]
+# The injected wave peaks in several series (total, telnet, port 23, ...) but is one incident.
+wave = [i for i in r["incidents"] if i["first_day"] <= "2018-01-15" <= i["last_day"]]
+assert len(wave) == 1, wave
+assert wave[0]["lead"]["series"] == "total" and "protocol=telnet" in wave[0]["series"], wave[0]
+assert len(wave[0]["series"]) > 1, wave[0]["series"]
+assert len(r["incidents"]) < len(r["peaks"]), (len(r["incidents"]), len(r["peaks"]))
 print("json and csv agree:", len(rows), "csv rows,", len(r["peaks"]), "peaks")
 PY
 
