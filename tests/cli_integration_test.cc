@@ -132,6 +132,45 @@ TEST_F(CliTest, EventFiltersThatCannotMatchAreUsageErrors) {
   EXPECT_EQ(count_lines(tokyo.out), 3) << "the same window as 00:00:01Z-00:00:03Z";
 }
 
+// Text lines say what each kind is about: a web request's method, path and client, an SSDP
+// probe's search target, why a download failed (issue 22).
+TEST_F(CliTest, EventLinesShowWhatEachKindIsAbout) {
+  auto session = [](const std::string& more_mitsu) {
+    return R"("mitsu":{"schema":1,"session":{"id":"01a19467-e800-752e-89a7-834df2a74de4"},)"
+           R"("persona":{"device_type":"camera","vendor":"Acme","model":"IPC-2000"})" +
+           more_mitsu +
+           R"(},"observer":{"name":"sensor-tokyo-1","geo":{"name":"tokyo"}},)"
+           R"("source":{"ip":"203.0.113.45","port":51234},)";
+  };
+  std::string lines =
+      R"({"@timestamp":"2026-11-01T00:00:03.000000Z","event":{"id":"01a19467-f5e8-7001-8001-000000000001","action":"http.request"},)" +
+      session("") +
+      R"("network":{"protocol":"http","transport":"tcp"},"destination":{"port":80},)"
+      R"("http":{"request":{"method":"POST"}},"url":{"path":"/cgi-bin/luci","query":"a=1"},)"
+      R"("user_agent":{"original":"Hello, World"}})"
+      "\n"
+      R"({"@timestamp":"2026-11-01T00:00:04.000000Z","event":{"id":"01a19467-f9d0-7001-8001-000000000002","action":"ssdp.request"},)" +
+      session(R"(,"ssdp":{"st":"ssdp:all","man":"\"ssdp:discover\"","request_bytes":90,)"
+              R"("replies":2,"reply_bytes":600})") +
+      R"("network":{"protocol":"ssdp","transport":"udp"},"destination":{"port":1900},)"
+      R"("http":{"request":{"method":"M-SEARCH"}}})"
+      "\n"
+      R"({"@timestamp":"2026-11-01T00:00:05.000000Z","event":{"id":"01a19467-fdb8-7001-8001-000000000003","action":"file.download","outcome":"failure"},)" +
+      session("") +
+      R"("network":{"protocol":"telnet","transport":"tcp"},"destination":{"port":23},)"
+      R"("url":{"full":"http://192.0.2.7/x.arm"},"error":{"message":"connection refused"}})"
+      "\n";
+  ProcessResult ingest = mitsu({"ingest", "-"}, lines);
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  ProcessResult r = mitsu({"events"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"(POST /cgi-bin/luci a=1 "Hello, World")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"(M-SEARCH ssdp:all "ssdp:discover" replies=2)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(R"(http://192.0.2.7/x.arm failure "connection refused")"), std::string::npos)
+      << r.out;
+}
+
 TEST_F(CliTest, IngestingTwiceStoresOnce) {
   ASSERT_EQ(mitsu({"ingest", kExamples}).exit_code, 0);
   ProcessResult again = mitsu({"ingest", kExamples});

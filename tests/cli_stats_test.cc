@@ -168,6 +168,20 @@ TEST_F(CliStatsTest, PeaksAreListedOncePerIncident) {
   }
 }
 
+// Without GeoIP data no AS is known: shown as such, not as AS "0".
+TEST_F(CliStatsTest, UnknownAsnIsShownAsUnknown) {
+  ProcessResult r = mitsu({"stats", "top", "--by", "asn"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::regex_search(r.out, std::regex(R"((^|\n)0\s)")), false) << r.out;
+  ProcessResult unknown = run_process(
+      {"sqlite3", "-readonly", (data_->path() / "mitsu.db").string(),
+       "SELECT count(*) FROM events WHERE action = 'session.open' AND coalesce(asn, 0) = 0"});
+  ASSERT_EQ(unknown.exit_code, 0) << unknown.err;
+  if (std::stoi(unknown.out) > 0) {
+    EXPECT_NE(r.out.find("(unknown)"), std::string::npos) << r.out;
+  }
+}
+
 TEST_F(CliStatsTest, SimulateSuggestsCommandsThatWork) {
   std::regex suggestion(R"(`mitsu ([^`]*)`)");
   int tried = 0;

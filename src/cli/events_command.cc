@@ -39,13 +39,32 @@ std::string summary_of(const Event& event) {
     return fmt::format("{} {}", text("/rule/id"), text("/vulnerability/id"));
   }
   if (event.action == "file.download") {
-    return fmt::format("{} {} {}", text("/url/full"), text("/event/outcome"),
-                       text("/file/hash/sha256"));
+    std::string outcome = text("/event/outcome");
+    return fmt::format("{} {} {}", text("/url/full"), outcome,
+                       outcome == "failure" ? fmt::format("{:?}", text("/error/message"))
+                                            : text("/file/hash/sha256"));
   }
   if (event.action == "file.upload") {
     return fmt::format("{} {}", text("/file/name"), text("/file/hash/sha256"));
   }
-  return "";
+  // Any other kind: the fields its protocol named for listings. Text with spaces is quoted,
+  // numbers are named (replies=2).
+  const EventKind* kind = find_event_kind(event.action);
+  std::string out;
+  for (std::string_view pointer : kind != nullptr ? kind->summary : decltype(kind->summary){}) {
+    std::string value = text(std::string(pointer).c_str());
+    if (value.empty() || value == "\"\"") {
+      continue;
+    }
+    auto p = nlohmann::json::json_pointer(std::string(pointer));
+    if (body.at(p).is_number()) {
+      value = fmt::format("{}={}", p.back(), value);
+    } else if (value.find(' ') != std::string::npos) {
+      value = fmt::format("{:?}", value);
+    }
+    out += (out.empty() ? "" : " ") + value;
+  }
+  return out;
 }
 
 // A stored event as printed: byte for byte when it is plain ASCII (nearly always), otherwise

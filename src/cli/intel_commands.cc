@@ -106,8 +106,9 @@ void print_shares(const std::string& dimension, std::string_view measure,
                   const intel::Ranking& ranking, std::string_view empty_label) {
   std::vector<std::vector<std::string>> table;
   for (const auto& r : ranking.rows) {
-    table.push_back({r.keys[0].empty() ? std::string(empty_label) : r.keys[0],
-                     std::to_string(r.value),
+    // ASN 0 is reserved (RFC 7607): the rollups count "no AS known" under it.
+    bool unknown = r.keys[0].empty() || (dimension == "asn" && r.keys[0] == "0");
+    table.push_back({unknown ? std::string(empty_label) : r.keys[0], std::to_string(r.value),
                      percent(static_cast<double>(r.value), ranking.total)});
   }
   print_table({dimension, std::string(measure), "share"}, table);

@@ -53,6 +53,9 @@ struct EventKind {
   std::string_view action;
   EventScope scope;
   std::span<const FieldRule> fields;  // in addition to the common and scope fields
+  // What a one-line listing (`mitsu events`) shows, in order: JSON pointers of the fields an
+  // analyst reads first. The protocol that owns the kind says so where it registers it.
+  std::span<const std::string_view> summary = {};
 };
 
 // Fields every event carries.

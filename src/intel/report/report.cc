@@ -331,7 +331,15 @@ std::string render_html(const json& r) {
   };
   const json& t = r["totals"];
   auto bars = [&](const char* key, const std::string& label) {
-    return bar_chart(r["top"][key], r["top_total"][key].get<double>(), label);
+    json rows = r["top"][key];
+    if (std::string_view(key) == "asn") {
+      for (json& row : rows) {
+        if (row[0] == "0") {
+          row[0] = "";  // ASN 0 is reserved (RFC 7607): counted there when no AS is known
+        }
+      }
+    }
+    return bar_chart(rows, r["top_total"][key].get<double>(), label);
   };
   auto percent = [](const json& v) {
     return v.is_null() ? std::string("—") : fmt::format("{:.1f}%", 100 * v.get<double>());

@@ -21,6 +21,10 @@ constexpr std::array kHttpRequest{
     FieldRule{"/url/query", kString, kOptional},
 };
 
+// Method, path, query and client: what a request line in `mitsu events` shows.
+constexpr std::array<std::string_view, 4> kHttpSummary{"/http/request/method", "/url/path",
+                                                       "/url/query", "/user_agent/original"};
+
 Status read_page(const TomlReader& r, const toml::node& item, const std::string& key,
                  DevicePersona& p) {
   const toml::table* page = item.as_table();
@@ -107,7 +111,7 @@ Status register_http(ProtocolRegistry& registry) {
   info.persona_keys = {"server",     "date_first",     "realm", "login_path",
                        "user_field", "password_field", "pages"};
   info.read_persona_key = read_key;
-  info.event_kinds = {{"http.request", EventScope::kSession, kHttpRequest}};
+  info.event_kinds = {{"http.request", EventScope::kSession, kHttpRequest, kHttpSummary}};
   info.make_session = [](const SessionContext& c) -> std::unique_ptr<Session> {
     auto mappings = c.persona.upnp_device_type.empty()
                         ? nullptr

@@ -30,6 +30,12 @@ constexpr std::array kUpnpAction{
     FieldRule{"/event/outcome", kOutcome, kRequired},
 };
 
+constexpr std::array<std::string_view, 5> kSsdpSummary{"/http/request/method", "/mitsu/ssdp/st",
+                                                       "/mitsu/ssdp/man", "/user_agent/original",
+                                                       "/mitsu/ssdp/replies"};
+constexpr std::array<std::string_view, 3> kUpnpSummary{"/mitsu/upnp/service", "/mitsu/upnp/action",
+                                                       "/event/outcome"};
+
 Status read_key(const TomlReader& r, const toml::node& node, std::string_view name,
                 const std::string& key, DevicePersona& p) {
   if (name == "device_type") {
@@ -89,8 +95,8 @@ Status register_ssdp(ProtocolRegistry& registry) {
   info.persona_keys = {"device_type", "server", "friendly_name", "services", "external_ip"};
   info.read_persona_key = read_key;
   info.make_responder = make_responder;
-  info.event_kinds = {{"ssdp.request", EventScope::kSession, kSsdpRequest},
-                      {"upnp.action", EventScope::kSession, kUpnpAction}};
+  info.event_kinds = {{"ssdp.request", EventScope::kSession, kSsdpRequest, kSsdpSummary},
+                      {"upnp.action", EventScope::kSession, kUpnpAction, kUpnpSummary}};
   return registry.add(std::move(info));
 }
 
