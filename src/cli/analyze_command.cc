@@ -29,13 +29,8 @@ namespace fs = std::filesystem;
 // error; an entry skipped inside a directory is a warning. Each says why.
 std::vector<fs::path> expand(const std::vector<std::string>& paths, bool& missing) {
   WalkedFiles walked = walk_files({paths.begin(), paths.end()});
-  for (const SkippedPath& s : walked.skipped) {
-    if (s.given) {
-      spdlog::error("{}: {}", terminal_safe(s.path.string()), s.why);
-      missing = true;
-    } else {
-      spdlog::warn("{}: skipped: {}", terminal_safe(s.path.string()), s.why);
-    }
+  if (log_skipped(walked)) {
+    missing = true;
   }
   return std::move(walked.files);
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "core/file_walk.h"
 
 namespace mitsu::cli {
 
@@ -21,6 +22,10 @@ inline constexpr int kExitRejected = 3;  // ingest: some lines were rejected, th
 // For commands that only read what is stored: false (and the error logged) when the embedded
 // store does not exist, so a mistyped --data-dir is an error instead of a new empty store.
 bool store_exists(const Config& config);
+
+// Logs every entry a walk skipped with its reason: an error for a path named on the command
+// line, a warning for one found inside a directory. True when a named path was skipped.
+bool log_skipped(const WalkedFiles& walked);
 
 // The options given before the subcommand, as typed; `mitsu run` hands them to its workers.
 struct GlobalOptions {

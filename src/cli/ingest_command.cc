@@ -89,12 +89,8 @@ int ingest_command(const Config& config, const IngestOptions& options) {
     // A directory is ingested file by file, in name order; whatever is not a regular file is
     // named with the reason.
     WalkedFiles walked = walk_files({options.input});
-    for (const SkippedPath& s : walked.skipped) {
-      if (s.given) {
-        spdlog::error("{}: {}", terminal_safe(s.path.string()), s.why);
-        return kExitFailure;
-      }
-      spdlog::warn("{}: skipped: {}", terminal_safe(s.path.string()), s.why);
+    if (log_skipped(walked)) {
+      return kExitFailure;
     }
     files = std::move(walked.files);
   }
