@@ -311,5 +311,48 @@ TEST_F(AnalysisSupervisionTest, ADamagedElfWithInvalidUtf8GetsAJsonVerdictWhileS
       << stopped.err;
 }
 
+// A sample for a CPU the sandbox has no emulator for: its sandbox job fails, and `mitsu sample`
+// says so with the reason (issue 22: the failure was only visible with sqlite3).
+TEST_F(AnalysisSupervisionTest, ASandboxFailureIsShownBySample) {
+  testing::FakeElf header;
+  header.machine = 0x9026;  // Alpha's unofficial number: no IoT CPU, no emulator
+  auto bytes = testing::fake_elf(header, std::string(400, 'A') + "no emulator");
+  std::string sample(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::string sha256 = sha256_of(sample);
+  auto run = start("[sandbox]\nparallel = 1\ntime_limit_seconds = 5\n");
+  upload(sample);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto row = job(sha256, "sandbox");
+        return row && (row->state == "done" || row->state == "failed");
+      },
+      120s))
+      << (job(sha256, "static") ? job(sha256, "static")->error : "no static job");
+  run->send_signal(SIGTERM);
+  ASSERT_EQ(run->wait().exit_code, 0);
+  ASSERT_EQ(job(sha256, "sandbox")->state, "failed");
+
+  testing::ProcessResult shown =
+      testing::run_process({MITSU_EXE, "--data-dir", data(), "sample", sha256});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("sandbox  failed"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find(job(sha256, "sandbox")->error), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("no emulator for CPU"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("static   done"), std::string::npos) << shown.out;
+  testing::ProcessResult as_json =
+      testing::run_process({MITSU_EXE, "--data-dir", data(), "sample", sha256, "--json"});
+  nlohmann::json doc = nlohmann::json::parse(as_json.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << as_json.out;
+  EXPECT_EQ(doc["sightings"], 1);
+  EXPECT_EQ(doc["seen_in_total"], 1);
+  EXPECT_EQ(doc["seen_in"][0]["file"]["hash"]["sha256"], sha256);
+  bool failed_sandbox = false;
+  for (const auto& j : doc["jobs"]) {
+    failed_sandbox |= j["kind"] == "sandbox" && j["state"] == "failed" &&
+                      j["error"].get<std::string>().find("no emulator") != std::string::npos;
+  }
+  EXPECT_TRUE(failed_sandbox) << doc["jobs"].dump();
+}
+
 }  // namespace
 }  // namespace mitsu

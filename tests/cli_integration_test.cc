@@ -57,7 +57,8 @@ TEST_F(CliTest, VersionNamesFormats) {
 TEST_F(CliTest, HelpListsEveryCommand) {
   ProcessResult r = run_process({MITSU_EXE, "--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"run", "ingest", "events", "version", "Exit status"}) {
+  for (const char* command : {"run", "ingest", "events", "sample", "session", "sensors",
+                              "quarantine", "version", "Exit status"}) {
     EXPECT_NE(r.out.find(command), std::string::npos) << command;
   }
 }
@@ -323,6 +324,15 @@ TEST_F(CliTest, IngestReadsADirectoryAndQuarantinesRejectedLines) {
                                            "SELECT reason FROM rejected_events ORDER BY 1"});
   ASSERT_EQ(quarantined.exit_code, 0) << quarantined.err;
   EXPECT_EQ(count_lines(quarantined.out), 2) << quarantined.out;
+  // ...and `mitsu quarantine` shows them, newest first, with the reason and the bytes.
+  ProcessResult listed = mitsu({"quarantine"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_LT(listed.out.find("[1,2]"), listed.out.find("{\"truncated\": ")) << listed.out;
+  EXPECT_NE(listed.out.find("malformed_json"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.err.find("2 of 2 quarantined records"), std::string::npos) << listed.err;
+  ProcessResult as_json = mitsu({"quarantine", "--json", "-n", "1"});
+  EXPECT_NE(as_json.out.find("\"total\": 2"), std::string::npos) << as_json.out;
+  EXPECT_NE(as_json.out.find("\"raw\": \"[1,2]\""), std::string::npos) << as_json.out;
 
   ProcessResult again = mitsu({"ingest", in.string()});
   EXPECT_EQ(again.exit_code, 3);
@@ -405,6 +415,12 @@ TEST_F(CliTest, ImportedHashesShowAsKnown) {
       << imported.err;
   ProcessResult after = mitsu({"analyze", sample});
   EXPECT_NE(after.out.find("  yes  "), std::string::npos) << after.out;
+  ProcessResult sources = mitsu({"known", "list"});
+  ASSERT_EQ(sources.exit_code, 0) << sources.err;
+  EXPECT_NE(sources.out.find("feed.txt"), std::string::npos) << sources.out;
+  EXPECT_NE(sources.err.find("1 sources, 1 hashes"), std::string::npos) << sources.err;
+  EXPECT_NE(mitsu({"known", "list", "--json"}).out.find("\"source\": \"feed.txt\""),
+            std::string::npos);
 
   // Real files that are not hash lists, given by mistake: one error each, nothing imported.
   for (const char* wrong : {"/etc/services", "/usr/bin/busybox"}) {
@@ -438,7 +454,7 @@ TEST_F(CliTest, CapturedSamplesAreAnalysedByRunAndAgainByReanalyze) {
   EXPECT_EQ(again.exit_code, 1) << "a failed sample is a failure: " << again.err;
   EXPECT_NE(again.err.find("re-analysed 1 samples, 1 failed"), std::string::npos) << again.err;
   // ...and it says which sample and why, without sqlite3 (issue 22).
-  EXPECT_NE(again.err.find(": failed: sample not in the artifact store"), std::string::npos)
+  EXPECT_NE(again.err.find(": static failed: sample not in the artifact store"), std::string::npos)
       << again.err;
   EXPECT_NE(again.err.find("  1 failed: sample not in the artifact store"), std::string::npos)
       << again.err;

@@ -171,12 +171,17 @@ void WorkerSupervisor::handle_line(Worker& w, const std::string& line) {
     std::int64_t id = 0;
     std::string outcome;
     in >> id >> outcome;
+    std::string sha256 = std::move(w.sha256);
     w.job = 0;
     w.sha256.clear();
     std::lock_guard lock(stats_mutex_);
     analysis::WorkerTally& tally = stats_.tally[w.spec.kind];
     tally.analysed += outcome == "analysed" ? 1 : 0;
-    tally.failed += outcome == "failed" ? 1 : 0;
+    if (outcome == "failed") {
+      // The reason is the job's, in the catalog: the worker only says that it failed.
+      ++tally.failed;
+      tally.failures.push_back({sha256, ""});
+    }
   } else {
     spdlog::warn("{}: unexpected status line '{}'", label(w.spec), line);
   }

@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 #include "analysis/analysis_worker.h"
@@ -103,21 +102,8 @@ int reanalyze_command(const Config& config) {
     spdlog::error("{}", done.error());
     return kExitFailure;
   }
-  // Every failure has a reason: the first few in full, then how many share each kind of reason
-  // (the text before its first ':', e.g. "sample not in the artifact store").
-  constexpr std::size_t kShown = 10;
-  std::map<std::string, std::size_t> by_reason;
-  for (std::size_t i = 0; i < done->failures.size(); ++i) {
-    const auto& f = done->failures[i];
-    if (i < kShown) {
-      std::fprintf(stderr, "%s: failed: %s\n", f.sha256.c_str(), terminal_safe(f.why).c_str());
-    }
-    ++by_reason[f.why.substr(0, f.why.find(':'))];
-  }
   std::fprintf(stderr, "re-analysed %zu samples, %zu failed\n", done->analysed, done->failed);
-  for (const auto& [reason, n] : by_reason) {
-    std::fprintf(stderr, "  %zu failed: %s\n", n, terminal_safe(reason).c_str());
-  }
+  report_failures(*p.store.catalog, *done, "static");
   return done->failed > 0 ? kExitFailure : kExitOk;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/analysis_worker.h"
 #include "app/config.h"
 #include "core/file_walk.h"
 
@@ -26,6 +27,11 @@ bool store_exists(const Config& config);
 // Logs every entry a walk skipped with its reason: an error for a path named on the command
 // line, a warning for one found inside a directory. True when a named path was skipped.
 bool log_skipped(const WalkedFiles& walked);
+
+// Prints why each failed job of a tally failed (the first few in full, then how many share each
+// reason); a failure without its reason gets it from the job's record in the catalog.
+void report_failures(store::Catalog& catalog, const analysis::WorkerTally& tally,
+                     std::string_view kind);
 
 // The options given before the subcommand, as typed; `mitsu run` hands them to its workers.
 struct GlobalOptions {
@@ -122,6 +128,18 @@ struct SandboxCommandOptions {
   bool keep = false;  // keep the jail root
 };
 int sandbox_command(const Config& config, const SandboxCommandOptions& options);
+
+// Look-ups (intel/lookups.h): a sample by SHA-256, a session by id, the quarantine.
+struct LookupOptions {
+  std::string key;         // the sample's SHA-256 or the session id
+  std::size_t limit = 50;  // events shown (sightings, transcript) or records
+  bool json = false;
+};
+int sample_command(const Config& config, const LookupOptions& options);
+int session_command(const Config& config, const LookupOptions& options);
+int quarantine_command(const Config& config, const LookupOptions& options);
+int sensors_command(const Config& config, bool as_json);
+int known_list_command(const Config& config, bool as_json);
 
 int version_command();
 

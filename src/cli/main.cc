@@ -126,6 +126,14 @@ void add_analysis_commands(CLI::App& app, Commands& commands) {
     return known_import_command(config, *known_import);
   });
 
+  auto known_json = std::make_shared<bool>(false);
+  auto* known_list_cmd =
+      known_cmd->add_subcommand("list", "The imported sources and how many hashes each gave");
+  known_list_cmd->add_flag("--json", *known_json, "Print the sources as JSON");
+
+  commands.add(known_list_cmd,
+               [known_json](Config& config) { return known_list_command(config, *known_json); });
+
   auto* reanalyze_cmd = app.add_subcommand(
       "reanalyze", "Queue every captured sample again (after a rules update) and analyse them");
 
@@ -148,6 +156,46 @@ void add_analysis_commands(CLI::App& app, Commands& commands) {
 
   commands.add(sandbox_cmd,
                [sandbox](Config& config) { return sandbox_command(config, *sandbox); });
+}
+
+// Look up: one sample, one session, the sensors, the quarantine (intel/lookups.h).
+void add_lookup_commands(CLI::App& app, Commands& commands) {
+  auto sample = std::make_shared<LookupOptions>();
+  auto* sample_cmd = app.add_subcommand(
+      "sample",
+      "One captured sample: verdict, relatives, sandbox, analysis jobs and why they failed, "
+      "the events that carried it");
+  sample_cmd->add_option("sha256", sample->key, "The sample's SHA-256")->required();
+  sample_cmd->add_option("-n,--limit", sample->limit, "At most this many sightings")
+      ->check(CLI::Range(1, 1'000'000));
+  sample_cmd->add_flag("--json", sample->json, "Print the sample as JSON");
+  commands.add(sample_cmd, [sample](Config& config) { return sample_command(config, *sample); });
+
+  auto session = std::make_shared<LookupOptions>();
+  auto* session_cmd = app.add_subcommand(
+      "session", "One session as a transcript: who, which persona, every event in time order");
+  session_cmd->add_option("id", session->key, "mitsu.session.id")->required();
+  session_cmd->add_option("-n,--limit", session->limit, "At most this many events")
+      ->check(CLI::Range(1, 1'000'000));
+  session_cmd->add_flag("--json", session->json, "Print the session and its events as JSON");
+  commands.add(session_cmd,
+               [session](Config& config) { return session_command(config, *session); });
+
+  auto sensors_json = std::make_shared<bool>(false);
+  auto* sensors_cmd = app.add_subcommand(
+      "sensors", "Every sensor that sent events: site, first and last event, how many");
+  sensors_cmd->add_flag("--json", *sensors_json, "Print the sensors as JSON");
+  commands.add(sensors_cmd,
+               [sensors_json](Config& config) { return sensors_command(config, *sensors_json); });
+
+  auto quarantine = std::make_shared<LookupOptions>();
+  auto* quarantine_cmd = app.add_subcommand(
+      "quarantine", "Records ingest rejected, newest first, with the reason and their bytes");
+  quarantine_cmd->add_option("-n,--limit", quarantine->limit, "At most this many records")
+      ->check(CLI::Range(1, 1'000'000));
+  quarantine_cmd->add_flag("--json", quarantine->json, "Print the records as JSON");
+  commands.add(quarantine_cmd,
+               [quarantine](Config& config) { return quarantine_command(config, *quarantine); });
 }
 
 // Intelligence: statistics, reports, simulated traffic, rollup maintenance.
@@ -244,6 +292,7 @@ int main(int argc, char** argv) {
   Commands commands;
   add_collect_commands(app, commands, global);
   add_analysis_commands(app, commands);
+  add_lookup_commands(app, commands);
   add_intel_commands(app, commands);
   auto* version_cmd = app.add_subcommand("version", "Print versions of Mitsu and its formats");
 

@@ -52,12 +52,15 @@ int analyse_until_idle(app::Platform& p, const RunOptions& options, bool sandbox
   }
   analysis::WorkerTally triaged = supervisor.stats().tally["static"];
   spdlog::info("analysis: {} samples analysed, {} failed", triaged.analysed, triaged.failed);
+  report_failures(*p.store.catalog, triaged, "static");
   if (sandbox_on) {
     if (Status s = supervisor.run_until_idle(app::worker_specs(p.config, "sandbox")); !s) {
       spdlog::error("sandbox: {}", s.error());
       return kExitFailure;
     }
-    spdlog::info("sandbox: {} samples run", supervisor.stats().tally["sandbox"].analysed);
+    analysis::WorkerTally run = supervisor.stats().tally["sandbox"];
+    spdlog::info("sandbox: {} samples run, {} failed", run.analysed, run.failed);
+    report_failures(*p.store.catalog, run, "sandbox");
   }
   report_workers(supervisor.stats());
   return kExitOk;

@@ -37,8 +37,12 @@ class FlakyEventStore : public store::EventStore {
     return real_.quarantine(raw, why, at);
   }
   Result<std::vector<Event>> query(const store::EventQuery& q) override { return real_.query(q); }
+  Result<std::uint64_t> count(const store::EventQuery& q) override { return real_.count(q); }
   Result<std::uint64_t> count() override { return real_.count(); }
   Result<std::uint64_t> quarantined_count() override { return real_.quarantined_count(); }
+  Result<std::vector<store::QuarantinedRecord>> quarantined(std::size_t limit) override {
+    return real_.quarantined(limit);
+  }
   Status scan(std::size_t batch_size,
               const std::function<Status(std::span<const Event>)>& visit) override {
     return real_.scan(batch_size, visit);

@@ -62,6 +62,14 @@ struct KnownHash {
   std::optional<std::int64_t> first_seen_us;
 };
 
+// One source of the known-hash corpus, as imported.
+struct KnownSource {
+  std::string source;
+  std::int64_t hashes = 0;
+  std::int64_t with_signature = 0;  // hashes the source names a family for
+  std::int64_t imported_us = 0;     // the latest import
+};
+
 struct AnalysisJob {
   std::int64_t id = 0;
   std::string sha256;
@@ -113,6 +121,8 @@ class Catalog {
   virtual Result<std::size_t> import_known_hashes(std::span<const KnownHash> hashes) = 0;
   virtual Result<std::optional<KnownHash>> find_known(std::span<const std::string> hashes) = 0;
   virtual Result<std::string> known_sources_summary() = 0;
+  // Every imported source, by name.
+  virtual Result<std::vector<KnownSource>> known_sources() = 0;
 
   // Analysis queue. A job is leased: a worker that dies mid-job loses its lease and the job is
   // taken again, so it is never lost; verdicts are keyed by (sample, analyzer version), so a

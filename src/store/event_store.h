@@ -23,9 +23,19 @@ struct EventQuery {
   std::optional<std::string> sensor;
   std::optional<std::string> site;
   std::optional<std::string> protocol;
+  std::optional<std::string> sha256;     // file.hash.sha256: a sample's sightings
   std::optional<std::int64_t> since_us;  // inclusive
   std::optional<std::int64_t> until_us;  // exclusive
   std::size_t limit = 100;
+  bool oldest_first = false;  // a session's transcript reads in time order
+};
+
+// A record that failed validation, as quarantine() kept it.
+struct QuarantinedRecord {
+  std::int64_t received_us = 0;
+  std::string code;    // reject_code_name(), e.g. "bad_json"
+  std::string reason;  // Rejection::detail
+  std::string raw;     // the bytes as received
 };
 
 class EventStore {
@@ -40,10 +50,14 @@ class EventStore {
   virtual Status quarantine(std::string_view raw, const Rejection& why,
                             std::int64_t received_us) = 0;
 
-  // Newest first.
+  // Newest first (or oldest first), at most query.limit events.
   virtual Result<std::vector<Event>> query(const EventQuery& query) = 0;
+  // How many events match the query's filters, whatever its limit ("50 of 105036").
+  virtual Result<std::uint64_t> count(const EventQuery& query) = 0;
   virtual Result<std::uint64_t> count() = 0;
   virtual Result<std::uint64_t> quarantined_count() = 0;
+  // The newest quarantined records, at most `limit`.
+  virtual Result<std::vector<QuarantinedRecord>> quarantined(std::size_t limit) = 0;
 
   // Every stored event, with its enrichment and kind-specific fields, `batch_size` at a time, in
   // an order the engine pages through stably (SQLite: arrival). For recomputing what is derived

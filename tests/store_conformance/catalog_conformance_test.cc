@@ -171,6 +171,23 @@ TEST_P(CatalogConformance, FailedUnitOfWorkCountsNothingAndTheRetryCountsOnce) {
   expect_counted_once(*stores_.catalog, expected_from(events));
 }
 
+TEST_P(CatalogConformance, KnownSourcesCountTheirHashesOnce) {
+  std::vector<KnownHash> feed = {{std::string(64, 'a'), "feed", "Mirai", std::nullopt},
+                                 {std::string(32, 'b'), "feed", "", std::nullopt},
+                                 {std::string(40, 'c'), "list", "", 1}};
+  ASSERT_EQ(*stores_.catalog->import_known_hashes(feed), 3u);
+  ASSERT_EQ(*stores_.catalog->import_known_hashes(feed), 0u);  // imported again: nothing new
+  auto sources = stores_.catalog->known_sources();
+  ASSERT_TRUE(sources.ok()) << sources.error();
+  ASSERT_EQ(sources->size(), 2u);
+  EXPECT_EQ((*sources)[0].source, "feed");
+  EXPECT_EQ((*sources)[0].hashes, 2);
+  EXPECT_EQ((*sources)[0].with_signature, 1);
+  EXPECT_GT((*sources)[0].imported_us, 0);
+  EXPECT_EQ((*sources)[1].source, "list");
+  EXPECT_EQ((*sources)[1].hashes, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, CatalogConformance, ::testing::ValuesIn(engines_under_test()),
                          engine_name);
 

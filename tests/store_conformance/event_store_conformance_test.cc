@@ -73,6 +73,62 @@ TEST_P(EventStoreConformance, QuarantineKeepsAReplayedRecordOnce) {
   EXPECT_EQ(*stores_.events->quarantined_count(), 2u);
 }
 
+TEST_P(EventStoreConformance, CountsWhatAQueryMatchesWhateverItsLimit) {
+  auto events = synthetic_events(400);
+  store_events(events);
+  EventQuery logins;
+  logins.action = "login.attempt";
+  logins.limit = 3;
+  std::size_t expected = std::count_if(events.begin(), events.end(),
+                                       [](const Event& e) { return e.action == "login.attempt"; });
+  ASSERT_GT(expected, 3u);
+  EXPECT_EQ(*stores_.events->count(logins), expected);
+  EXPECT_EQ(stores_.events->query(logins)->size(), 3u);
+  EXPECT_EQ(*stores_.events->count(EventQuery{}), 400u);
+}
+
+TEST_P(EventStoreConformance, FindsASamplesSightingsByHashInTimeOrder) {
+  auto events = synthetic_events(600);
+  store_events(events);
+  auto with_hash =
+      std::find_if(events.begin(), events.end(), [](const Event& e) { return !e.sha256.empty(); });
+  ASSERT_NE(with_hash, events.end());
+  const std::string hash = with_hash->sha256;
+  std::vector<std::string> expected;
+  for (const Event& e : events) {
+    if (e.sha256 == hash) {
+      expected.push_back(e.id);
+    }
+  }
+  EventQuery sightings;
+  sightings.sha256 = hash;
+  sightings.oldest_first = true;
+  sightings.limit = 10000;
+  auto found = stores_.events->query(sightings);
+  ASSERT_TRUE(found.ok()) << found.error();
+  std::vector<std::string> ids;
+  for (const Event& e : *found) {
+    ids.push_back(e.id);
+    EXPECT_EQ(e.sha256, hash);
+  }
+  EXPECT_EQ(ids, expected);  // synthetic events are generated in time order
+}
+
+TEST_P(EventStoreConformance, QuarantinedRecordsAreListedNewestFirstWithTheirBytes) {
+  const std::string binary("\x00\xff{\"a\":", 6);
+  ASSERT_TRUE(stores_.events->quarantine("first", {RejectCode::kMalformedJson, "not JSON"}, 1));
+  ASSERT_TRUE(stores_.events->quarantine(binary, {RejectCode::kUnknownKind, "kind x"}, 2));
+  auto records = stores_.events->quarantined(10);
+  ASSERT_TRUE(records.ok()) << records.error();
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ((*records)[0].raw, binary);
+  EXPECT_EQ((*records)[0].reason, "kind x");
+  EXPECT_EQ((*records)[0].received_us, 2);
+  EXPECT_EQ((*records)[1].raw, "first");
+  EXPECT_FALSE((*records)[1].code.empty());
+  EXPECT_EQ(stores_.events->quarantined(1)->size(), 1u);
+}
+
 TEST_P(EventStoreConformance, StoredEventsSurviveReopening) {
   auto events = synthetic_events(50);
   store_events(events);

@@ -467,6 +467,25 @@ Result<std::string> SqliteCatalog::known_sources_summary() {
   return summary;
 }
 
+Result<std::vector<KnownSource>> SqliteCatalog::known_sources() {
+  std::lock_guard lock(db_.mutex());
+  auto q = db_.prepare(
+      "SELECT source, count(*), count(signature), max(imported_us) FROM known_hashes"
+      " GROUP BY source ORDER BY source");
+  if (!q) {
+    return q.failure();
+  }
+  std::vector<KnownSource> sources;
+  if (Status s = q->each_row([&](const Statement& row) {
+        sources.push_back(KnownSource{std::string(row.column_text(0)), row.column_int(1),
+                                      row.column_int(2), row.column_int(3)});
+      });
+      !s) {
+    return s.failure();
+  }
+  return sources;
+}
+
 Result<std::optional<std::string>> SqliteCatalog::verdict(std::string_view sha256) {
   std::lock_guard lock(db_.mutex());
   auto q = db_.prepare(

@@ -27,6 +27,7 @@ class SqliteCatalog : public Catalog {
   Result<std::size_t> import_known_hashes(std::span<const KnownHash> hashes) override;
   Result<std::optional<KnownHash>> find_known(std::span<const std::string> hashes) override;
   Result<std::string> known_sources_summary() override;
+  Result<std::vector<KnownSource>> known_sources() override;
   Result<std::optional<AnalysisJob>> take_job(std::int64_t now_us, std::int64_t lease_us,
                                               std::string_view kind = "static") override;
   Status enqueue_job(std::string_view sha256, std::string_view kind, std::int64_t now_us) override;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <variant>
 
 namespace mitsu::store::sqlite {
 namespace {
@@ -46,6 +47,13 @@ ALTER TABLE events ADD COLUMN asn INTEGER;
 ALTER TABLE rejected_events ADD COLUMN digest INTEGER;
 CREATE INDEX rejected_events_digest ON rejected_events(digest);
 )sql"},
+    // A sample's sightings (mitsu sample): the events that carried its hash, found by index.
+    Migration{4, R"sql(
+ALTER TABLE events ADD COLUMN sha256 TEXT;
+UPDATE events SET sha256 = json_extract(body, '$.file.hash.sha256')
+  WHERE body LIKE '%"sha256"%';
+CREATE INDEX events_sha256 ON events(sha256) WHERE sha256 IS NOT NULL;
+)sql"},
 };
 
 // FNV-1a: only narrows the search for an identical record; the bytes themselves are compared.
@@ -59,7 +67,7 @@ std::int64_t digest_of(std::string_view raw) {
 
 constexpr std::string_view kColumns =
     "id, ts_us, action, sensor, site, session_id, protocol, src_ip, src_port, dst_port, "
-    "device_type, body, country, asn";
+    "device_type, body, country, asn, sha256";
 
 // Columns not kept in the table (vendor, model, outcome, file fields) live in the body; a query
 // result carries the body for them.
@@ -79,6 +87,7 @@ Event event_from_row(const Statement& row) {
   event.body = row.column_text(11);
   event.country = row.column_text(12);
   event.asn = static_cast<std::uint32_t>(row.column_int(13));
+  event.sha256 = row.column_text(14);
   return event;
 }
 
@@ -91,7 +100,7 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::open(SqliteDatabase&
   std::unique_ptr<SqliteEventStore> store(new SqliteEventStore(db));
   auto insert =
       db.prepare(fmt::format("INSERT OR IGNORE INTO events ({}) VALUES (?1, ?2, ?3, "
-                             "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                             "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                              kColumns));
   auto quarantine = db.prepare(
       "INSERT INTO rejected_events (received_us, code, reason, raw, digest)"
@@ -122,7 +131,8 @@ Status SqliteEventStore::insert_rows(std::span<const Event> events) {
         .bind_optional(8, event.src_ip)
         .bind_optional(11, event.device_type)
         .bind(12, event.body)
-        .bind_optional(13, event.country);
+        .bind_optional(13, event.country)
+        .bind_optional(15, event.sha256);
     if (event.asn != 0) {
       insert_.bind(14, std::int64_t{event.asn});
     }
@@ -150,45 +160,59 @@ Status SqliteEventStore::quarantine(std::string_view raw, const Rejection& why,
   return quarantine_.run();
 }
 
-Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
-  std::string sql = fmt::format("SELECT {} FROM events WHERE 1", kColumns);
-  std::vector<std::string> texts;
-  auto text_filter = [&](const std::optional<std::string>& value, std::string_view column) {
-    if (value) {
-      texts.push_back(*value);
-      sql += fmt::format(" AND {} = ?{}", column, texts.size());
-    }
-  };
-  text_filter(query.action, "action");
-  text_filter(query.session_id, "session_id");
-  text_filter(query.src_ip, "src_ip");
-  text_filter(query.sensor, "sensor");
-  text_filter(query.site, "site");
-  text_filter(query.protocol, "protocol");
-  int next = static_cast<int>(texts.size());
-  if (query.since_us) {
-    sql += fmt::format(" AND ts_us >= ?{}", ++next);
-  }
-  if (query.until_us) {
-    sql += fmt::format(" AND ts_us < ?{}", ++next);
-  }
-  sql += fmt::format(" ORDER BY ts_us DESC, id DESC LIMIT {}", query.limit);
+namespace {
 
+// The WHERE clause of an event query, with its values in parameter order.
+struct EventFilter {
+  std::string sql = " WHERE 1";
+  std::vector<std::variant<std::string, std::int64_t>> values;
+
+  explicit EventFilter(const EventQuery& query) {
+    auto add = [&](std::string_view condition, auto value) {
+      values.emplace_back(value);
+      sql += fmt::format(" AND {} ?{}", condition, values.size());
+    };
+    auto text = [&](const std::optional<std::string>& value, std::string_view column) {
+      if (value) {
+        add(fmt::format("{} =", column), *value);
+      }
+    };
+    text(query.action, "action");
+    text(query.session_id, "session_id");
+    text(query.src_ip, "src_ip");
+    text(query.sensor, "sensor");
+    text(query.site, "site");
+    text(query.protocol, "protocol");
+    text(query.sha256, "sha256");
+    if (query.since_us) {
+      add("ts_us >=", *query.since_us);
+    }
+    if (query.until_us) {
+      add("ts_us <", *query.until_us);
+    }
+  }
+
+  void bind(Statement& statement) const {
+    int index = 0;
+    for (const auto& value : values) {
+      std::visit([&](const auto& v) { statement.bind(++index, v); }, value);
+    }
+  }
+};
+
+}  // namespace
+
+Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
+  EventFilter filter(query);
+  std::string_view order = query.oldest_first ? "ASC" : "DESC";
+  std::string sql = fmt::format("SELECT {} FROM events{} ORDER BY ts_us {}, id {} LIMIT {}",
+                                kColumns, filter.sql, order, order, query.limit);
   std::lock_guard lock(db_.mutex());
   auto statement = db_.prepare(sql);
   if (!statement) {
     return statement.failure();
   }
-  int index = 0;
-  for (const std::string& text : texts) {
-    statement->bind(++index, text);
-  }
-  if (query.since_us) {
-    statement->bind(++index, *query.since_us);
-  }
-  if (query.until_us) {
-    statement->bind(++index, *query.until_us);
-  }
+  filter.bind(*statement);
   std::vector<Event> events;
   if (Status status =
           statement->each_row([&](const Statement& row) { events.push_back(event_from_row(row)); });
@@ -196,6 +220,43 @@ Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
     return status.failure();
   }
   return events;
+}
+
+Result<std::uint64_t> SqliteEventStore::count(const EventQuery& query) {
+  EventFilter filter(query);
+  std::lock_guard lock(db_.mutex());
+  auto statement = db_.prepare(fmt::format("SELECT count(*) FROM events{}", filter.sql));
+  if (!statement) {
+    return statement.failure();
+  }
+  filter.bind(*statement);
+  std::uint64_t n = 0;
+  if (Status status = statement->each_row(
+          [&](const Statement& row) { n = static_cast<std::uint64_t>(row.column_int(0)); });
+      !status) {
+    return status.failure();
+  }
+  return n;
+}
+
+Result<std::vector<QuarantinedRecord>> SqliteEventStore::quarantined(std::size_t limit) {
+  std::lock_guard lock(db_.mutex());
+  auto statement = db_.prepare(
+      "SELECT received_us, code, reason, raw FROM rejected_events ORDER BY seq DESC LIMIT ?1");
+  if (!statement) {
+    return statement.failure();
+  }
+  statement->bind(1, static_cast<std::int64_t>(limit));
+  std::vector<QuarantinedRecord> records;
+  if (Status status = statement->each_row([&](const Statement& row) {
+        records.push_back(QuarantinedRecord{row.column_int(0), std::string(row.column_text(1)),
+                                            std::string(row.column_text(2)),
+                                            std::string(row.column_text(3))});
+      });
+      !status) {
+    return status.failure();
+  }
+  return records;
 }
 
 Result<std::uint64_t> SqliteEventStore::scalar(std::string_view sql) {

@@ -14,8 +14,10 @@ class SqliteEventStore : public EventStore {
   Status insert(std::span<const Event> events) override;
   Status quarantine(std::string_view raw, const Rejection& why, std::int64_t received_us) override;
   Result<std::vector<Event>> query(const EventQuery& query) override;
+  Result<std::uint64_t> count(const EventQuery& query) override;
   Result<std::uint64_t> count() override;
   Result<std::uint64_t> quarantined_count() override;
+  Result<std::vector<QuarantinedRecord>> quarantined(std::size_t limit) override;
   Status scan(std::size_t batch_size,
               const std::function<Status(std::span<const Event>)>& visit) override;
 
