@@ -450,9 +450,10 @@ TEST_F(CliTest, CapturedSamplesAreAnalysedByRunAndAgainByReanalyze) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   // Two samples were delivered (download and upload); only one is in the artifact store.
   EXPECT_NE(run.err.find("1 samples analysed, 1 failed"), std::string::npos) << run.err;
-  ProcessResult again = mitsu({"reanalyze"});
+  ProcessResult again = mitsu({"reanalyze", "--progress"});
   EXPECT_EQ(again.exit_code, 1) << "a failed sample is a failure: " << again.err;
   EXPECT_NE(again.err.find("re-analysed 1 samples, 1 failed"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("reanalyze: 2 of 2 samples (100%)"), std::string::npos) << again.err;
   // ...and it says which sample and why, without sqlite3 (issue 22).
   EXPECT_NE(again.err.find(": static failed: sample not in the artifact store"), std::string::npos)
       << again.err;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
@@ -23,7 +24,7 @@ class CliStatsTest : public ::testing::Test {
     data_ = new testing::TempDir("cli-stats-test");
     ProcessResult r =
         mitsu({"simulate", "--from", "2026-01-01", "--days", "20", "--sessions-per-day", "300",
-               "--seed", "7", "--peak", "2026-01-17:telnet:1.5"});
+               "--seed", "7", "--peak", "2026-01-17:telnet:1.5", "--progress"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     simulate_log_ = new std::string(r.err);
   }
@@ -196,6 +197,57 @@ TEST_F(CliStatsTest, SimulateSuggestsCommandsThatWork) {
     EXPECT_EQ(r.exit_code, 0) << it->str() << "\n" << r.err;
   }
   EXPECT_EQ(tried, 2) << *simulate_log_;
+}
+
+// --json carries the same figures as the tables, typed: shares of the whole, every day's value,
+// one incident for the wave.
+TEST_F(CliStatsTest, JsonGivesTheSameFiguresAsTheTables) {
+  std::map<std::string, double> truth = sessions_by_protocol();
+  double total = sum(truth);
+  auto top =
+      nlohmann::json::parse(mitsu({"stats", "top", "--by", "protocol", "-n", "2", "--json"}).out);
+  EXPECT_EQ(top["total"].get<double>(), total);
+  ASSERT_EQ(top["rows"].size(), 2u);
+  for (const auto& row : top["rows"]) {
+    std::string key = row["key"];
+    EXPECT_EQ(row["value"].get<double>(), truth[key]) << key;
+    EXPECT_NEAR(row["share"].get<double>(), truth[key] / total, 1e-9) << key;
+  }
+  auto series = nlohmann::json::parse(mitsu({"stats", "series", "--by", "day", "--json"}).out);
+  double summed = 0;
+  for (const auto& v : series["series"]["total"]) {
+    summed += v.get<double>();
+  }
+  EXPECT_EQ(series["series"]["total"].size(), 20u);
+  EXPECT_EQ(summed, total);
+  auto peaks = nlohmann::json::parse(mitsu({"stats", "peaks", "--json"}).out);
+  ASSERT_EQ(peaks["incidents"].size(), 1u) << peaks.dump();
+  EXPECT_EQ(peaks["incidents"][0]["first_day"], "2026-01-17");
+  EXPECT_EQ(peaks["incidents"][0]["lead"]["series"], "total");
+  auto malware = nlohmann::json::parse(mitsu({"stats", "malware", "--json"}).out);
+  EXPECT_GT(malware["samples"].get<double>(), 0);
+  EXPECT_FALSE(malware["family"]["rows"].empty()) << malware.dump();
+}
+
+// Long commands say how far they are: simulate while it generates and stores, rebuild per batch.
+TEST_F(CliStatsTest, LongCommandsReportProgress) {
+  std::string events = run_process({"sqlite3", "-readonly", (data_->path() / "mitsu.db").string(),
+                                    "SELECT count(*) FROM events"})
+                           .out;
+  events.pop_back();
+  EXPECT_NE(simulate_log_->find("simulate: 10000 events generated"), std::string::npos)
+      << *simulate_log_;
+  EXPECT_NE(simulate_log_->find("simulate: " + events + " of " + events + " events stored (100%)"),
+            std::string::npos)
+      << *simulate_log_;
+  ProcessResult rebuilt = mitsu({"rollups", "rebuild", "--progress"});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_NE(rebuilt.err.find("rebuild: " + events + " of " + events + " events (100%)"),
+            std::string::npos)
+      << rebuilt.err;
+  // Without --progress and with stderr not a terminal: no progress lines at all.
+  ProcessResult quiet = mitsu({"rollups", "rebuild"});
+  EXPECT_EQ(quiet.err.find("rebuild: "), std::string::npos) << quiet.err;
 }
 
 }  // namespace

@@ -140,7 +140,8 @@ Result<nlohmann::json> AnalysisWorker::relatives(const store::Catalog::Fingerpri
   return out;
 }
 
-Result<WorkerTally> AnalysisWorker::run_until_idle() {
+Result<WorkerTally> AnalysisWorker::run_until_idle(
+    const std::function<void(const WorkerTally&)>& progress) {
   WorkerTally tally;
   while (true) {
     auto ran = run_once();
@@ -157,6 +158,9 @@ Result<WorkerTally> AnalysisWorker::run_until_idle() {
         ++tally.failed;
         tally.failures.push_back(last_failure_);
         break;
+    }
+    if (progress) {
+      progress(tally);
     }
   }
 }

@@ -57,7 +57,8 @@ class AnalysisWorker {
   // Takes one job and finishes it.
   Result<JobOutcome> run_once();
   // Runs jobs until none is left.
-  Result<WorkerTally> run_until_idle();
+  // `progress` (when set) is called after each job with the tally so far.
+  Result<WorkerTally> run_until_idle(const std::function<void(const WorkerTally&)>& progress = {});
   void on_taken(JobTakenHook hook) { on_taken_ = std::move(hook); }
 
  private:

@@ -10,6 +10,7 @@
 #include "analysis/known/known_hash_list.h"
 #include "app/platform.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "core/safe_text.h"
 
 namespace mitsu::cli {
@@ -65,7 +66,7 @@ int known_import_command(const Config& config, const KnownImportOptions& options
   return status;
 }
 
-int reanalyze_command(const Config& config) {
+int reanalyze_command(const Config& config, const ReanalyzeOptions& options) {
   if (!store_exists(config)) {
     return kExitFailure;
   }
@@ -97,7 +98,13 @@ int reanalyze_command(const Config& config) {
   }
   analysis::AnalysisWorker worker(*p.store.catalog, *p.artifacts, *rules, p.config.analysis,
                                   *watchlist);
-  auto done = worker.run_until_idle();
+  Result<analysis::WorkerTally> done = analysis::WorkerTally{};
+  {
+    Progress progress("reanalyze", "samples", *queued, options.progress);
+    done = worker.run_until_idle([&](const analysis::WorkerTally& so_far) {
+      progress.update(so_far.analysed + so_far.failed);
+    });
+  }
   if (!done) {
     spdlog::error("{}", done.error());
     return kExitFailure;

@@ -87,7 +87,10 @@ struct KnownImportOptions {
 };
 int known_import_command(const Config& config, const KnownImportOptions& options);
 
-int reanalyze_command(const Config& config);
+struct ReanalyzeOptions {
+  bool progress = false;  // a line per sample on stderr
+};
+int reanalyze_command(const Config& config, const ReanalyzeOptions& options);
 
 struct StatsOptions {
   std::string what = "top";  // top, series, malware, domains, peaks
@@ -97,6 +100,7 @@ struct StatsOptions {
   std::vector<std::string> filters;  // DIMENSION=VALUE
   bool targeted = false;
   std::size_t top = 10;
+  bool json = false;
 };
 int stats_command(const Config& config, const StatsOptions& options);
 
@@ -115,10 +119,14 @@ struct SimulateOptions {
   std::vector<std::string> peaks;  // DAY:PROTOCOL[:FACTOR]
   bool no_disclosures = false;
   bool spool_only = false;
+  bool progress = false;  // a line per batch on stderr
 };
 int simulate_command(const Config& config, const SimulateOptions& options);
 
-int rollups_rebuild_command(const Config& config);
+struct RebuildOptions {
+  bool progress = false;  // a line per batch on stderr
+};
+int rollups_rebuild_command(const Config& config, const RebuildOptions& options);
 
 struct SandboxCommandOptions {
   std::string file;

@@ -10,6 +10,7 @@
 
 #include "app/platform.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "core/clock.h"
 #include "core/safe_text.h"
 #include "intel/incidents.h"
@@ -114,6 +115,25 @@ void print_shares(const std::string& dimension, std::string_view measure,
   print_table({dimension, std::string(measure), "share"}, table);
 }
 
+// --json: typed values, attacker text made valid UTF-8 and ASCII for the terminal.
+void print_json(const nlohmann::json& doc) {
+  std::printf("%s\n", dump_json(doc, 2, "/raw_bytes", /*ascii=*/true).c_str());
+}
+
+nlohmann::json ranking_json(const std::string& dimension, std::string_view measure,
+                            const intel::Ranking& ranking, const intel::DayRange& range) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : ranking.rows) {
+    rows.push_back({{"key", r.keys[0]}, {"value", r.value}, {"share", ranking.share(r)}});
+  }
+  return {{"by", dimension},
+          {"measure", measure},
+          {"from", store::format_day(range.from_day)},
+          {"to", store::format_day(range.to_day - 1)},
+          {"total", ranking.total},
+          {"rows", rows}};
+}
+
 // An empty answer under filters: name each filter value that nothing in the range carries, with
 // the values that are there ("--filter country=cn" when countries are stored as CN).
 void explain_empty(intel::Stats& stats, store::Measure measure, const intel::DayRange& range,
@@ -154,6 +174,12 @@ int series_command(intel::Stats& stats, store::Measure measure, const intel::Day
       spdlog::error("{}", values.error());
       return kExitUsage;
     }
+    if (options.json) {
+      print_json({{"measure", store::to_string(measure)},
+                  {"from", store::format_day(range.from_day)},
+                  {"series", {{"total", *values}}}});
+      return kExitOk;
+    }
     for (std::size_t i = 0; i < values->size(); ++i) {
       table.push_back({store::format_day(range.from_day + static_cast<std::int64_t>(i)),
                        fmt::format("{:.0f}", (*values)[i])});
@@ -165,6 +191,17 @@ int series_command(intel::Stats& stats, store::Measure measure, const intel::Day
   if (!by) {
     spdlog::error("{}", by.error());
     return kExitUsage;
+  }
+  if (options.json) {
+    nlohmann::json series = nlohmann::json::object();
+    for (const auto& [key, values] : *by) {
+      series[key] = values;
+    }
+    print_json({{"measure", store::to_string(measure)},
+                {"by", options.by},
+                {"from", store::format_day(range.from_day)},
+                {"series", series}});
+    return kExitOk;
   }
   std::vector<std::string> header{"day"};
   for (const auto& [key, values] : *by) {
@@ -189,6 +226,26 @@ int malware_command(intel::Stats& stats, const intel::DayRange& range,
   if (!unknown || !correlation) {
     spdlog::error("{}", !unknown ? unknown.error() : correlation.error());
     return kExitFailure;
+  }
+  if (options.json) {
+    nlohmann::json doc = {
+        {"samples", correlation->samples},
+        {"never_seen_share", unknown->has_value() ? nlohmann::json(**unknown) : nullptr},
+        {"correlation",
+         {{"pearson", correlation->pearson},
+          {"sessions", correlation->sessions},
+          {"scan_share", correlation->scan_share},
+          {"delivery_share", correlation->delivery_share}}}};
+    for (const char* dim : {"arch", "target", "family"}) {
+      auto ranking = stats.ranking(store::Measure::kSamples, dim, range, filters, options.top);
+      if (!ranking) {
+        spdlog::error("{}", ranking.error());
+        return kExitFailure;
+      }
+      doc[dim] = ranking_json(dim, "samples", *ranking, range);
+    }
+    print_json(doc);
+    return kExitOk;
   }
   fmt::print("samples collected: {:.0f}\n", correlation->samples);
   fmt::print("never seen before: {}\n", unknown->has_value()
@@ -245,7 +302,11 @@ int stats_command(const Config& config, const StatsOptions& options) {
       spdlog::error("{}", ranking.error());
       return kExitUsage;
     }
-    print_shares(options.by, store::to_string(*measure), *ranking, "(unknown)");
+    if (options.json) {
+      print_json(ranking_json(options.by, store::to_string(*measure), *ranking, *range));
+    } else {
+      print_shares(options.by, store::to_string(*measure), *ranking, "(unknown)");
+    }
     if (ranking->rows.empty()) {
       explain_empty(stats, *measure, *range, *filters);
     }
@@ -268,6 +329,14 @@ int stats_command(const Config& config, const StatsOptions& options) {
       spdlog::error("{}", rows.error());
       return kExitUsage;
     }
+    if (options.json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& r : *rows) {
+        out.push_back({{"domain", r.keys[0]}, {"source", r.keys[1]}, {"samples", r.value}});
+      }
+      print_json({{"rows", out}});
+      return kExitOk;
+    }
     std::vector<std::vector<std::string>> table;
     for (const auto& r : *rows) {
       table.push_back({r.keys[0], r.keys[1], std::to_string(r.value)});
@@ -286,9 +355,14 @@ int stats_command(const Config& config, const StatsOptions& options) {
       spdlog::error("{}", peaks.error());
       return kExitFailure;
     }
+    std::vector<intel::Incident> incidents = intel::group_incidents(std::move(*peaks));
+    if (options.json) {
+      print_json({{"incidents", intel::incidents_json(incidents)}});
+      return kExitOk;
+    }
     // One row per incident, led by its total (or strongest) series, with the others it showed in.
     std::vector<std::vector<std::string>> table;
-    for (const intel::Incident& incident : intel::group_incidents(std::move(*peaks))) {
+    for (const intel::Incident& incident : incidents) {
       const intel::Peak& p = incident.lead;
       std::string drivers, disclosures, also;
       for (const intel::Driver& d : p.drivers) {
@@ -414,16 +488,21 @@ int simulate_command(const Config& config, const SimulateOptions& options) {
   std::vector<std::string> batch;
   Status failed;
   auto started = std::chrono::steady_clock::now();
-  generator.run([&](std::string&& line) {
-    if (!failed) {
-      return;
-    }
-    batch.push_back(std::move(line));
-    if (batch.size() == 10000) {
-      failed = p.spool->append_batch(std::span<const std::string>(batch));
-      batch.clear();
-    }
-  });
+  std::uint64_t generated = 0;
+  {
+    Progress progress("simulate", "events generated", 0, options.progress);
+    generator.run([&](std::string&& line) {
+      if (!failed) {
+        return;
+      }
+      batch.push_back(std::move(line));
+      if (batch.size() == 10000) {
+        failed = p.spool->append_batch(std::span<const std::string>(batch));
+        batch.clear();
+        progress.update(generated += 10000);
+      }
+    });
+  }
   if (failed) {
     failed = p.spool->append_batch(std::span<const std::string>(batch));
   }
@@ -437,7 +516,11 @@ int simulate_command(const Config& config, const SimulateOptions& options) {
   if (options.spool_only) {
     return kExitOk;
   }
-  auto delivered = p.collector->drain();
+  Result<std::uint64_t> delivered = std::uint64_t{0};
+  {
+    Progress progress("simulate", "events stored", truth.events, options.progress);
+    delivered = p.collector->drain([&](std::uint64_t n) { progress.update(n); });
+  }
   if (!delivered) {
     spdlog::error("collector: {}", delivered.error());
     return kExitFailure;
@@ -486,7 +569,7 @@ int simulate_command(const Config& config, const SimulateOptions& options) {
   return kExitOk;
 }
 
-int rollups_rebuild_command(const Config& config) {
+int rollups_rebuild_command(const Config& config, const RebuildOptions& options) {
   if (!store_exists(config)) {
     return kExitFailure;
   }
@@ -495,8 +578,18 @@ int rollups_rebuild_command(const Config& config) {
     spdlog::error("{}", platform.error());
     return kExitFailure;
   }
+  auto events = (*platform)->store.events->count();
+  if (!events) {
+    spdlog::error("{}", events.error());
+    return kExitFailure;
+  }
   auto started = std::chrono::steady_clock::now();
-  auto stats = (*platform)->store.rollups->rebuild();
+  Result<store::RebuildStats> stats = store::RebuildStats{};
+  {
+    Progress progress("rebuild", "events", *events, options.progress);
+    stats = (*platform)->store.rollups->rebuild(
+        [&](const store::RebuildStats& so_far) { progress.update(so_far.events); });
+  }
   if (!stats) {
     spdlog::error("{}", stats.error());
     return kExitFailure;

@@ -137,7 +137,12 @@ void add_analysis_commands(CLI::App& app, Commands& commands) {
   auto* reanalyze_cmd = app.add_subcommand(
       "reanalyze", "Queue every captured sample again (after a rules update) and analyse them");
 
-  commands.add(reanalyze_cmd, [](Config& config) { return reanalyze_command(config); });
+  auto reanalyze = std::make_shared<ReanalyzeOptions>();
+  reanalyze_cmd->add_flag("--progress", reanalyze->progress,
+                          "A progress line per sample on stderr (on a terminal: one line, always)");
+
+  commands.add(reanalyze_cmd,
+               [reanalyze](Config& config) { return reanalyze_command(config, *reanalyze); });
 
   auto sandbox = std::make_shared<SandboxCommandOptions>();
   auto* sandbox_cmd = app.add_subcommand(
@@ -219,6 +224,7 @@ void add_intel_commands(CLI::App& app, Commands& commands) {
                       "Only sessions targeted at our products (vendor watchlist)");
   stats_cmd->add_option("-n,--top", stats->top, "Rows (top) or series (series --by)")
       ->check(CLI::Range(1, 100000));
+  stats_cmd->add_flag("--json", stats->json, "Print the statistic as JSON");
 
   commands.add(stats_cmd, [stats](Config& config) { return stats_command(config, *stats); });
 
@@ -252,6 +258,8 @@ void add_intel_commands(CLI::App& app, Commands& commands) {
                          "No exploit bursts after the catalogued disclosures");
   simulate_cmd->add_flag("--spool-only", simulate->spool_only,
                          "Only write the spool; `mitsu run` delivers it later");
+  simulate_cmd->add_flag("--progress", simulate->progress,
+                         "A progress line per batch on stderr (on a terminal: one line, always)");
 
   commands.add(simulate_cmd,
                [simulate](Config& config) { return simulate_command(config, *simulate); });
@@ -261,7 +269,13 @@ void add_intel_commands(CLI::App& app, Commands& commands) {
   auto* rollups_rebuild_cmd = rollups_cmd->add_subcommand(
       "rebuild", "Recompute every rollup from the stored events (after a watchlist change)");
 
-  commands.add(rollups_rebuild_cmd, [](Config& config) { return rollups_rebuild_command(config); });
+  auto rebuild = std::make_shared<RebuildOptions>();
+  rollups_rebuild_cmd->add_flag(
+      "--progress", rebuild->progress,
+      "A progress line per batch on stderr (on a terminal: one line, always)");
+
+  commands.add(rollups_rebuild_cmd,
+               [rebuild](Config& config) { return rollups_rebuild_command(config, *rebuild); });
 }
 
 }  // namespace

@@ -138,7 +138,7 @@ Result<std::size_t> Collector::drain_once() {
   return parsed->records.size();
 }
 
-Result<std::uint64_t> Collector::drain() {
+Result<std::uint64_t> Collector::drain(const std::function<void(std::uint64_t)>& progress) {
   std::uint64_t total = 0;
   auto fetch = [this] { return read_and_parse(); };
   std::future<Result<Parsed>> ahead = std::async(std::launch::async, fetch);
@@ -159,6 +159,9 @@ Result<std::uint64_t> Collector::drain() {
       return status.failure();
     }
     total += current->records.size();
+    if (progress && !caught_up) {
+      progress(total);
+    }
     if (caught_up) {
       if (!spool_.has_unread()) {
         return total;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,8 +46,9 @@ class Collector {
   // Moves one batch; returns how many records it handled (0 when caught up).
   Result<std::size_t> drain_once();
   // Moves batches until the spool has nothing unread. Reading and validating the next batch
-  // overlaps with storing the current one, so this uses two cores.
-  Result<std::uint64_t> drain();
+  // overlaps with storing the current one, so this uses two cores. `progress` (when set) is
+  // called after each stored batch with the records handled so far.
+  Result<std::uint64_t> drain(const std::function<void(std::uint64_t)>& progress = {});
 
   const CollectorStats& stats() const { return stats_; }
 

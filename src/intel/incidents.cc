@@ -52,4 +52,50 @@ std::vector<Incident> group_incidents(std::vector<Peak> peaks) {
   return out;
 }
 
+namespace {
+
+nlohmann::json disclosures_json(const std::vector<CveEntry>& entries) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const CveEntry& e : entries) {
+    out.push_back({{"id", e.id},
+                   {"published", store::format_day(e.published_day)},
+                   {"product", e.product},
+                   {"rule", e.rule}});
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json peak_json(const Peak& p) {
+  nlohmann::json drivers = nlohmann::json::array();
+  for (const Driver& d : p.drivers) {
+    drivers.push_back(
+        {{"dimension", d.dimension}, {"value", d.value}, {"excess", d.excess}, {"share", d.share}});
+  }
+  return {{"series", p.series},
+          {"day", store::format_day(p.day)},
+          {"value", p.value},
+          {"baseline", p.baseline},
+          {"score", p.score},
+          {"drivers", drivers},
+          {"disclosures", disclosures_json(p.disclosures)}};
+}
+
+nlohmann::json incidents_json(const std::vector<Incident>& incidents) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Incident& incident : incidents) {
+    nlohmann::json series = nlohmann::json::array();
+    for (const Peak& p : incident.peaks) {
+      series.push_back(p.series);
+    }
+    out.push_back({{"first_day", store::format_day(incident.first_day)},
+                   {"last_day", store::format_day(incident.last_day)},
+                   {"lead", peak_json(incident.lead)},
+                   {"series", series},
+                   {"disclosures", disclosures_json(incident.disclosures)}});
+  }
+  return out;
+}
+
 }  // namespace mitsu::intel

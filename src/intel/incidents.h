@@ -5,6 +5,7 @@
 // incidents read as fourteen peaks).
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "intel/peaks.h"
@@ -21,5 +22,11 @@ struct Incident {
 
 // Peaks in any order; incidents in day order.
 std::vector<Incident> group_incidents(std::vector<Peak> peaks);
+
+// The JSON forms the report and `stats peaks --json` share: a peak (series, day, value,
+// baseline, score, drivers, disclosures) and incidents (first_day, last_day, lead, series,
+// disclosures).
+nlohmann::json peak_json(const Peak& peak);
+nlohmann::json incidents_json(const std::vector<Incident>& incidents);
 
 }  // namespace mitsu::intel

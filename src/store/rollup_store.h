@@ -6,6 +6,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -81,8 +82,10 @@ class RollupStore {
   // A sample's verdict was written (or replaced): moves it to its family/arch/known/target.
   // Runs inside the unit of work that wrote the verdict.
   virtual Status sample_analysed(std::string_view sha256) = 0;
-  // Forgets every rollup and recomputes them from the raw events and verdicts.
-  virtual Result<RebuildStats> rebuild() = 0;
+  // Forgets every rollup and recomputes them from the raw events and verdicts, calling
+  // `progress` (when set) after each batch of events with the counts so far.
+  using RebuildProgress = std::function<void(const RebuildStats&)>;
+  virtual Result<RebuildStats> rebuild(const RebuildProgress& progress = {}) = 0;
 
   virtual Result<std::vector<RollupRow>> query(const RollupQuery& query) = 0;
   // Every row of every cube, in a fixed order: for comparing two stores or engines.

@@ -183,17 +183,6 @@ std::string incident_rows(const json& r, std::vector<std::pair<std::size_t, std:
   return peak_rows;
 }
 
-json disclosures_json(const std::vector<CveEntry>& entries) {
-  json out = json::array();
-  for (const CveEntry& e : entries) {
-    out.push_back({{"id", e.id},
-                   {"published", store::format_day(e.published_day)},
-                   {"product", e.product},
-                   {"rule", e.rule}});
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<json> collect_report(store::RollupStore& rollups, DayRange range,
@@ -282,39 +271,13 @@ Result<json> collect_report(store::RollupStore& rollups, DayRange range,
   if (!peaks) {
     return peaks.failure();
   }
-  auto peak_json = [](const Peak& p) {
-    json drivers = json::array();
-    for (const Driver& d : p.drivers) {
-      drivers.push_back({{"dimension", d.dimension},
-                         {"value", d.value},
-                         {"excess", d.excess},
-                         {"share", d.share}});
-    }
-    return json{{"series", p.series},
-                {"day", store::format_day(p.day)},
-                {"value", p.value},
-                {"baseline", p.baseline},
-                {"score", p.score},
-                {"drivers", drivers},
-                {"disclosures", disclosures_json(p.disclosures)}};
-  };
+
   r["peaks"] = json::array();
   for (const Peak& p : *peaks) {
     r["peaks"].push_back(peak_json(p));
   }
   // What the report counts and lists: one incident however many series it peaked in.
-  r["incidents"] = json::array();
-  for (const Incident& incident : group_incidents(*peaks)) {
-    json series = json::array();
-    for (const Peak& p : incident.peaks) {
-      series.push_back(p.series);
-    }
-    r["incidents"].push_back({{"first_day", store::format_day(incident.first_day)},
-                              {"last_day", store::format_day(incident.last_day)},
-                              {"lead", peak_json(incident.lead)},
-                              {"series", series},
-                              {"disclosures", disclosures_json(incident.disclosures)}});
-  }
+  r["incidents"] = incidents_json(group_incidents(*peaks));
   return r;
 }
 

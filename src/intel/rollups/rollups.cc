@@ -169,7 +169,7 @@ Status Rollups::sample_analysed(std::string_view sha256) {
   });
 }
 
-Result<store::RebuildStats> Rollups::rebuild() {
+Result<store::RebuildStats> Rollups::rebuild(const RebuildProgress& progress) {
   store::RebuildStats stats;
   // Replays every stored event through the ingest path: folds merge in any order, so this
   // gives what ingest gave, however the events were batched.
@@ -182,7 +182,11 @@ Result<store::RebuildStats> Rollups::rebuild() {
         pointers.push_back(&e);
       }
       stats.events += events.size();
-      return count(pointers);
+      Status counted = count(pointers);
+      if (counted && progress) {
+        progress(stats);
+      }
+      return counted;
     });
   });
   if (!done) {

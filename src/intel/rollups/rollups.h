@@ -35,7 +35,7 @@ class Rollups : public store::RollupStore {
 
   Status apply(std::span<const Event* const> fresh_events) override;
   Status sample_analysed(std::string_view sha256) override;
-  Result<store::RebuildStats> rebuild() override;
+  Result<store::RebuildStats> rebuild(const RebuildProgress& progress = {}) override;
   Result<std::vector<store::RollupRow>> query(const store::RollupQuery& query) override;
   Result<std::vector<store::RollupDumpRow>> dump() override;
 
