@@ -104,9 +104,10 @@ TEST_F(CliStatsTest, ReportBarsShowSharesOfTheWhole) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto chart = r.out.find(R"(aria-label="protocols")");
   ASSERT_NE(chart, std::string::npos);
-  std::string svg = r.out.substr(chart, r.out.find("</svg>", chart) - chart);
-  // Each bar: <title>telnet: 1234</title> ... >1234 (21%)</text>
-  std::regex bar(R"(<title>([^<:]*): (\d+)</title></rect><text[^>]*>\d+ \((\d+)%\)</text>)");
+  std::string svg = r.out.substr(chart, r.out.find("</section>", chart) - chart);
+  // Each bar: <span class="bar-label">telnet</span> ... <span class="bar-value">1234 (21%)</span>
+  std::regex bar(
+      R"(<span class="bar-label">([^<]*)</span>.*?<span class="bar-value">(\d+) \((\d+)%\)</span>)");
   int bars = 0;
   for (std::sregex_iterator it(svg.begin(), svg.end(), bar), end; it != end; ++it, ++bars) {
     std::string key = (*it)[1] == "(unknown)" ? "" : (*it)[1].str();

@@ -42,8 +42,42 @@ json rows_json(const std::vector<store::RollupRow>& rows) {
   return out;
 }
 
-const char* kPalette[] = {"#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed",
-                          "#0891b2", "#db2777", "#65a30d", "#475569"};
+// Twelve colours far apart in hue and lightness (Tableau 10 and two more), so neighbours such as
+// ftp and tftp never look alike; a series past the twelfth is drawn dashed as well.
+const char* kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
+                          "#b07aa1", "#ff9da7", "#9c755f", "#1f1f1f", "#00a2ff", "#8cd17d"};
+
+std::string series_name(const std::string& name) {
+  return name.empty() ? "(unknown)" : name;
+}
+
+// Axis ticks at 1, 2 or 5 times a power of ten: whole numbers, evenly spaced, the last one at or
+// above the largest value (ticks "0,1,2,4,5" were quarters of the maximum, rounded).
+std::vector<double> nice_ticks(double largest) {
+  double raw = std::max(1.0, largest) / 4;
+  double magnitude = std::pow(10, std::floor(std::log10(raw)));
+  double step = magnitude;
+  for (double f : {1.0, 2.0, 5.0, 10.0}) {
+    if (f * magnitude >= raw) {
+      step = f * magnitude;
+      break;
+    }
+  }
+  step = std::max(1.0, step);
+  std::vector<double> ticks;
+  for (double v = 0; v < largest + step; v += step) {
+    ticks.push_back(v);
+    if (v >= largest) {
+      break;
+    }
+  }
+  return ticks;
+}
+
+std::string empty_note(const std::string& what) {
+  return fmt::format(R"(<p class="empty">Nothing to show: no {} in this range.</p>)",
+                     markup_escape(what));
+}
 
 // A daily line chart: one path per series, peak days marked with red circles.
 std::string line_chart(const json& days, const std::vector<std::pair<std::string, json>>& series,
@@ -57,25 +91,35 @@ std::string line_chart(const json& days, const std::vector<std::pair<std::string
       top = std::max(top, v.get<double>());
     }
   }
+  if (top <= 1 && std::all_of(series.begin(), series.end(), [](const auto& s) {
+        return std::all_of(s.second.begin(), s.second.end(),
+                           [](const json& v) { return v.get<double>() == 0; });
+      })) {
+    return empty_note(label);
+  }
+  std::vector<double> ticks = nice_ticks(top);
+  top = ticks.back();
   auto x = [&](std::size_t i) {
     return L + (W - L - R) * (n > 1 ? double(i) / double(n - 1) : 0.5);
   };
   auto y = [&](double v) { return T + (H - T - B) * (1 - v / top); };
-  std::string svg = fmt::format(
-      R"(<svg class="chart line" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}">)",
-      markup_escape(label), W, H, W, H);
+  std::string svg =
+      fmt::format(R"(<svg class="chart line" role="img" aria-label="{}" viewBox="0 0 {} {}">)",
+                  markup_escape(label), W, H);
   svg += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#999"/>)", L, H - B, W - R,
                      H - B);
   svg += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#999"/>)", L, T, L, H - B);
-  for (int k = 0; k <= 4; ++k) {
-    double v = top * k / 4;
+  for (double v : ticks) {
     svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="end">{:.0f}</text>)",
                        L - 4, y(v) + 4, v);
   }
   if (n > 0) {
-    for (std::size_t i : {std::size_t{0}, n / 2, n - 1}) {
-      svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>)",
-                         x(i), H - B + 16, markup_escape(days[i].get<std::string>()));
+    // The first and last dates end at the chart's edges instead of running over them.
+    for (auto [i, anchor] : {std::pair{std::size_t{0}, "start"}, std::pair{n / 2, "middle"},
+                             std::pair{n - 1, "end"}}) {
+      svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="{}">{}</text>)",
+                         i == 0 ? L : x(i), H - B + 16, n == 1 ? "middle" : anchor,
+                         markup_escape(days[i].get<std::string>()));
     }
   }
   std::size_t color = 0;
@@ -85,8 +129,10 @@ std::string line_chart(const json& days, const std::vector<std::pair<std::string
       d += fmt::format("{}{:.1f},{:.1f}", i == 0 ? "M" : " L", x(i), y(values[i].get<double>()));
     }
     svg += fmt::format(
-        R"(<path class="series" d="{}" fill="none" stroke="{}" stroke-width="1.5"><title>{}</title></path>)",
-        d, kPalette[color % std::size(kPalette)], markup_escape(name));
+        R"(<path class="series" d="{}" fill="none" stroke="{}" stroke-width="1.5"{}><title>{}</title></path>)",
+        d, kPalette[color % std::size(kPalette)],
+        color >= std::size(kPalette) ? R"( stroke-dasharray="6 3")" : "",
+        markup_escape(series_name(name)));
     ++color;
   }
   for (const auto& [i, title] : marks) {
@@ -102,39 +148,35 @@ std::string line_chart(const json& days, const std::vector<std::pair<std::string
     color = 0;
     for (const auto& [name, values] : series) {
       svg += fmt::format(R"(<span><i style="background:{}"></i>{}</span>)",
-                         kPalette[color++ % std::size(kPalette)], markup_escape(name));
+                         kPalette[color++ % std::size(kPalette)], markup_escape(series_name(name)));
     }
     svg += "</div>";
   }
   return svg;
 }
 
-// Horizontal bars with labels and values.
+// Horizontal bars with labels and values, laid out by the browser (HTML, not SVG): a long
+// signature name wraps instead of being clipped, and the value always has room beside its bar.
 // Shares are of `total`, the whole over every group, not of the rows drawn.
 std::string bar_chart(const json& rows, double total, const std::string& label) {
-  constexpr double W = 460, Row = 22, L = 150, R = 70;
-  double H = Row * static_cast<double>(std::max<std::size_t>(rows.size(), 1)) + 6;
+  if (rows.empty()) {
+    return empty_note(label);
+  }
   double top = 1;
   for (const json& r : rows) {
     top = std::max(top, r[1].get<double>());
   }
-  std::string svg = fmt::format(
-      R"(<svg class="chart bars" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}">)",
-      markup_escape(label), W, H, W, H);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    std::string name = rows[i][0].get<std::string>();
-    double v = rows[i][1].get<double>();
-    double y = 3 + Row * static_cast<double>(i);
-    svg += fmt::format(R"(<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>)", L - 6,
-                       y + 14, markup_escape(name.empty() ? "(unknown)" : name));
-    svg += fmt::format(
-        R"(<rect class="bar" x="{}" y="{}" width="{:.1f}" height="{}" fill="{}"><title>{}: {:.0f}</title></rect>)",
-        L, y + 2, std::max(1.0, (W - L - R) * v / top), Row - 6, kPalette[0], markup_escape(name),
-        v);
-    svg += fmt::format(R"(<text x="{:.1f}" y="{}" font-size="11">{:.0f} ({:.0f}%)</text>)",
-                       L + (W - L - R) * v / top + 4, y + 14, v, total > 0 ? 100 * v / total : 0);
+  std::string html =
+      fmt::format(R"(<div class="chart bars" role="img" aria-label="{}">)", markup_escape(label));
+  for (const json& row : rows) {
+    std::string name = series_name(row[0].get<std::string>());
+    double v = row[1].get<double>();
+    html += fmt::format(
+        R"(<div class="bar-row"><span class="bar-label">{}</span><span class="bar-track"><span class="bar" style="width:{:.1f}%" title="{}: {:.0f}"></span></span><span class="bar-value">{:.0f} ({:.0f}%)</span></div>)",
+        markup_escape(name), std::max(0.5, 100 * v / top), markup_escape(name), v, v,
+        total > 0 ? 100 * v / total : 0);
   }
-  return svg + "</svg>";
+  return html + "</div>";
 }
 
 // One table row and one chart mark (index into the days) per incident, however many series it
@@ -173,12 +215,19 @@ std::string incident_rows(const json& r, std::vector<std::pair<std::size_t, std:
                                    p["series"].get<std::string>(), p["value"].get<double>(),
                                    p["baseline"].get<double>(), cves));
     peak_rows += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{:.0f}</td><td>{:.0f}</td><td>{:.1f}</td><td>{}</td><td>{}</"
-        "td><td>{}</td></tr>",
+        R"(<tr><td class="num" data-label="day">{}</td><td data-label="series">{}</td>)"
+        R"(<td class="num" data-label="sessions">{:.0f}</td>)"
+        R"(<td class="num" data-label="baseline">{:.0f}</td><td class="num" data-label="score">{:.1f}</td>)"
+        R"(<td class="text" data-label="drivers">{}</td><td class="text" data-label="disclosures">{}</td>)"
+        R"(<td class="text" data-label="also peaked">{}</td></tr>)",
         markup_escape(when), markup_escape(p["series"].get<std::string>()),
         p["value"].get<double>(), p["baseline"].get<double>(), p["score"].get<double>(),
         markup_escape(why), markup_escape(cves.empty() ? "—" : cves),
         markup_escape(also.empty() ? "—" : also));
+  }
+  if (peak_rows.empty()) {
+    peak_rows = R"(<tr><td colspan="8" class="empty">No peaks: no day rose far enough above its )"
+                R"(baseline in this range.</td></tr>)";
   }
   return peak_rows;
 }
@@ -217,7 +266,9 @@ Result<json> collect_report(store::RollupStore& rollups, DayRange range,
            {"protocol", Measure::kSessions, "protocol"},
            {"class", Measure::kSessions, "class"},
            {"family", Measure::kSamples, "family"}}) {
-    auto by = stats.series_by(measure, dim, range, {}, 6);
+    // Enough series that every protocol and class has its own line (12 colours); families past
+    // the twelfth are folded into "other".
+    auto by = stats.series_by(measure, dim, range, {}, 12);
     if (!by) {
       return by.failure();
     }
@@ -312,13 +363,25 @@ std::string render_html(const json& r) {
 <html lang="en"><head><meta charset="utf-8">
 <title>Mitsu threat report {from} – {to}</title>
 <style>
-body{{font-family:system-ui,sans-serif;margin:24px;color:#111;max-width:1000px}}
+body{{font-family:system-ui,sans-serif;margin:16px;color:#111;max-width:1600px}}
 h1{{font-size:22px}} h2{{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}}
 .kpis{{display:flex;gap:12px;flex-wrap:wrap}} .kpi{{border:1px solid #ddd;border-radius:6px;padding:8px 12px}}
 .kpi b{{display:block;font-size:20px}} .grid{{display:flex;flex-wrap:wrap;gap:16px}}
-.grid section{{flex:1 1 460px}} table{{border-collapse:collapse;font-size:12px}}
-td,th{{border:1px solid #ddd;padding:3px 6px;text-align:left}}
-.legend span{{margin-right:12px;font-size:12px}} .legend i{{display:inline-block;width:10px;height:10px;margin-right:4px}}
+.grid section{{flex:1 1 340px;min-width:0}}
+svg.chart{{width:100%;height:auto;display:block}}
+.bars{{font-size:12px}} .bar-row{{display:grid;grid-template-columns:minmax(5em,35%) 1fr auto;gap:6px;align-items:center;margin:3px 0}}
+.bar-label{{text-align:right;overflow-wrap:anywhere}} .bar-track{{display:block;min-width:0}}
+.bar{{display:block;height:14px;min-width:2px;background:#4e79a7}} .bar-value{{white-space:nowrap;font-variant-numeric:tabular-nums}}
+table{{border-collapse:collapse;font-size:12px;width:100%}}
+td,th{{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}}
+th,td.num{{white-space:nowrap}} td.text{{overflow-wrap:anywhere}}
+@media (max-width:700px){{
+#peaks tr:first-child{{display:none}} #peaks tr{{display:block;border:1px solid #ddd;margin-bottom:8px}}
+#peaks td{{display:grid;grid-template-columns:6.5em 1fr;gap:6px;border:none;white-space:normal;overflow-wrap:anywhere}}
+#peaks td::before{{content:attr(data-label);font-weight:600}}
+}}
+.legend span{{margin-right:12px;font-size:12px;display:inline-block}} .legend i{{display:inline-block;width:10px;height:10px;margin-right:4px}}
+.empty{{color:#555;font-style:italic}}
 footer{{margin-top:32px;font-size:11px;color:#555}}
 </style></head><body>
 <h1>Mitsu threat report: {from} – {to}</h1>
@@ -389,7 +452,7 @@ DB-IP, NRO data) or the GeoIP files the operator configured.</footer>
       fmt::arg("classes", bars("class", "classes")),
       fmt::arg("rule", bars("rule", "exploit signatures")), fmt::arg("site", bars("site", "sites")),
       fmt::arg("malware",
-               line_chart(days, {{"new samples", r["daily"]["samples"]}}, {}, "malware per day")),
+               line_chart(days, {{"new samples", r["daily"]["samples"]}}, {}, "new samples")),
       fmt::arg("families",
                line_chart(days, pairs(r["daily_by"]["family"]), {}, "families over time")),
       fmt::arg("family", bars("family", "families")),
@@ -398,7 +461,7 @@ DB-IP, NRO data) or the GeoIP files the operator configured.</footer>
       fmt::arg("domain", bars("domain", "domains")),
       fmt::arg("targeted",
                line_chart(days, {{"targeted sessions", r["daily"]["targeted_sessions"]}}, {},
-                          "targeted")),
+                          "sessions targeted at our products (see the vendor watchlist)")),
       fmt::arg("targeted_class", bars("targeted_class", "targeted classes")),
       fmt::arg("generated", markup_escape(r["generated"].get<std::string>())));
   return html;

@@ -14,6 +14,11 @@ trap 'rm -rf "$work"' EXIT
 
 "$mitsu" -d "$work/data" --log-level warn simulate --from 2017-11-01 --days 90 \
   --sessions-per-day 150 --peak 2018-01-15:telnet:1.5
+# An exploit signature with a long name, as a third-party rule set may have: it must wrap, not
+# be clipped, at both widths.
+long_rule=vendor-specific-unauthenticated-remote-command-injection-in-diagnostic-ping-form-cve-2099-0001
+sed -n '/"action":"exploit"/{s/busybox-echo-dropper/'"$long_rule"'/;s/2026-11-01T/2018-01-10T/g;p;q}' \
+  "$here/../../../docs/examples/events.jsonl" | "$mitsu" -d "$work/data" --log-level warn ingest -
 "$mitsu" -d "$work/data" --log-level warn report --from 2017-11-01 --to 2018-01-29 \
   -o "$work/report.html"
 "$mitsu" -d "$work/data" --log-level warn report --format json -o "$work/report.json"
@@ -34,6 +39,7 @@ assert len(wave) == 1, wave
 assert wave[0]["lead"]["series"] == "total" and "protocol=telnet" in wave[0]["series"], wave[0]
 assert len(wave[0]["series"]) > 1, wave[0]["series"]
 assert len(r["incidents"]) < len(r["peaks"]), (len(r["incidents"]), len(r["peaks"]))
+assert any(row[0].startswith("vendor-specific-") for row in r["top"]["rule"]), r["top"]["rule"]
 print("json and csv agree:", len(rows), "csv rows,", len(r["peaks"]), "peaks")
 PY
 
