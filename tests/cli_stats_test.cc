@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "testing/subprocess.h"
@@ -249,6 +251,49 @@ TEST_F(CliStatsTest, LongCommandsReportProgress) {
   // Without --progress and with stderr not a terminal: no progress lines at all.
   ProcessResult quiet = mitsu({"rollups", "rebuild"});
   EXPECT_EQ(quiet.err.find("rebuild: "), std::string::npos) << quiet.err;
+}
+
+// Autonomous systems are shown with the name the GeoIP data gives them, checked against the
+// installed ASN table itself (scripts/install-geo.sh).
+TEST_F(CliStatsTest, AutonomousSystemsAreShownWithTheirNames) {
+  const std::string table = "/var/lib/mitsu/geo/asn-ipv4.csv";
+  if (!std::filesystem::exists(table)) {
+    if (const char* ci = std::getenv("CI"); ci != nullptr && std::string(ci) == "true") {
+      FAIL() << table << " is missing: the test command installs it (scripts/install-geo.sh)";
+    }
+    GTEST_SKIP() << "no GeoIP data installed";
+  }
+  auto top = nlohmann::json::parse(mitsu({"stats", "top", "--by", "asn", "-n", "5", "--json"}).out);
+  int named = 0;
+  std::string first;
+  for (const auto& row : top["rows"]) {
+    std::string asn = row["key"];
+    if (asn == "0") {
+      continue;
+    }
+    // The table's rows are start,end,asn,organisation; an AS may have a name per range.
+    ProcessResult grep = run_process({"grep", "-E", "^[^,]*,[^,]*," + asn + ",", table});
+    ASSERT_EQ(grep.exit_code, 0) << asn;
+    std::set<std::string> orgs;
+    std::istringstream lines(grep.out);
+    for (std::string line; std::getline(lines, line);) {
+      std::string org = line.substr(line.find("," + asn + ",") + asn.size() + 2);
+      if (!org.empty() && org.front() == '"') {
+        org = org.substr(1, org.size() - 2);
+      }
+      orgs.insert(org);
+    }
+    EXPECT_TRUE(orgs.count(row["name"].get<std::string>())) << asn << ": " << row["name"];
+    if (named == 0) {
+      first = asn;
+    }
+    ++named;
+  }
+  EXPECT_GT(named, 0) << top.dump();
+  ProcessResult text = mitsu({"stats", "top", "--by", "asn", "-n", "5"});
+  EXPECT_NE(text.out.find("name"), std::string::npos) << text.out;
+  ProcessResult html = mitsu({"report"});
+  EXPECT_NE(html.out.find(">AS" + first + " "), std::string::npos) << first;
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/platform.h"
 #include "cli/commands.h"
@@ -102,17 +104,47 @@ std::string percent(double part, double whole) {
   return whole > 0 ? fmt::format("{:.1f}%", 100 * part / whole) : "-";
 }
 
+using AsNames = std::map<std::uint32_t, std::string>;
+
+// The names of the autonomous systems among these keys (ASNs as text), from the catalog.
+AsNames as_names_of(store::Catalog& catalog, const std::vector<std::string>& keys) {
+  std::vector<std::uint32_t> asns;
+  for (const std::string& k : keys) {
+    if (!k.empty() && k.find_first_not_of("0123456789") == std::string::npos && k.size() < 11) {
+      asns.push_back(static_cast<std::uint32_t>(std::stoull(k)));
+    }
+  }
+  auto names = catalog.as_names(asns);
+  return names ? std::move(*names) : AsNames{};  // without names the numbers still stand
+}
+
+std::string as_name(const AsNames& names, const std::string& key) {
+  if (key.empty() || key.find_first_not_of("0123456789") != std::string::npos || key.size() > 10) {
+    return "";
+  }
+  auto it = names.find(static_cast<std::uint32_t>(std::stoull(key)));
+  return it == names.end() ? "" : it->second;
+}
+
 // Rows of one dimension with each one's share of the whole, not of the rows shown.
 void print_shares(const std::string& dimension, std::string_view measure,
-                  const intel::Ranking& ranking, std::string_view empty_label) {
+                  const intel::Ranking& ranking, std::string_view empty_label,
+                  const AsNames* names = nullptr) {
   std::vector<std::vector<std::string>> table;
   for (const auto& r : ranking.rows) {
     // ASN 0 is reserved (RFC 7607): the rollups count "no AS known" under it.
     bool unknown = r.keys[0].empty() || (dimension == "asn" && r.keys[0] == "0");
     table.push_back({unknown ? std::string(empty_label) : r.keys[0], std::to_string(r.value),
                      percent(static_cast<double>(r.value), ranking.total)});
+    if (names != nullptr) {
+      table.back().push_back(as_name(*names, r.keys[0]));
+    }
   }
-  print_table({dimension, std::string(measure), "share"}, table);
+  std::vector<std::string> header{dimension, std::string(measure), "share"};
+  if (names != nullptr) {
+    header.emplace_back("name");
+  }
+  print_table(header, table);
 }
 
 // --json: typed values, attacker text made valid UTF-8 and ASCII for the terminal.
@@ -121,10 +153,14 @@ void print_json(const nlohmann::json& doc) {
 }
 
 nlohmann::json ranking_json(const std::string& dimension, std::string_view measure,
-                            const intel::Ranking& ranking, const intel::DayRange& range) {
+                            const intel::Ranking& ranking, const intel::DayRange& range,
+                            const AsNames* names = nullptr) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : ranking.rows) {
     rows.push_back({{"key", r.keys[0]}, {"value", r.value}, {"share", ranking.share(r)}});
+    if (names != nullptr) {
+      rows.back()["name"] = as_name(*names, r.keys[0]);
+    }
   }
   return {{"by", dimension},
           {"measure", measure},
@@ -302,10 +338,20 @@ int stats_command(const Config& config, const StatsOptions& options) {
       spdlog::error("{}", ranking.error());
       return kExitUsage;
     }
+    // Autonomous systems are counted by number and shown with their names.
+    std::optional<AsNames> names;
+    if (options.by == "asn") {
+      std::vector<std::string> keys;
+      for (const auto& r : ranking->rows) {
+        keys.push_back(r.keys[0]);
+      }
+      names = as_names_of(*(*platform)->store.catalog, keys);
+    }
+    const AsNames* shown = names ? &*names : nullptr;
     if (options.json) {
-      print_json(ranking_json(options.by, store::to_string(*measure), *ranking, *range));
+      print_json(ranking_json(options.by, store::to_string(*measure), *ranking, *range, shown));
     } else {
-      print_shares(options.by, store::to_string(*measure), *ranking, "(unknown)");
+      print_shares(options.by, store::to_string(*measure), *ranking, "(unknown)", shown);
     }
     if (ranking->rows.empty()) {
       explain_empty(stats, *measure, *range, *filters);
@@ -418,6 +464,14 @@ int report_command(const Config& config, const ReportOptions& options) {
   if (!report) {
     spdlog::error("{}", report.error());
     return kExitFailure;
+  }
+  std::vector<std::string> asns;
+  for (const auto& row : (*report)["top"]["asn"]) {
+    asns.push_back(row[0].get<std::string>());
+  }
+  (*report)["as_names"] = nlohmann::json::object();
+  for (const auto& [asn, name] : as_names_of(*(*platform)->store.catalog, asns)) {
+    (*report)["as_names"][std::to_string(asn)] = name;
   }
   std::string text = options.format == "json"  ? dump_json(*report, 2) + "\n"
                      : options.format == "csv" ? intel::render_csv(*report)

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -123,6 +124,10 @@ class Catalog {
   virtual Result<std::string> known_sources_summary() = 0;
   // Every imported source, by name.
   virtual Result<std::vector<KnownSource>> known_sources() = 0;
+  // The names the GeoIP data gave these autonomous systems at ingest (the newest name each);
+  // an AS never seen with a name is left out.
+  virtual Result<std::map<std::uint32_t, std::string>> as_names(
+      std::span<const std::uint32_t> asns) = 0;
 
   // Analysis queue. A job is leased: a worker that dies mid-job loses its lease and the job is
   // taken again, so it is never lost; verdicts are keyed by (sample, analyzer version), so a

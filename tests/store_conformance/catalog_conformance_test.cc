@@ -188,6 +188,23 @@ TEST_P(CatalogConformance, KnownSourcesCountTheirHashesOnce) {
   EXPECT_EQ((*sources)[1].hashes, 1);
 }
 
+TEST_P(CatalogConformance, AutonomousSystemsKeepTheNewestNameTheyWereSeenWith) {
+  auto events = synthetic_events(30);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    events[i].asn = i < 10 ? 64496 : 64497;  // RFC 5398 documentation ASNs
+    events[i].as_org = i < 10 ? "EXAMPLE-NET" : (i < 20 ? "OLD-NAME" : "NEW-NAME");
+  }
+  events[29].asn = 0;  // unknown: never named
+  ASSERT_EQ(ingest({events.begin(), events.begin() + 20}), 20u);
+  ASSERT_EQ(ingest({events.begin() + 20, events.end()}), 10u);
+  std::vector<std::uint32_t> asns = {64496, 64497, 64498, 0};
+  auto names = stores_.catalog->as_names(asns);
+  ASSERT_TRUE(names.ok()) << names.error();
+  EXPECT_EQ(names->size(), 2u);
+  EXPECT_EQ(names->at(64496), "EXAMPLE-NET");
+  EXPECT_EQ(names->at(64497), "NEW-NAME");
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, CatalogConformance, ::testing::ValuesIn(engines_under_test()),
                          engine_name);
 

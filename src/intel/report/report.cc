@@ -347,9 +347,13 @@ std::string render_html(const json& r) {
   auto bars = [&](const char* key, const std::string& label) {
     json rows = r["top"][key];
     if (std::string_view(key) == "asn") {
+      const json names = r.value("as_names", json::object());
       for (json& row : rows) {
-        if (row[0] == "0") {
+        std::string asn = row[0];
+        if (asn == "0") {
           row[0] = "";  // ASN 0 is reserved (RFC 7607): counted there when no AS is known
+        } else if (names.contains(asn)) {
+          row[0] = "AS" + asn + " " + names[asn].get<std::string>();
         }
       }
     }

@@ -10,6 +10,12 @@
 namespace mitsu::store::sqlite {
 namespace {
 
+// The names of autonomous systems, as the GeoIP data gave them at ingest (the rollups count by
+// number; statistics and reports show the name beside it).
+constexpr Migration kAsNames{4, R"sql(
+CREATE TABLE as_names (asn INTEGER PRIMARY KEY, name TEXT NOT NULL);
+)sql"};
+
 constexpr std::array kMigrations{
     Migration{1, R"sql(
 CREATE TABLE sensors (
@@ -98,6 +104,7 @@ ALTER TABLE samples ADD COLUMN checked_against TEXT;
     Migration{3, R"sql(
 CREATE TABLE event_claims (id TEXT PRIMARY KEY) WITHOUT ROWID;
 )sql"},
+    kAsNames,
 };
 
 // The same, for a database whose events were stored before claims existed: they were counted
@@ -109,6 +116,7 @@ constexpr std::array kMigrationsOverStoredEvents{
 CREATE TABLE event_claims (id TEXT PRIMARY KEY) WITHOUT ROWID;
 INSERT INTO event_claims (id) SELECT id FROM events ORDER BY id;
 )sql"},
+    kAsNames,
 };
 
 constexpr std::string_view kSessionColumns =
@@ -202,6 +210,9 @@ Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(SqliteDatabase& db) {
                "INSERT OR IGNORE INTO sample_sightings (event_id, sha256, session_id, ts_us, "
                "action) VALUES (?1, ?2, ?3, ?4, ?5)"},
       Prepared{&catalog->claim_, "INSERT OR IGNORE INTO event_claims (id) VALUES (?1)"},
+      Prepared{&catalog->upsert_as_name_,
+               "INSERT INTO as_names (asn, name) VALUES (?1, ?2) ON CONFLICT(asn) DO UPDATE SET"
+               " name = excluded.name WHERE name != excluded.name"},
       Prepared{&catalog->enqueue_job_,
                "INSERT OR IGNORE INTO analysis_jobs (sha256, kind, created_us)"
                " VALUES (?1, 'static', ?2)"},
@@ -238,7 +249,11 @@ Result<std::vector<bool>> SqliteCatalog::claim_events(std::span<const std::strin
 Status SqliteCatalog::apply(std::span<const Event* const> fresh_events) {
   std::map<std::string_view, SessionRecord> sessions;
   std::map<std::string_view, SensorRecord> sensors;
+  std::map<std::uint32_t, std::string_view> as_names;
   for (const Event* event : fresh_events) {
+    if (event->asn != 0 && !event->as_org.empty()) {
+      as_names[event->asn] = event->as_org;
+    }
     auto [sensor, new_sensor] = sensors.try_emplace(event->sensor);
     if (new_sensor) {
       sensor->second = {event->sensor, event->site, event->ts_us, event->ts_us, 0};
@@ -290,6 +305,12 @@ Status SqliteCatalog::apply(std::span<const Event* const> fresh_events) {
     q.bind(14, s.events).bind(15, s.login_attempts).bind(16, s.logins_succeeded);
     q.bind(17, s.commands).bind(18, s.exploits).bind(19, s.downloads).bind(20, s.uploads);
     if (Status status = q.run(); !status) {
+      return status;
+    }
+  }
+  for (const auto& [asn, name] : as_names) {
+    upsert_as_name_.bind(1, std::int64_t{asn}).bind(2, name);
+    if (Status status = upsert_as_name_.run(); !status) {
       return status;
     }
   }
@@ -465,6 +486,25 @@ Result<std::string> SqliteCatalog::known_sources_summary() {
     return s.failure();
   }
   return summary;
+}
+
+Result<std::map<std::uint32_t, std::string>> SqliteCatalog::as_names(
+    std::span<const std::uint32_t> asns) {
+  std::lock_guard lock(db_.mutex());
+  auto q = db_.prepare("SELECT name FROM as_names WHERE asn = ?1");
+  if (!q) {
+    return q.failure();
+  }
+  std::map<std::uint32_t, std::string> names;
+  for (std::uint32_t asn : asns) {
+    q->bind(1, std::int64_t{asn});
+    if (Status s = q->each_row(
+            [&](const Statement& row) { names[asn] = std::string(row.column_text(0)); });
+        !s) {
+      return s.failure();
+    }
+  }
+  return names;
 }
 
 Result<std::vector<KnownSource>> SqliteCatalog::known_sources() {

@@ -28,6 +28,8 @@ class SqliteCatalog : public Catalog {
   Result<std::optional<KnownHash>> find_known(std::span<const std::string> hashes) override;
   Result<std::string> known_sources_summary() override;
   Result<std::vector<KnownSource>> known_sources() override;
+  Result<std::map<std::uint32_t, std::string>> as_names(
+      std::span<const std::uint32_t> asns) override;
   Result<std::optional<AnalysisJob>> take_job(std::int64_t now_us, std::int64_t lease_us,
                                               std::string_view kind = "static") override;
   Status enqueue_job(std::string_view sha256, std::string_view kind, std::int64_t now_us) override;
@@ -50,6 +52,7 @@ class SqliteCatalog : public Catalog {
   Statement claim_;
   Statement upsert_session_;
   Statement upsert_sensor_;
+  Statement upsert_as_name_;
   Statement upsert_sample_;
   Statement insert_sighting_;
   Statement enqueue_job_;
