@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/platform.h"
 #include "cli/commands.h"
@@ -44,6 +45,28 @@ std::unique_ptr<app::Platform> open_existing(const Config& config) {
     return nullptr;
   }
   return std::move(*platform);
+}
+
+// A view of the catalog (sensors, known sources) for printing: with --json it is printed here.
+// nullopt when nothing is left to do; `status` is then the exit status.
+std::optional<json> catalog_view(const Config& config, bool as_json,
+                                 Result<json> (*make)(store::Catalog&), int& status) {
+  status = kExitFailure;
+  auto platform = open_existing(config);
+  if (!platform) {
+    return std::nullopt;
+  }
+  auto view = make(*platform->store.catalog);
+  if (!view) {
+    spdlog::error("{}", view.error());
+    return std::nullopt;
+  }
+  status = kExitOk;
+  if (as_json) {
+    print_json(*view);
+    return std::nullopt;
+  }
+  return std::move(*view);
 }
 
 // Events as lines (the stored bodies are parsed again for event_line).
@@ -185,18 +208,10 @@ int session_command(const Config& config, const LookupOptions& options) {
 }
 
 int sensors_command(const Config& config, bool as_json) {
-  auto platform = open_existing(config);
-  if (!platform) {
-    return kExitFailure;
-  }
-  auto view = intel::sensors_view(*platform->store.catalog);
+  int status = kExitOk;
+  auto view = catalog_view(config, as_json, intel::sensors_view, status);
   if (!view) {
-    spdlog::error("{}", view.error());
-    return kExitFailure;
-  }
-  if (as_json) {
-    print_json(*view);
-    return kExitOk;
+    return status;
   }
   std::printf("%-24s %-16s %12s  %-27s  %s\n", "SENSOR", "SITE", "EVENTS", "FIRST EVENT",
               "LAST EVENT");
@@ -237,18 +252,10 @@ int quarantine_command(const Config& config, const LookupOptions& options) {
 }
 
 int known_list_command(const Config& config, bool as_json) {
-  auto platform = open_existing(config);
-  if (!platform) {
-    return kExitFailure;
-  }
-  auto view = intel::known_sources_view(*platform->store.catalog);
+  int status = kExitOk;
+  auto view = catalog_view(config, as_json, intel::known_sources_view, status);
   if (!view) {
-    spdlog::error("{}", view.error());
-    return kExitFailure;
-  }
-  if (as_json) {
-    print_json(*view);
-    return kExitOk;
+    return status;
   }
   std::printf("%-32s %10s %12s  %s\n", "SOURCE", "HASHES", "WITH FAMILY", "IMPORTED");
   for (const json& s : (*view)["sources"]) {

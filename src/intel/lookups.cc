@@ -21,6 +21,23 @@ json event_json(const Event& event) {
   return body.is_discarded() ? json(event.body) : body;
 }
 
+// The events a query selects (at most its limit) under `key`, and how many match under
+// `total_key`.
+Status add_events(store::EventStore& events, const store::EventQuery& query, json& out,
+                  const char* key, const char* total_key) {
+  auto stored = events.query(query);
+  auto total = events.count(query);
+  if (!stored || !total) {
+    return !stored ? stored.failure() : total.failure();
+  }
+  out[key] = json::array();
+  for (const Event& e : *stored) {
+    out[key].push_back(event_json(e));
+  }
+  out[total_key] = *total;
+  return {};
+}
+
 }  // namespace
 
 Result<std::optional<json>> sample_view(store::Catalog& catalog, store::EventStore& events,
@@ -78,16 +95,9 @@ Result<std::optional<json>> sample_view(store::Catalog& catalog, store::EventSto
   query.sha256 = std::string(sha256);
   query.oldest_first = true;
   query.limit = limit;
-  auto seen = events.query(query);
-  auto total = events.count(query);
-  if (!seen || !total) {
-    return !seen ? seen.failure() : total.failure();
+  if (Status s = add_events(events, query, out, "seen_in", "seen_in_total"); !s) {
+    return s.failure();
   }
-  out["seen_in"] = json::array();
-  for (const Event& e : *seen) {
-    out["seen_in"].push_back(event_json(e));
-  }
-  out["seen_in_total"] = *total;
   return std::optional<json>{std::move(out)};
 }
 
@@ -125,16 +135,9 @@ Result<std::optional<json>> session_view(store::Catalog& catalog, store::EventSt
   query.session_id = std::string(id);
   query.oldest_first = true;
   query.limit = limit;
-  auto stored = events.query(query);
-  auto total = events.count(query);
-  if (!stored || !total) {
-    return !stored ? stored.failure() : total.failure();
+  if (Status s = add_events(events, query, out, "events", "events_total"); !s) {
+    return s.failure();
   }
-  out["events"] = json::array();
-  for (const Event& e : *stored) {
-    out["events"].push_back(event_json(e));
-  }
-  out["events_total"] = *total;
   return std::optional<json>{std::move(out)};
 }
 
