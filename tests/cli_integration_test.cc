@@ -57,10 +57,12 @@ TEST_F(CliTest, VersionNamesFormats) {
 TEST_F(CliTest, HelpListsEveryCommand) {
   ProcessResult r = run_process({MITSU_EXE, "--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"run", "ingest", "events", "sample", "session", "sensors",
-                              "quarantine", "version", "Exit status"}) {
-    EXPECT_NE(r.out.find(command), std::string::npos) << command;
+  // Each command as the subcommand list shows it: the name at the start of its line.
+  for (const char* command :
+       {"run", "ingest", "events", "sample", "session", "sensors", "quarantine", "version"}) {
+    EXPECT_NE(r.out.find("\n  " + std::string(command) + " "), std::string::npos) << command;
   }
+  EXPECT_NE(r.out.find("Exit status"), std::string::npos);
 }
 
 TEST_F(CliTest, UsageErrorsExitTwo) {
@@ -327,6 +329,8 @@ TEST_F(CliTest, IngestReadsADirectoryAndQuarantinesRejectedLines) {
   // ...and `mitsu quarantine` shows them, newest first, with the reason and the bytes.
   ProcessResult listed = mitsu({"quarantine"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  ASSERT_NE(listed.out.find("[1,2]"), std::string::npos) << listed.out;
+  ASSERT_NE(listed.out.find("{\"truncated\": "), std::string::npos) << listed.out;
   EXPECT_LT(listed.out.find("[1,2]"), listed.out.find("{\"truncated\": ")) << listed.out;
   EXPECT_NE(listed.out.find("malformed_json"), std::string::npos) << listed.out;
   EXPECT_NE(listed.err.find("2 of 2 quarantined records"), std::string::npos) << listed.err;

@@ -121,11 +121,14 @@ TEST_F(CliLookupTest, SessionIsATranscriptInTimeOrder) {
 }
 
 TEST_F(CliLookupTest, SampleShowsItsVerdictJobsAndEverySighting) {
+  // Read from the stored JSON itself, not from the column the store derives from it.
   std::string sha256 =
-      sql("SELECT sha256 FROM events WHERE sha256 IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 "
-          "LIMIT 1");
+      sql("SELECT json_extract(body, '$.file.hash.sha256') AS h FROM events WHERE h IS NOT NULL "
+          "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1");
   ASSERT_EQ(sha256.size(), 64u);
-  std::string n = sql("SELECT count(*) FROM events WHERE sha256 = '" + sha256 + "'");
+  std::string n =
+      sql("SELECT count(*) FROM events WHERE json_extract(body, '$.file.hash.sha256') = '" +
+          sha256 + "'");
   ProcessResult as_json = mitsu({"sample", sha256, "--json", "-n", "1"});
   ASSERT_EQ(as_json.exit_code, 0) << as_json.err;
   json doc = json::parse(as_json.out);

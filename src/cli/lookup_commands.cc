@@ -75,8 +75,13 @@ void print_events(const json& events, std::size_t total, const char* what) {
   for (const json& body : events) {
     Event e;
     Rejection why;
-    if (parser.parse(body.dump(), e, why)) {
+    if (body.is_object() && parser.parse(body.dump(), e, why)) {
       std::printf("  %s\n", event_line(e).c_str());
+    } else {
+      // Stored before a schema change, say: shown as stored rather than left out.
+      std::printf(
+          "  %s\n",
+          terminal_json(body.is_string() ? body.get<std::string>() : dump_json(body)).c_str());
     }
   }
   if (total > events.size()) {

@@ -138,8 +138,10 @@ void add_analysis_commands(CLI::App& app, Commands& commands) {
       "reanalyze", "Queue every captured sample again (after a rules update) and analyse them");
 
   auto reanalyze = std::make_shared<ReanalyzeOptions>();
-  reanalyze_cmd->add_flag("--progress", reanalyze->progress,
-                          "A progress line per sample on stderr (on a terminal: one line, always)");
+  reanalyze_cmd->add_flag(
+      "--progress", reanalyze->progress,
+      "Print a progress line per sample on stderr (without it, a terminal shows one "
+      "line redrawn in place)");
 
   commands.add(reanalyze_cmd,
                [reanalyze](Config& config) { return reanalyze_command(config, *reanalyze); });
@@ -258,8 +260,10 @@ void add_intel_commands(CLI::App& app, Commands& commands) {
                          "No exploit bursts after the catalogued disclosures");
   simulate_cmd->add_flag("--spool-only", simulate->spool_only,
                          "Only write the spool; `mitsu run` delivers it later");
-  simulate_cmd->add_flag("--progress", simulate->progress,
-                         "A progress line per batch on stderr (on a terminal: one line, always)");
+  simulate_cmd->add_flag(
+      "--progress", simulate->progress,
+      "Print a progress line per batch on stderr (without it, a terminal shows one "
+      "line redrawn in place)");
 
   commands.add(simulate_cmd,
                [simulate](Config& config) { return simulate_command(config, *simulate); });
@@ -272,7 +276,8 @@ void add_intel_commands(CLI::App& app, Commands& commands) {
   auto rebuild = std::make_shared<RebuildOptions>();
   rollups_rebuild_cmd->add_flag(
       "--progress", rebuild->progress,
-      "A progress line per batch on stderr (on a terminal: one line, always)");
+      "Print a progress line per batch on stderr (without it, a terminal shows one "
+      "line redrawn in place)");
 
   commands.add(rollups_rebuild_cmd,
                [rebuild](Config& config) { return rollups_rebuild_command(config, *rebuild); });

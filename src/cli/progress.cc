@@ -16,7 +16,8 @@ Progress::Progress(std::string label, std::string unit, std::uint64_t total, boo
 
 Progress::~Progress() {
   if (drawn_) {
-    std::fputs("\n", stderr);  // leave the last in-place line standing
+    // The final figure, not the last one the half-second limit let through, left standing.
+    std::fprintf(stderr, "\r\033[K%s\n", line(done_).c_str());
   }
 }
 
@@ -29,6 +30,7 @@ std::string Progress::line(std::uint64_t done) const {
 }
 
 void Progress::update(std::uint64_t done) {
+  done_ = done;
   if (every_step_) {
     std::fprintf(stderr, "%s\n", line(done).c_str());
     return;

@@ -27,6 +27,7 @@ class Progress {
   bool every_step_;
   bool terminal_;
   bool drawn_ = false;
+  std::uint64_t done_ = 0;
   std::chrono::steady_clock::time_point last_{};
 };
 

@@ -114,11 +114,19 @@ std::string line_chart(const json& days, const std::vector<std::pair<std::string
                        L - 4, y(v) + 4, v);
   }
   if (n > 0) {
-    // The first and last dates end at the chart's edges instead of running over them.
-    for (auto [i, anchor] : {std::pair{std::size_t{0}, "start"}, std::pair{n / 2, "middle"},
-                             std::pair{n - 1, "end"}}) {
+    // The first and last dates end at the chart's edges instead of running over them; a range
+    // of one or two days labels each day once.
+    std::vector<std::pair<std::size_t, const char*>> labels{{0, "start"}};
+    if (n == 1) {
+      labels = {{0, "middle"}};
+    } else if (n == 2) {
+      labels.emplace_back(1, "end");
+    } else {
+      labels.insert(labels.end(), {{n / 2, "middle"}, {n - 1, "end"}});
+    }
+    for (auto [i, anchor] : labels) {
       svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="{}">{}</text>)",
-                         i == 0 ? L : x(i), H - B + 16, n == 1 ? "middle" : anchor,
+                         n == 1 ? x(i) : (i == 0 ? L : x(i)), H - B + 16, anchor,
                          markup_escape(days[i].get<std::string>()));
     }
   }

@@ -95,7 +95,7 @@ for (const width of [1400, 390]) {
       lines: [...document.querySelectorAll('svg.line path.series')].map((p) => p.getTotalLength()),
       peaks: document.querySelectorAll('svg.line circle.peak').length,
       bars: [...document.querySelectorAll('.bars .bar')].map((r) => box(r).width),
-      peakRows: document.querySelectorAll('#peaks tr').length - 1,
+      peakRows: document.querySelectorAll('#peaks td[data-label="day"]').length,
       unlabelled: [...document.querySelectorAll('.legend span, .bar-label')]
         .filter((e) => !e.textContent.trim()).length,
     };

@@ -228,8 +228,8 @@ TEST_F(StoreTest, EventsStoredBeforeClaimsExistedAreClaimedByTheMigration) {
   ASSERT_TRUE(insert(events));
   // Back to the schema before claims, as an upgraded database has it.
   ASSERT_TRUE(
-      store_.db->exec("DROP TABLE event_claims; DELETE FROM schema_migrations"
-                      " WHERE component = 'catalog' AND version = 3"));
+      store_.db->exec("DROP TABLE event_claims; DROP TABLE as_names; DELETE FROM schema_migrations"
+                      " WHERE component = 'catalog' AND version >= 3"));
   store_ = {};
   auto reopened = open_embedded_store(dir_ / "mitsu.db");
   ASSERT_TRUE(reopened.ok()) << reopened.error();
@@ -237,6 +237,31 @@ TEST_F(StoreTest, EventsStoredBeforeClaimsExistedAreClaimedByTheMigration) {
   auto replay = insert(events);
   ASSERT_TRUE(replay);
   EXPECT_EQ(*replay, 0u) << "counted before the upgrade: not again";
+}
+
+// Events stored before the sha256 column existed are found by hash after the upgrade.
+TEST_F(StoreTest, EventsStoredBeforeTheHashColumnAreFoundByHashAfterTheMigration) {
+  auto events = synthetic(300);
+  ASSERT_TRUE(insert(events));
+  std::map<std::string, std::size_t> by_hash;
+  for (const Event& e : events) {
+    if (!e.sha256.empty()) {
+      ++by_hash[e.sha256];
+    }
+  }
+  ASSERT_FALSE(by_hash.empty());
+  ASSERT_TRUE(store_.db->exec(
+      "DROP INDEX events_sha256; ALTER TABLE events DROP COLUMN sha256; DELETE FROM "
+      "schema_migrations WHERE component = 'events' AND version = 4"));
+  store_ = {};
+  auto reopened = open_embedded_store(dir_ / "mitsu.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.error();
+  store_ = std::move(*reopened);
+  for (const auto& [hash, n] : by_hash) {
+    EventQuery q;
+    q.sha256 = hash;
+    EXPECT_EQ(*store_.events->count(q), n) << hash;
+  }
 }
 
 TEST_F(StoreTest, QuarantineKeepsARecordOnceHoweverOftenItIsReplayed) {
