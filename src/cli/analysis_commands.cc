@@ -67,15 +67,11 @@ int known_import_command(const Config& config, const KnownImportOptions& options
 }
 
 int reanalyze_command(const Config& config, const ReanalyzeOptions& options) {
-  if (!store_exists(config)) {
-    return kExitFailure;
-  }
-  auto platform = app::Platform::open(config, /*with_spool=*/false);
+  auto platform = open_stored(config);
   if (!platform) {
-    spdlog::error("{}", platform.error());
     return kExitFailure;
   }
-  app::Platform& p = **platform;
+  app::Platform& p = *platform;
   auto rules = app::load_rules(p.config);
   if (!rules) {
     spdlog::error("{}", rules.error());

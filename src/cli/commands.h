@@ -2,12 +2,14 @@
 // The `mitsu` subcommands. Each returns the process exit status.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "analysis/analysis_worker.h"
 #include "app/config.h"
+#include "app/platform.h"
 #include "core/file_walk.h"
 
 namespace mitsu::cli {
@@ -23,6 +25,8 @@ inline constexpr int kExitRejected = 3;  // ingest: some lines were rejected, th
 // For commands that only read what is stored: false (and the error logged) when the embedded
 // store does not exist, so a mistyped --data-dir is an error instead of a new empty store.
 bool store_exists(const Config& config);
+// The stores of an existing data directory (no spool), or nullptr with the reason logged.
+std::unique_ptr<app::Platform> open_stored(const Config& config);
 
 // Logs every entry a walk skipped with its reason: an error for a path named on the command
 // line, a warning for one found inside a directory. True when a named path was skipped.

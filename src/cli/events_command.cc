@@ -68,15 +68,11 @@ int events_command(const Config& config, const EventsOptions& options) {
                   *options.until);
     return kExitUsage;
   }
-  if (!store_exists(config)) {
-    return kExitFailure;
-  }
-  auto platform = app::Platform::open(config, /*with_spool=*/false);
+  auto platform = open_stored(config);
   if (!platform) {
-    spdlog::error("{}", platform.error());
     return kExitFailure;
   }
-  auto events = (*platform)->store.events->query(query);
+  auto events = platform->store.events->query(query);
   if (!events) {
     spdlog::error("{}", events.error());
     return kExitFailure;
@@ -90,7 +86,7 @@ int events_command(const Config& config, const EventsOptions& options) {
   }
   // The total behind a limit, so a reader knows the list is cut: "50 of 105036 events".
   if (events->size() == query.limit) {
-    auto total = (*platform)->store.events->count(query);
+    auto total = platform->store.events->count(query);
     if (!total) {
       spdlog::error("{}", total.error());
       return kExitFailure;

@@ -307,15 +307,11 @@ int malware_command(intel::Stats& stats, const intel::DayRange& range,
 }  // namespace
 
 int stats_command(const Config& config, const StatsOptions& options) {
-  if (!store_exists(config)) {
-    return kExitFailure;
-  }
-  auto platform = app::Platform::open(config, false);
+  auto platform = open_stored(config);
   if (!platform) {
-    spdlog::error("{}", platform.error());
     return kExitFailure;
   }
-  store::RollupStore& rollups = *(*platform)->store.rollups;
+  store::RollupStore& rollups = *platform->store.rollups;
   intel::Stats stats(rollups);
   auto range = day_range(stats, options.from, options.to);
   auto filters = parse_filters(options.filters);
@@ -345,7 +341,7 @@ int stats_command(const Config& config, const StatsOptions& options) {
       for (const auto& r : ranking->rows) {
         keys.push_back(r.keys[0]);
       }
-      names = as_names_of(*(*platform)->store.catalog, keys);
+      names = as_names_of(*platform->store.catalog, keys);
     }
     const AsNames* shown = names ? &*names : nullptr;
     if (options.json) {
@@ -440,15 +436,11 @@ int stats_command(const Config& config, const StatsOptions& options) {
 }
 
 int report_command(const Config& config, const ReportOptions& options) {
-  if (!store_exists(config)) {
-    return kExitFailure;
-  }
-  auto platform = app::Platform::open(config, false);
+  auto platform = open_stored(config);
   if (!platform) {
-    spdlog::error("{}", platform.error());
     return kExitFailure;
   }
-  store::RollupStore& rollups = *(*platform)->store.rollups;
+  store::RollupStore& rollups = *platform->store.rollups;
   intel::Stats stats(rollups);
   auto range = day_range(stats, options.from, options.to);
   if (!range) {
@@ -470,7 +462,7 @@ int report_command(const Config& config, const ReportOptions& options) {
     asns.push_back(row[0].get<std::string>());
   }
   (*report)["as_names"] = nlohmann::json::object();
-  for (const auto& [asn, name] : as_names_of(*(*platform)->store.catalog, asns)) {
+  for (const auto& [asn, name] : as_names_of(*platform->store.catalog, asns)) {
     (*report)["as_names"][std::to_string(asn)] = name;
   }
   std::string text = options.format == "json"  ? dump_json(*report, 2) + "\n"
@@ -624,15 +616,11 @@ int simulate_command(const Config& config, const SimulateOptions& options) {
 }
 
 int rollups_rebuild_command(const Config& config, const RebuildOptions& options) {
-  if (!store_exists(config)) {
-    return kExitFailure;
-  }
-  auto platform = app::Platform::open(config, false);
+  auto platform = open_stored(config);
   if (!platform) {
-    spdlog::error("{}", platform.error());
     return kExitFailure;
   }
-  auto events = (*platform)->store.events->count();
+  auto events = platform->store.events->count();
   if (!events) {
     spdlog::error("{}", events.error());
     return kExitFailure;
@@ -641,7 +629,7 @@ int rollups_rebuild_command(const Config& config, const RebuildOptions& options)
   Result<store::RebuildStats> stats = store::RebuildStats{};
   {
     Progress progress("rebuild", "events", *events, options.progress);
-    stats = (*platform)->store.rollups->rebuild(
+    stats = platform->store.rollups->rebuild(
         [&](const store::RebuildStats& so_far) { progress.update(so_far.events); });
   }
   if (!stats) {

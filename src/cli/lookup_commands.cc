@@ -34,25 +34,12 @@ void print_json(const json& doc) {
   std::printf("%s\n", dump_json(doc, 2, "/raw_bytes", /*ascii=*/true).c_str());
 }
 
-// Opens the stores of an existing data directory, or logs why not.
-std::unique_ptr<app::Platform> open_existing(const Config& config) {
-  if (!store_exists(config)) {
-    return nullptr;
-  }
-  auto platform = app::Platform::open(config, /*with_spool=*/false);
-  if (!platform) {
-    spdlog::error("{}", platform.error());
-    return nullptr;
-  }
-  return std::move(*platform);
-}
-
 // A view of the catalog (sensors, known sources) for printing: with --json it is printed here.
 // nullopt when nothing is left to do; `status` is then the exit status.
 std::optional<json> catalog_view(const Config& config, bool as_json,
                                  Result<json> (*make)(store::Catalog&), int& status) {
   status = kExitFailure;
-  auto platform = open_existing(config);
+  auto platform = open_stored(config);
   if (!platform) {
     return std::nullopt;
   }
@@ -130,7 +117,7 @@ int sample_command(const Config& config, const LookupOptions& options) {
     spdlog::error("'{}' is not a SHA-256 (64 hex digits)", terminal_safe(options.key));
     return kExitUsage;
   }
-  auto platform = open_existing(config);
+  auto platform = open_stored(config);
   if (!platform) {
     return kExitFailure;
   }
@@ -174,7 +161,7 @@ int sample_command(const Config& config, const LookupOptions& options) {
 }
 
 int session_command(const Config& config, const LookupOptions& options) {
-  auto platform = open_existing(config);
+  auto platform = open_stored(config);
   if (!platform) {
     return kExitFailure;
   }
@@ -230,7 +217,7 @@ int sensors_command(const Config& config, bool as_json) {
 }
 
 int quarantine_command(const Config& config, const LookupOptions& options) {
-  auto platform = open_existing(config);
+  auto platform = open_stored(config);
   if (!platform) {
     return kExitFailure;
   }

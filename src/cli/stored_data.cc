@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "app/platform.h"
 #include "cli/commands.h"
 
 namespace mitsu::cli {
@@ -18,6 +19,18 @@ bool store_exists(const Config& config) {
   spdlog::error("no store at {}: nothing has been ingested there yet (see --data-dir)",
                 resolved.store_path.string());
   return false;
+}
+
+std::unique_ptr<app::Platform> open_stored(const Config& config) {
+  if (!store_exists(config)) {
+    return nullptr;
+  }
+  auto platform = app::Platform::open(config, /*with_spool=*/false);
+  if (!platform) {
+    spdlog::error("{}", platform.error());
+    return nullptr;
+  }
+  return std::move(*platform);
 }
 
 }  // namespace mitsu::cli
