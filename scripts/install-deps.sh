@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   clang libclang-rt-14-dev clang-format clang-tidy
   # libraries
-  libssl-dev libsqlite3-dev zlib1g-dev
+  libssl-dev libsqlite3-dev zlib1g-dev libargon2-dev
   nlohmann-json3-dev libsimdjson-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -16,6 +16,12 @@
 
 namespace mitsu::store {
 
+// Where a page of events ended: the next page starts strictly after it, in the query's order.
+struct EventCursor {
+  std::int64_t ts_us = 0;
+  std::string id;
+};
+
 struct EventQuery {
   std::optional<std::string> action;
   std::optional<std::string> session_id;
@@ -27,7 +33,8 @@ struct EventQuery {
   std::optional<std::int64_t> since_us;  // inclusive
   std::optional<std::int64_t> until_us;  // exclusive
   std::size_t limit = 100;
-  bool oldest_first = false;  // a session's transcript reads in time order
+  bool oldest_first = false;         // a session's transcript reads in time order
+  std::optional<EventCursor> after;  // paging; count() ignores it
 };
 
 // A record that failed validation, as quarantine() kept it.

@@ -22,6 +22,7 @@ Result<StoreSet> open_sqlite(const StoreConfig& config) {
   set.events = std::move(opened->events);
   set.catalog = std::move(opened->catalog);
   set.rollup_engine = std::move(opened->rollup_engine);
+  set.accounts = std::move(opened->accounts);
   return set;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "store/account_store.h"
 #include "store/catalog.h"
 #include "store/event_store.h"
 #include "store/rollup_store.h"
@@ -24,6 +25,7 @@ struct StoreSet {
   // What counts into rollup_engine: intel's (intel::attach_rollups), as the store names no
   // intel type. Null until attached.
   std::unique_ptr<RollupStore> rollups;
+  std::unique_ptr<AccountStore> accounts;  // the catalog's users, tokens and audit log
 
   StoreSet() = default;
   StoreSet(StoreSet&&) noexcept = default;
@@ -35,12 +37,14 @@ struct StoreSet {
       catalog = std::move(other.catalog);
       rollup_engine = std::move(other.rollup_engine);
       rollups = std::move(other.rollups);
+      accounts = std::move(other.accounts);
     }
     return *this;
   }
   ~StoreSet() { close(); }
 
   void close() {
+    accounts.reset();
     rollups.reset();
     rollup_engine.reset();
     catalog.reset();

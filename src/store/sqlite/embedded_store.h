@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "store/sqlite/sqlite_account_store.h"
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_database.h"
 #include "store/sqlite/sqlite_event_store.h"
@@ -17,6 +18,7 @@ struct EmbeddedStore {
   std::unique_ptr<SqliteEventStore> events;
   std::unique_ptr<SqliteCatalog> catalog;
   std::unique_ptr<SqliteRollupEngine> rollup_engine;  // intel's rollups count into it
+  std::unique_ptr<SqliteAccountStore> accounts;
 };
 
 inline Result<EmbeddedStore> open_embedded_store(const std::filesystem::path& path,
@@ -37,8 +39,12 @@ inline Result<EmbeddedStore> open_embedded_store(const std::filesystem::path& pa
   if (!rollup_engine) {
     return rollup_engine.failure();
   }
+  auto accounts = SqliteAccountStore::open(**db);
+  if (!accounts) {
+    return accounts.failure();
+  }
   return EmbeddedStore{std::move(*db), std::move(*events), std::move(*catalog),
-                       std::move(*rollup_engine)};
+                       std::move(*rollup_engine), std::move(*accounts)};
 }
 
 }  // namespace mitsu::store::sqlite

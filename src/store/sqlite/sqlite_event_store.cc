@@ -205,6 +205,12 @@ struct EventFilter {
 Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
   EventFilter filter(query);
   std::string_view order = query.oldest_first ? "ASC" : "DESC";
+  if (query.after) {  // the same order as ORDER BY, so pages neither overlap nor skip
+    filter.values.emplace_back(query.after->ts_us);
+    filter.values.emplace_back(query.after->id);
+    filter.sql += fmt::format(" AND (ts_us, id) {} (?{}, ?{})", query.oldest_first ? ">" : "<",
+                              filter.values.size() - 1, filter.values.size());
+  }
   std::string sql = fmt::format("SELECT {} FROM events{} ORDER BY ts_us {}, id {} LIMIT {}",
                                 kColumns, filter.sql, order, order, query.limit);
   std::lock_guard lock(db_.mutex());
