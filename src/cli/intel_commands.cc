@@ -27,30 +27,7 @@ namespace {
 // --from / --to (inclusive) into a day range; the data's own range fills what is not given.
 Result<intel::DayRange> day_range(intel::Stats& stats, const std::string& from,
                                   const std::string& to) {
-  auto data = stats.data_range();
-  if (!data) {
-    return data.failure();
-  }
-  intel::DayRange range = data->value_or(intel::DayRange{0, 0});
-  if (!from.empty()) {
-    auto day = store::parse_day(from);
-    if (!day) {
-      return Error{fmt::format("--from '{}' is not a date (YYYY-MM-DD)", from)};
-    }
-    range.from_day = *day;
-  }
-  if (!to.empty()) {
-    auto day = store::parse_day(to);
-    if (!day) {
-      return Error{fmt::format("--to '{}' is not a date (YYYY-MM-DD)", to)};
-    }
-    range.to_day = *day + 1;
-  }
-  if (range.to_day <= range.from_day) {
-    return Error{data->has_value() ? "the date range is empty"
-                                   : "nothing is stored yet (try `mitsu simulate`)"};
-  }
-  return range;
+  return stats.resolve_range(from, to, "--from", "--to");
 }
 
 Result<std::vector<store::RollupFilter>> parse_filters(const std::vector<std::string>& specs) {

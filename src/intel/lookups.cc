@@ -15,12 +15,6 @@ json optional_timestamp(const std::optional<std::int64_t>& us) {
   return us ? timestamp(*us) : json(nullptr);
 }
 
-// A stored event body as JSON; a body that no longer parses (never expected) is kept as text.
-json event_json(const Event& event) {
-  json body = json::parse(event.body, nullptr, false);
-  return body.is_discarded() ? json(event.body) : body;
-}
-
 // The events a query selects (at most its limit) under `key`, and how many match under
 // `total_key`.
 Status add_events(store::EventStore& events, const store::EventQuery& query, json& out,
@@ -39,6 +33,11 @@ Status add_events(store::EventStore& events, const store::EventQuery& query, jso
 }
 
 }  // namespace
+
+json event_json(const Event& event) {
+  json body = json::parse(event.body, nullptr, false);
+  return body.is_discarded() ? json(event.body) : body;
+}
 
 Result<std::optional<json>> sample_view(store::Catalog& catalog, store::EventStore& events,
                                         std::string_view sha256, std::size_t limit) {
@@ -101,6 +100,40 @@ Result<std::optional<json>> sample_view(store::Catalog& catalog, store::EventSto
   return std::optional<json>{std::move(out)};
 }
 
+json session_json(const store::SessionRecord& r) {
+  return {{"id", r.id},
+          {"sensor", r.sensor},
+          {"site", r.site},
+          {"protocol", r.protocol},
+          {"src_ip", r.src_ip},
+          {"src_port", r.src_port},
+          {"dst_port", r.dst_port},
+          {"persona", {{"device_type", r.device_type}, {"vendor", r.vendor}, {"model", r.model}}},
+          {"started", timestamp(r.started_us)},
+          {"last_seen", timestamp(r.last_seen_us)},
+          {"ended", optional_timestamp(r.ended_us)},
+          {"counts",
+           {{"events", r.events},
+            {"login_attempts", r.login_attempts},
+            {"logins_succeeded", r.logins_succeeded},
+            {"commands", r.commands},
+            {"exploits", r.exploits},
+            {"downloads", r.downloads},
+            {"uploads", r.uploads}}}};
+}
+
+Result<json> sessions_view(store::Catalog& catalog, std::size_t limit) {
+  auto sessions = catalog.recent_sessions(limit);
+  if (!sessions) {
+    return sessions.failure();
+  }
+  json out = json::array();
+  for (const store::SessionRecord& r : *sessions) {
+    out.push_back(session_json(r));
+  }
+  return json{{"sessions", std::move(out)}};
+}
+
 Result<std::optional<json>> session_view(store::Catalog& catalog, store::EventStore& events,
                                          std::string_view id, std::size_t limit) {
   auto session = catalog.session(id);
@@ -110,27 +143,7 @@ Result<std::optional<json>> session_view(store::Catalog& catalog, store::EventSt
   if (!*session) {
     return std::optional<json>{};
   }
-  const store::SessionRecord& r = **session;
-  json out = {
-      {"id", r.id},
-      {"sensor", r.sensor},
-      {"site", r.site},
-      {"protocol", r.protocol},
-      {"src_ip", r.src_ip},
-      {"src_port", r.src_port},
-      {"dst_port", r.dst_port},
-      {"persona", {{"device_type", r.device_type}, {"vendor", r.vendor}, {"model", r.model}}},
-      {"started", timestamp(r.started_us)},
-      {"last_seen", timestamp(r.last_seen_us)},
-      {"ended", optional_timestamp(r.ended_us)},
-      {"counts",
-       {{"events", r.events},
-        {"login_attempts", r.login_attempts},
-        {"logins_succeeded", r.logins_succeeded},
-        {"commands", r.commands},
-        {"exploits", r.exploits},
-        {"downloads", r.downloads},
-        {"uploads", r.uploads}}}};
+  json out = session_json(**session);
   store::EventQuery query;
   query.session_id = std::string(id);
   query.oldest_first = true;

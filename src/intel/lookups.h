@@ -14,6 +14,9 @@
 
 namespace mitsu::intel {
 
+// A stored event as JSON: its validated body (a body that no longer parses is kept as text).
+nlohmann::json event_json(const Event& event);
+
 // A sample by SHA-256: what the catalog holds (size, first/last seen, sightings), its newest
 // verdict (family, CPU, known, relatives, sandbox report), known-at-first-sight, every analysis
 // job with why it failed, and the events that carried it (oldest first, at most `limit`, with
@@ -21,6 +24,11 @@ namespace mitsu::intel {
 Result<std::optional<nlohmann::json>> sample_view(store::Catalog& catalog,
                                                   store::EventStore& events,
                                                   std::string_view sha256, std::size_t limit);
+
+// A session's catalog record: addresses, persona, times and counts.
+nlohmann::json session_json(const store::SessionRecord& record);
+// The most recently active sessions (at most `limit`), as {"sessions": [...]}.
+Result<nlohmann::json> sessions_view(store::Catalog& catalog, std::size_t limit);
 
 // A session by id: its catalog record and its events in time order (at most `limit`, with
 // "events_total"). Each event is its stored JSON. nullopt when there is no such session.

@@ -1,5 +1,7 @@
 #include "intel/stats.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -177,6 +179,34 @@ Result<std::optional<DayRange>> Stats::data_range() {
   }
   return std::optional<DayRange>(DayRange{*store::parse_day(rows->front().keys[0]),
                                           *store::parse_day(rows->back().keys[0]) + 1});
+}
+
+Result<DayRange> Stats::resolve_range(const std::string& from, const std::string& to,
+                                      std::string_view from_name, std::string_view to_name) {
+  auto data = data_range();
+  if (!data) {
+    return data.failure();
+  }
+  DayRange range = data->value_or(DayRange{0, 0});
+  if (!from.empty()) {
+    auto day = store::parse_day(from);
+    if (!day) {
+      return Error::invalid(fmt::format("{} '{}' is not a date (YYYY-MM-DD)", from_name, from));
+    }
+    range.from_day = *day;
+  }
+  if (!to.empty()) {
+    auto day = store::parse_day(to);
+    if (!day) {
+      return Error::invalid(fmt::format("{} '{}' is not a date (YYYY-MM-DD)", to_name, to));
+    }
+    range.to_day = *day + 1;
+  }
+  if (range.to_day <= range.from_day) {
+    return Error::invalid(data->has_value() ? "the date range is empty"
+                                            : "nothing is stored yet (try `mitsu simulate`)");
+  }
+  return range;
 }
 
 }  // namespace mitsu::intel

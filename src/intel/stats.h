@@ -67,6 +67,11 @@ class Stats {
   Result<Correlation> attacks_vs_malware(DayRange range);
   // The first and last day any session was counted on, if any.
   Result<std::optional<DayRange>> data_range();
+  // Days `from` to `to` (YYYY-MM-DD, both inclusive); an empty end is the data's own. Errors
+  // (invalid) name the inputs as `from_name` and `to_name`, and say so when nothing is stored.
+  Result<DayRange> resolve_range(const std::string& from, const std::string& to,
+                                 std::string_view from_name = "from",
+                                 std::string_view to_name = "to");
 
  private:
   store::RollupStore& rollups_;

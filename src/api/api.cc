@@ -1,0 +1,23 @@
+#include "api/api.h"
+
+namespace mitsu::api {
+
+Result<Api> build_api(store::StoreSet& stores, std::vector<intel::CveEntry> cves,
+                      Authenticator::Now now) {
+  if (!stores.accounts || !stores.rollups) {
+    return Error{"the API needs the stores' accounts and rollups"};
+  }
+  Api api;
+  api.auth = std::make_unique<Authenticator>(*stores.accounts, std::move(now));
+  api.context = std::make_unique<ApiContext>(ApiContext{stores, *api.auth, std::move(cves)});
+  api.router = std::make_unique<Router>(*api.auth);
+  add_meta_routes(*api.router);
+  add_auth_routes(*api.router, *api.context);
+  add_event_routes(*api.router, *api.context);
+  add_lookup_routes(*api.router, *api.context);
+  add_stats_routes(*api.router, *api.context);
+  add_admin_routes(*api.router, *api.context);
+  return api;
+}
+
+}  // namespace mitsu::api

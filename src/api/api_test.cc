@@ -1,0 +1,357 @@
+// The API through its router, over real SQLite stores filled with synthetic events: who may call
+// what, what hostile parameters get, browser sessions with CSRF, the login limit, cursor paging,
+// the audit log, and the OpenAPI document against the route table.
+
+#include "api/api.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "core/event_parser.h"
+#include "intel/rollups/rollups.h"
+#include "store/store_factory.h"
+#include "testing/synthetic_events.h"
+#include "testing/temp_dir.h"
+
+namespace mitsu::api {
+namespace {
+
+using nlohmann::json;
+constexpr const char* kPassword = "correct horse battery";
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::StoreConfig config;
+    config.path = dir_ / "mitsu.db";
+    auto opened = store::open_stores(config);
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    stores_ = std::move(*opened);
+    ASSERT_TRUE(intel::attach_rollups(stores_));
+    auto api = build_api(stores_, {}, [this] { return now_us_; });
+    ASSERT_TRUE(api.ok()) << api.error();
+    api_ = std::move(*api);
+    ASSERT_TRUE(create_user(*stores_.accounts, "root", Role::kAdmin, kPassword, "test", now_us_));
+    ASSERT_TRUE(create_user(*stores_.accounts, "ana", Role::kAnalyst, kPassword, "test", now_us_));
+    ASSERT_TRUE(create_user(*stores_.accounts, "probe", Role::kSensor, kPassword, "test", now_us_));
+    for (auto [user, slot] :
+         {std::pair{"root", &admin_}, {"ana", &analyst_}, {"probe", &sensor_}}) {
+      auto token =
+          issue_token(*stores_.accounts, user, std::nullopt, "test", std::nullopt, "test", now_us_);
+      ASSERT_TRUE(token.ok()) << token.error();
+      *slot = token->secret;
+    }
+  }
+
+  void ingest(std::size_t n) {
+    testing::SyntheticEvents source(testing::SyntheticOptions{});
+    EventParser parser;
+    events_.resize(n);
+    for (Event& e : events_) {
+      Rejection why;
+      ASSERT_TRUE(parser.parse(source.next(), e, why)) << why.to_string();
+    }
+    ASSERT_TRUE(stores_.events->insert(events_));
+    ASSERT_TRUE(stores_.unit_of_work->run([&]() -> Status {
+      std::vector<std::string_view> ids;
+      std::vector<const Event*> fresh;
+      for (const Event& e : events_) {
+        ids.push_back(e.id);
+        fresh.push_back(&e);
+      }
+      if (auto claimed = stores_.catalog->claim_events(ids); !claimed) {
+        return claimed.failure();
+      }
+      if (Status s = stores_.catalog->apply(fresh); !s) {
+        return s;
+      }
+      return stores_.rollups->apply(fresh);
+    }));
+  }
+
+  ApiResponse call(const std::string& method, const std::string& target,
+                   const std::string& token = {}, std::string body = {},
+                   std::map<std::string, std::string> headers = {}) {
+    auto parsed = parse_target(target);
+    EXPECT_TRUE(parsed.has_value()) << target;
+    ApiRequest request;
+    request.method = method;
+    request.path = parsed->path;
+    request.query = parsed->query;
+    request.headers = std::move(headers);
+    if (!token.empty()) {
+      request.headers["authorization"] = "Bearer " + token;
+    }
+    request.body = std::move(body);
+    request.peer = "127.0.0.1";
+    return api_.router->handle(request);
+  }
+
+  // A concrete path for a route's pattern.
+  std::string concrete(const Route& route) const {
+    std::string path = route.pattern;
+    path = std::regex_replace(path, std::regex("\\{sha256\\}"), std::string(64, 'a'));
+    path = std::regex_replace(path, std::regex("\\{id\\}"),
+                              route.pattern.find("tokens") != std::string::npos
+                                  ? "0123456789ab"
+                                  : "0190a4c2-0000-7000-8000-000000000000");
+    return std::regex_replace(path, std::regex("\\{name\\}"), "nobody");
+  }
+
+  testing::TempDir dir_{"api"};
+  store::StoreSet stores_;
+  Api api_;
+  std::int64_t now_us_ = 1'780'000'000'000'000;
+  std::string admin_, analyst_, sensor_;
+  std::vector<Event> events_;
+};
+
+TEST_F(ApiTest, EveryDataEndpointRefusesACallerWithoutCredentials) {
+  int checked = 0;
+  for (const Route& route : api_.router->routes()) {
+    ApiResponse r = call(route.method, concrete(route));
+    if (route.roles.empty()) {
+      EXPECT_NE(r.status, 401) << route.pattern;
+      continue;
+    }
+    EXPECT_EQ(r.status, 401) << route.method << " " << route.pattern;
+    bool challenged = false;
+    for (const auto& [name, value] : r.headers) {
+      challenged = challenged || name == "WWW-Authenticate";
+    }
+    EXPECT_TRUE(challenged) << route.pattern;
+    EXPECT_EQ(call(route.method, concrete(route), "mitsu_000000000000_forged").status, 401);
+    ++checked;
+  }
+  EXPECT_GE(checked, 15);
+}
+
+TEST_F(ApiTest, ASensorTokenReadsNothingAndAnAnalystManagesNoOne) {
+  for (const Route& route : api_.router->routes()) {
+    bool readers = route.roles == kReaders;
+    bool admins = route.roles == kAdmins;
+    if (readers || admins) {
+      EXPECT_EQ(call(route.method, concrete(route), sensor_).status, 403) << route.pattern;
+    }
+    if (admins) {
+      EXPECT_EQ(call(route.method, concrete(route), analyst_).status, 403) << route.pattern;
+    }
+  }
+  ingest(50);
+  EXPECT_EQ(call("GET", "/api/v1/events", analyst_).status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/users", admin_).status, 200);
+  auto created = call("POST", "/api/v1/users", analyst_,
+                      R"({"name":"mallory","role":"admin","password":"long enough password"})");
+  EXPECT_EQ(created.status, 403);
+  EXPECT_FALSE(stores_.accounts->user("mallory")->has_value());
+}
+
+TEST_F(ApiTest, HostileParametersGetAClear400AndChangeNothing) {
+  ingest(100);
+  auto users_before = stores_.accounts->users()->size();
+  auto events_before = *stores_.events->count();
+  const std::vector<std::string> hostile{"'%20OR%201=1--",
+                                         "1;DROP%20TABLE%20events",
+                                         "..%2F..%2Fetc%2Fpasswd",
+                                         std::string(300, 'x'),
+                                         "%E2%80%AE",
+                                         "-1"};
+  int checked = 0;
+  for (const Route& route : api_.router->routes()) {
+    for (const std::string& param : route.params) {
+      for (const std::string& value : hostile) {
+        if (value == "-1" && param != "limit") {
+          continue;
+        }
+        ApiResponse r = call(route.method, concrete(route) + "?" + param + "=" + value, admin_);
+        EXPECT_EQ(r.status, 400) << route.pattern << "?" << param << "=" << value;
+        EXPECT_NE(r.body.find("\"message\""), std::string::npos);
+        ++checked;
+      }
+    }
+    for (const std::string& value : hostile) {
+      if (route.pattern.find('{') != std::string::npos && value != "-1" &&
+          value.find("%2F") == std::string::npos) {  // parse_target refuses those
+        std::string path = std::regex_replace(route.pattern, std::regex("\\{[a-z0-9]+\\}"), value);
+        EXPECT_EQ(call(route.method, path, admin_).status, 400) << path;
+      }
+    }
+  }
+  EXPECT_GT(checked, 150);
+  EXPECT_EQ(call("GET", "/api/v1/events?bogus=1", admin_).status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/events?limit=5&limit=6", admin_).status, 400);
+  EXPECT_EQ(stores_.accounts->users()->size(), users_before);
+  EXPECT_EQ(*stores_.events->count(), events_before);
+}
+
+TEST_F(ApiTest, CursorPagesWalkEveryEventOnce) {
+  ingest(250);
+  std::set<std::string> seen;
+  std::string target = "/api/v1/events?limit=100";
+  int pages = 0;
+  for (; pages < 10; ++pages) {
+    ApiResponse r = call("GET", target, analyst_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    json page = json::parse(r.body);
+    for (const json& e : page["events"]) {
+      EXPECT_TRUE(seen.insert(e["event"]["id"].get<std::string>()).second);
+    }
+    if (page["next_cursor"].is_null()) {
+      break;
+    }
+    target = "/api/v1/events?limit=100&cursor=" + page["next_cursor"].get<std::string>();
+  }
+  EXPECT_EQ(seen.size(), 250u);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(call("GET", "/api/v1/events?cursor=12_nope", analyst_).status, 400);
+}
+
+TEST_F(ApiTest, ABrowserSessionHasSafeCookieFlagsAndNeedsItsCsrfToken) {
+  ApiResponse login = call("POST", "/api/v1/auth/login", "",
+                           json{{"user", "root"}, {"password", kPassword}}.dump());
+  ASSERT_EQ(login.status, 200) << login.body;
+  std::string set_cookie;
+  for (const auto& [name, value] : login.headers) {
+    if (name == "Set-Cookie") {
+      set_cookie = value;
+    }
+  }
+  for (const char* flag : {"Secure", "HttpOnly", "SameSite=Strict", "Path=/"}) {
+    EXPECT_NE(set_cookie.find(flag), std::string::npos) << set_cookie;
+  }
+  std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  std::string csrf = json::parse(login.body)["csrf_token"];
+  EXPECT_EQ(csrf.size(), 64u);
+  EXPECT_EQ(call("GET", "/api/v1/auth/me", "", "", {{"cookie", cookie}}).status, 200);
+  std::string body = R"({"name":"eve","role":"analyst","password":"long enough password"})";
+  EXPECT_EQ(call("POST", "/api/v1/users", "", body, {{"cookie", cookie}}).status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/users", "", body,
+                 {{"cookie", cookie}, {"x-csrf-token", std::string(64, '0')}})
+                .status,
+            403);
+  EXPECT_FALSE(stores_.accounts->user("eve")->has_value());
+  EXPECT_EQ(
+      call("POST", "/api/v1/users", "", body, {{"cookie", cookie}, {"x-csrf-token", csrf}}).status,
+      201);
+  EXPECT_EQ(
+      call("POST", "/api/v1/auth/logout", "", "", {{"cookie", cookie}, {"x-csrf-token", csrf}})
+          .status,
+      200);
+  EXPECT_EQ(call("GET", "/api/v1/auth/me", "", "", {{"cookie", cookie}}).status, 401);
+  now_us_ += 13LL * 3600 * 1'000'000;  // and a session ends by itself
+  ApiResponse again = call("POST", "/api/v1/auth/login", "",
+                           json{{"user", "root"}, {"password", kPassword}}.dump());
+  ASSERT_EQ(again.status, 200);
+}
+
+TEST_F(ApiTest, LoginsAreRateLimitedPerUser) {
+  std::string wrong = json{{"user", "ana"}, {"password", "wrong password!"}}.dump();
+  std::string right = json{{"user", "ana"}, {"password", kPassword}}.dump();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(call("POST", "/api/v1/auth/login", "", wrong).status, 401);
+  }
+  ApiResponse limited = call("POST", "/api/v1/auth/login", "", right);
+  EXPECT_EQ(limited.status, 429);
+  bool retry_after = false;
+  for (const auto& [name, value] : limited.headers) {
+    retry_after = retry_after || (name == "Retry-After" && std::stoi(value) > 0);
+  }
+  EXPECT_TRUE(retry_after);
+  // Unknown users answer like wrong passwords.
+  std::string unknown = json{{"user", "ghost"}, {"password", kPassword}}.dump();
+  EXPECT_EQ(call("POST", "/api/v1/auth/login", "", unknown).status, 401);
+  now_us_ += 6LL * 60 * 1'000'000;
+  EXPECT_EQ(call("POST", "/api/v1/auth/login", "", right).status, 200);
+}
+
+TEST_F(ApiTest, AdminActionsAreAudited) {
+  ASSERT_EQ(call("POST", "/api/v1/users", admin_,
+                 R"({"name":"eve","role":"analyst","password":"long enough password"})")
+                .status,
+            201);
+  EXPECT_EQ(call("POST", "/api/v1/users", admin_,
+                 R"({"name":"eve","role":"analyst","password":"long enough password"})")
+                .status,
+            409);
+  EXPECT_EQ(
+      call("POST", "/api/v1/users", admin_, R"({"name":"bob","role":"analyst","password":"short"})")
+          .status,
+      400);
+  ASSERT_EQ(call("DELETE", "/api/v1/users/eve", admin_).status, 200);
+  EXPECT_EQ(call("DELETE", "/api/v1/users/root", admin_).status, 409);  // themself, last admin
+  ApiResponse log = call("GET", "/api/v1/audit", admin_);
+  ASSERT_EQ(log.status, 200);
+  json entries = json::parse(log.body)["entries"];
+  ASSERT_GE(entries.size(), 2u);
+  EXPECT_EQ(entries[0]["action"], "user.remove");
+  EXPECT_EQ(entries[0]["actor"], "root");
+  EXPECT_EQ(entries[1]["action"], "user.create");
+  EXPECT_EQ(log.body.find(admin_), std::string::npos);  // no secret in the log
+}
+
+TEST_F(ApiTest, LookupsAndStatisticsAnswerFromTheStores) {
+  ingest(300);
+  const Event& e = events_.front();
+  ApiResponse session = call("GET", "/api/v1/sessions/" + e.session_id, analyst_);
+  ASSERT_EQ(session.status, 200) << session.body;
+  EXPECT_EQ(json::parse(session.body)["id"], e.session_id);
+  EXPECT_EQ(call("GET", "/api/v1/sessions/0190a4c2-0000-7000-8000-000000000000", analyst_).status,
+            404);
+  EXPECT_EQ(call("GET", "/api/v1/samples/" + std::string(64, 'b'), analyst_).status, 404);
+  ApiResponse top = call("GET", "/api/v1/stats/top?by=protocol", analyst_);
+  ASSERT_EQ(top.status, 200) << top.body;
+  EXPECT_GT(json::parse(top.body)["total"].get<double>(), 0);
+  EXPECT_EQ(call("GET", "/api/v1/stats/top?by=nonsense", analyst_).status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/stats/series?by=protocol", analyst_).status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/stats/overview", analyst_).status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/peaks", analyst_).status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/nothing", analyst_).status, 404);
+  EXPECT_EQ(call("DELETE", "/api/v1/events", analyst_).status, 405);
+}
+
+// The document lists exactly the routes, with each route's query and path parameters.
+TEST_F(ApiTest, TheOpenApiDocumentMatchesTheRouteTable) {
+  json doc = json::parse(openapi_document());
+  EXPECT_EQ(doc["openapi"].get<std::string>().substr(0, 2), "3.");
+  std::set<std::pair<std::string, std::string>> documented, routed;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method, operation] : item.items()) {
+      std::string upper = method;
+      for (char& c : upper) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      documented.emplace(upper, path);
+    }
+  }
+  for (const Route& route : api_.router->routes()) {
+    routed.emplace(route.method, route.pattern);
+    std::string method = route.method;
+    for (char& c : method) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    ASSERT_TRUE(doc["paths"].contains(route.pattern)) << route.pattern;
+    const json& operation = doc["paths"][route.pattern][method];
+    std::set<std::string> query, path, want_query(route.params.begin(), route.params.end()),
+        want_path;
+    for (const json& p : operation.value("parameters", json::array())) {
+      (p["in"] == "query" ? query : path).insert(p["name"].get<std::string>());
+    }
+    static const std::regex kPathParam("\\{([a-z0-9]+)\\}");
+    for (std::sregex_iterator it(route.pattern.begin(), route.pattern.end(), kPathParam);
+         it != std::sregex_iterator(); ++it) {
+      want_path.insert((*it)[1]);
+    }
+    EXPECT_EQ(query, want_query) << route.method << " " << route.pattern;
+    EXPECT_EQ(path, want_path) << route.method << " " << route.pattern;
+    EXPECT_EQ(operation.contains("security") && operation["security"].empty(), route.roles.empty())
+        << route.pattern;
+  }
+  EXPECT_EQ(documented, routed);
+  EXPECT_EQ(call("GET", "/api/v1/openapi.json").body, std::string(openapi_document()));
+}
+
+}  // namespace
+}  // namespace mitsu::api

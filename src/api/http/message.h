@@ -1,0 +1,44 @@
+#pragma once
+// An API request and response as plain values: the server (api/server) turns Beast messages into
+// these and back, so the router, authentication and every route are tested without a socket.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mitsu::api {
+
+struct ApiRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // percent-decoded, without the query string
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  std::map<std::string, std::string> headers;              // names lower-case
+  std::string body;
+  std::string peer;  // client address, for rate limits and the audit log
+  bool secure = true;
+
+  const std::string* header(std::string_view name) const {
+    auto it = headers.find(std::string(name));
+    return it == headers.end() ? nullptr : &it->second;
+  }
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Splits a request target ("/a%20b?x=1&y") into a decoded path and query pairs. nullopt when
+// the percent-encoding is malformed, decodes to a NUL byte, or encodes a '/' in the path.
+struct ParsedTarget {
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+};
+std::optional<ParsedTarget> parse_target(std::string_view target);
+
+}  // namespace mitsu::api

@@ -1,0 +1,30 @@
+#pragma once
+// The API's resources, one file each; api.cc adds them all to one router. Every handler reads
+// the stores through their interfaces and intel's query layer, never an engine.
+
+#include <vector>
+
+#include "api/auth/authenticator.h"
+#include "api/router.h"
+#include "intel/cve_catalog.h"
+#include "store/store_factory.h"
+
+namespace mitsu::api {
+
+struct ApiContext {
+  store::StoreSet& stores;
+  Authenticator& auth;
+  std::vector<intel::CveEntry> cves;  // what peaks are tied to
+};
+
+void add_meta_routes(Router& router);                         // health, OpenAPI document
+void add_auth_routes(Router& router, ApiContext& context);    // login, logout, whoami
+void add_event_routes(Router& router, ApiContext& context);   // events with cursor paging
+void add_lookup_routes(Router& router, ApiContext& context);  // sessions, samples, sensors
+void add_stats_routes(Router& router, ApiContext& context);   // overview, top, series, peaks
+void add_admin_routes(Router& router, ApiContext& context);   // users, tokens, audit log
+
+// The OpenAPI 3 document the API serves (openapi.json, compiled in).
+std::string_view openapi_document();
+
+}  // namespace mitsu::api

@@ -1,0 +1,252 @@
+#include "api/server/api_server.h"
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+// clang-format off
+#include <utility>
+// clang-format on
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "core/safe_text.h"
+
+namespace mitsu::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using tcp = asio::ip::tcp;
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+
+void security_headers(http::response<http::string_body>& r) {
+  r.set(http::field::cache_control, "no-store");
+  r.set("X-Content-Type-Options", "nosniff");
+  r.set("X-Frame-Options", "DENY");
+  r.set("Referrer-Policy", "no-referrer");
+  r.set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+  r.set(http::field::strict_transport_security, "max-age=31536000");
+  r.set(http::field::server, "mitsu");
+}
+
+// The Beast request as the router's plain value; nullopt for a target that does not decode.
+std::optional<ApiRequest> to_api_request(const http::request<http::string_body>& req,
+                                         const std::string& peer) {
+  auto target = parse_target(std::string_view(req.target().data(), req.target().size()));
+  if (!target) {
+    return std::nullopt;
+  }
+  ApiRequest out;
+  out.method = std::string(req.method_string());
+  out.path = std::move(target->path);
+  out.query = std::move(target->query);
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (char& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    std::string value(field.value());
+    auto [it, added] = out.headers.emplace(name, value);
+    if (!added) {
+      it->second += (name == "cookie" ? "; " : ", ") + value;
+    }
+  }
+  out.body = req.body();
+  out.peer = peer;
+  return out;
+}
+
+http::response<http::string_body> to_beast(const ApiResponse& response, unsigned version,
+                                           bool keep_alive) {
+  http::response<http::string_body> r{static_cast<http::status>(response.status), version};
+  security_headers(r);
+  r.set(http::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) {
+    r.insert(name, value);
+  }
+  r.body() = response.body;
+  r.keep_alive(keep_alive);
+  r.prepare_payload();
+  return r;
+}
+
+class BeastServer : public ApiServer {
+ public:
+  BeastServer(const Router& router, ApiServerOptions options)
+      : router_(router),
+        options_(std::move(options)),
+        tls_(asio::ssl::context::tls_server),
+        acceptor_(io_) {}
+  ~BeastServer() override { stop(); }
+
+  Status open() {
+    boost::system::error_code ec;
+    tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    tls_.use_certificate_chain_file(options_.certificate.string(), ec);
+    if (!ec) {
+      tls_.use_private_key_file(options_.private_key.string(), asio::ssl::context::pem, ec);
+    }
+    if (ec) {
+      return Error::invalid(fmt::format("API TLS: cannot load {} / {}: {}",
+                                        options_.certificate.string(),
+                                        options_.private_key.string(), ec.message()));
+    }
+    auto address = asio::ip::make_address(options_.address, ec);
+    if (ec) {
+      return Error::invalid(
+          fmt::format("API listen address \"{}\" is not an IP address", options_.address));
+    }
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) {
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+      acceptor_.bind(endpoint, ec);
+    }
+    if (!ec) {
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      return Error::unavailable(fmt::format("API cannot listen on {}:{}: {}", options_.address,
+                                            options_.port, ec.message()));
+    }
+    port_ = acceptor_.local_endpoint().port();
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+    for (int i = 0; i < std::max(1, options_.threads); ++i) {
+      threads_.emplace_back([this] { io_.run(); });
+    }
+    return Status::success();
+  }
+
+  std::uint16_t port() const override { return port_; }
+
+  void stop() override {
+    if (stopped_.exchange(true)) {
+      return;
+    }
+    asio::post(io_, [this] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    io_.stop();
+    for (std::thread& t : threads_) {
+      t.join();
+    }
+  }
+
+ private:
+  awaitable<void> accept_loop() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket =
+          co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (!acceptor_.is_open()) {
+          co_return;
+        }
+        continue;  // e.g. out of descriptors: keep serving the open connections
+      }
+      if (open_connections_.load() >= options_.max_connections) {
+        socket.close(ec);
+        continue;
+      }
+      asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  awaitable<void> serve(tcp::socket socket) {
+    ++open_connections_;
+    boost::system::error_code ec;
+    std::string peer = socket.remote_endpoint(ec).address().to_string();
+    Stream stream(std::move(socket), tls_);
+    beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);
+    co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    beast::flat_buffer buffer;
+    while (!ec) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options_.max_body_bytes);
+      parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(options_.idle_timeout_s));
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::body_limit || ec == http::error::header_limit) {
+        bool body = ec == http::error::body_limit;
+        auto r = to_beast(error_response(body ? 413 : 431,
+                                         body ? fmt::format("the body is larger than {} bytes",
+                                                            options_.max_body_bytes)
+                                              : std::string("the request headers are too large")),
+                          11, false);
+        co_await http::async_write(stream, r, asio::redirect_error(asio::use_awaitable, ec));
+        break;
+      }
+      if (ec) {
+        break;  // closed, timed out or not HTTP: nothing to answer
+      }
+      http::request<http::string_body> req = parser.release();
+      auto started = std::chrono::steady_clock::now();
+      auto request = to_api_request(req, peer);
+      ApiResponse response = request ? router_.handle(*request)
+                                     : error_response(400, "the request target is malformed");
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+      // The path only: credentials travel in headers, which are never logged.
+      auto level = response.status >= 500 ? spdlog::level::warn : spdlog::level::debug;
+      spdlog::log(level, "api: {} {} {} {} ms from {}",
+                  terminal_safe(std::string(req.method_string())),
+                  terminal_safe(request ? request->path : std::string("(malformed)")),
+                  response.status, ms, peer);
+      auto r = to_beast(response, req.version(), req.keep_alive());
+      co_await http::async_write(stream, r, asio::redirect_error(asio::use_awaitable, ec));
+      if (!req.keep_alive()) {
+        break;
+      }
+    }
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    --open_connections_;
+  }
+
+  const Router& router_;
+  ApiServerOptions options_;
+  asio::io_context io_;
+  asio::ssl::context tls_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> open_connections_{0};
+  std::atomic<bool> stopped_{false};
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ApiServer>> ApiServer::start(const Router& router,
+                                                    ApiServerOptions options) {
+  auto server = std::make_unique<BeastServer>(router, std::move(options));
+  if (Status opened = server->open(); !opened) {
+    return opened.failure();
+  }
+  return std::unique_ptr<ApiServer>(std::move(server));
+}
+
+}  // namespace mitsu::api
