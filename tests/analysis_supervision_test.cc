@@ -104,7 +104,7 @@ class AnalysisSupervisionTest : public ::testing::Test {
     std::ofstream(config) << fmt::format(
         "[sensor]\nid = \"supervision-test\"\nidle_timeout_s = 30\n"
         "[[sensor.listeners]]\npersona = \"ip-camera\"\nport = {}\n"
-        "[analysis]\nrestart_backoff_ms = 50\n{}",
+        "[api]\nport = 0\n[analysis]\nrestart_backoff_ms = 50\n{}",
         port_, more_config);
     return std::make_unique<testing::ChildProcess>(
         std::vector<std::string>{MITSU_EXE, "--config", config, "--data-dir", data(), "run"}, env);

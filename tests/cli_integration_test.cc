@@ -211,7 +211,7 @@ TEST_F(CliTest, RunDeliversTheSpoolAndStopsCleanlyOnSigterm) {
   // The sensor is tested on its own (sensor_integration_test); here it stays off, so this test
   // binds no ports.
   std::string config = (data_ / "no-sensor.toml").string();
-  std::ofstream(config) << "[sensor]\nenabled = false\n";
+  std::ofstream(config) << "[sensor]\nenabled = false\n[api]\nport = 0\n";
   testing::ChildProcess run(
       {MITSU_EXE, "--config", config, "--data-dir", data_.path().string(), "run"});
   // Wait until run holds the spool (its pid is in the lock file), then a second writer is

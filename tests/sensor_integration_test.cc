@@ -54,7 +54,7 @@ TEST(SensorIntegration, BotSessionsEndWithEventsAndFilesInTheStore) {
   std::ofstream(config) << fmt::format(
       "[sensor]\nid = \"it-sensor\"\nidle_timeout_s = 30\n"
       "[[sensor.listeners]]\npersona = \"home-router\"\nport = {}\n"
-      "[download]\nallow = [\"127.0.0.1/32\"]\ntimeout_s = 10\n",
+      "[download]\nallow = [\"127.0.0.1/32\"]\ntimeout_s = 10\n[api]\nport = 0\n",
       telnet_port);
   std::string data = (dir.path() / "data").string();
   testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data, "run"});

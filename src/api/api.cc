@@ -3,12 +3,12 @@
 namespace mitsu::api {
 
 Result<Api> build_api(store::StoreSet& stores, std::vector<intel::CveEntry> cves,
-                      Authenticator::Now now) {
+                      Authenticator::Now now, std::int64_t session_lifetime_us) {
   if (!stores.accounts || !stores.rollups) {
     return Error{"the API needs the stores' accounts and rollups"};
   }
   Api api;
-  api.auth = std::make_unique<Authenticator>(*stores.accounts, std::move(now));
+  api.auth = std::make_unique<Authenticator>(*stores.accounts, std::move(now), session_lifetime_us);
   api.context = std::make_unique<ApiContext>(ApiContext{stores, *api.auth, std::move(cves)});
   api.router = std::make_unique<Router>(*api.auth);
   add_meta_routes(*api.router);

@@ -17,6 +17,7 @@ struct Api {
 
 // `stores` must outlive the result and have accounts and rollups.
 Result<Api> build_api(store::StoreSet& stores, std::vector<intel::CveEntry> cves,
-                      Authenticator::Now now = now_unix_us);
+                      Authenticator::Now now = now_unix_us,
+                      std::int64_t session_lifetime_us = 12 * 3600 * 1'000'000LL);
 
 }  // namespace mitsu::api

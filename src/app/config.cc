@@ -288,6 +288,16 @@ H collector_section(const Reader& r, Config& c) {
   return sub(r, {{"batch_records", number(r, c.collector.batch_records, 1, 1'000'000)}});
 }
 
+H api_section(const Reader& r, Config& c) {
+  return sub(r, {{"enabled", flag(r, c.api.enabled)},
+                 {"listen", text(r, c.api.listen)},
+                 {"port", number(r, c.api.port, 0, 65535)},
+                 {"tls_certificate", path(r, c.api.tls_certificate)},
+                 {"tls_key", path(r, c.api.tls_key)},
+                 {"threads", number(r, c.api.threads, 1, 256)},
+                 {"session_hours", number(r, c.api.session_hours, 1, 24 * 30)}});
+}
+
 Status read_config(const Reader& r, const toml::table& root, Config& c) {
   return r.keys(
       root, "",
@@ -302,7 +312,8 @@ Status read_config(const Reader& r, const toml::table& root, Config& c) {
        {"analysis", analysis_section(r, c)},
        {"sandbox", sandbox_section(r, c)},
        {"intel", intel_section(r, c)},
-       {"collector", collector_section(r, c)}});
+       {"collector", collector_section(r, c)},
+       {"api", api_section(r, c)}});
 }
 
 }  // namespace

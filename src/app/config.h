@@ -70,6 +70,18 @@ struct IntelSettings {
   bool geo_configured = false;  // set explicitly: missing files are then an error
 };
 
+// The REST API and dashboard (src/api): HTTPS only, on loopback unless configured otherwise.
+struct ApiSettings {
+  bool enabled = true;  // `mitsu run` serves it
+  std::string listen = "127.0.0.1";
+  int port = 8443;
+  // Both empty: a self-signed pair made on first start in <data_dir>/api-tls.
+  std::filesystem::path tls_certificate;
+  std::filesystem::path tls_key;
+  int threads = 4;
+  int session_hours = 12;  // browser sessions
+};
+
 struct Config {
   std::filesystem::path data_dir = "mitsu-data";
   std::string log_level = "info";
@@ -88,6 +100,7 @@ struct Config {
   SensorSettings sensors;
   IntelSettings intel;
   SandboxSettings sandbox;
+  ApiSettings api;
 
   // Fills the paths left empty from data_dir.
   void resolve_paths();

@@ -153,6 +153,34 @@ int quarantine_command(const Config& config, const LookupOptions& options);
 int sensors_command(const Config& config, bool as_json);
 int known_list_command(const Config& config, bool as_json);
 
+// Accounts and tokens for the API (api/auth/accounts.h). Passwords are read from standard
+// input: prompted twice without echo on a terminal, else one line.
+struct UserOptions {
+  std::string action;  // add, list, remove, passwd
+  std::string name;
+  std::string role = "analyst";
+  bool json = false;
+};
+int user_command(const Config& config, const UserOptions& options);
+
+struct TokenOptions {
+  std::string action;  // create, list, revoke
+  std::string user;    // create
+  std::string role;    // create; empty: the user's
+  std::string label;
+  int days = 0;    // create; 0: never expires
+  std::string id;  // revoke
+  bool json = false;
+};
+int token_command(const Config& config, const TokenOptions& options);
+
+// `mitsu api`: the REST API alone, on the configured stores, until SIGINT/SIGTERM.
+struct ApiOptions {
+  std::string listen;  // empty: [api] listen
+  int port = -1;       // -1: [api] port
+};
+int api_command(const Config& config, const ApiOptions& options);
+
 int version_command();
 
 }  // namespace mitsu::cli

@@ -205,6 +205,70 @@ void add_lookup_commands(CLI::App& app, Commands& commands) {
                [quarantine](Config& config) { return quarantine_command(config, *quarantine); });
 }
 
+// Defend: the REST API and who may use it.
+void add_api_commands(CLI::App& app, Commands& commands) {
+  auto serve = std::make_shared<ApiOptions>();
+  auto* api_cmd = app.add_subcommand(
+      "api",
+      "Serve the REST API alone (HTTPS; `mitsu run` serves it too unless [api] enabled = "
+      "false)");
+  api_cmd->add_option("--listen", serve->listen,
+                      "Address to listen on (default: [api] listen, "
+                      "127.0.0.1)");
+  api_cmd->add_option("--port", serve->port, "Port (default: [api] port, 8443; 0: any free one)")
+      ->check(CLI::Range(0, 65535));
+  commands.add(api_cmd, [serve](Config& config) { return api_command(config, *serve); });
+
+  auto* user_cmd = app.add_subcommand(
+      "user", "API accounts; the password is read from standard input (prompted on a terminal)");
+  user_cmd->require_subcommand(1);
+  auto add_user_action = [&](const char* action, const char* help, bool named, bool role) {
+    auto options = std::make_shared<UserOptions>();
+    options->action = action;
+    auto* cmd = user_cmd->add_subcommand(action, help);
+    if (named) {
+      cmd->add_option("name", options->name, "User name (a-z, 0-9, '.', '_', '-')")->required();
+    }
+    if (role) {
+      cmd->add_option("--role", options->role, "sensor, analyst (default) or admin")
+          ->check(CLI::IsMember({"sensor", "analyst", "admin"}));
+    }
+    if (!named) {
+      cmd->add_flag("--json", options->json, "Print the users as JSON");
+    }
+    commands.add(cmd, [options](Config& config) { return user_command(config, *options); });
+  };
+  add_user_action("add", "Create a user (the first admin is made this way)", true, true);
+  add_user_action("list", "List users and their roles", false, false);
+  add_user_action("passwd", "Set a user's password", true, false);
+  add_user_action("remove", "Remove a user with its tokens and sessions (never the last admin)",
+                  true, false);
+
+  auto* token_cmd = app.add_subcommand("token", "API tokens for tools and sensors");
+  token_cmd->require_subcommand(1);
+  auto create = std::make_shared<TokenOptions>();
+  create->action = "create";
+  auto* create_cmd = token_cmd->add_subcommand(
+      "create", "Issue a token and print it once on standard output (only its hash is kept)");
+  create_cmd->add_option("--user", create->user, "The user it acts as")->required();
+  create_cmd->add_option("--role", create->role, "A role up to the user's (default: the user's)")
+      ->check(CLI::IsMember({"sensor", "analyst", "admin"}));
+  create_cmd->add_option("--label", create->label, "What it is for, shown in listings");
+  create_cmd->add_option("--days", create->days, "Expire after this many days (default: never)")
+      ->check(CLI::Range(1, 3650));
+  commands.add(create_cmd, [create](Config& config) { return token_command(config, *create); });
+  auto list = std::make_shared<TokenOptions>();
+  list->action = "list";
+  auto* list_cmd = token_cmd->add_subcommand("list", "List tokens (never their secrets)");
+  list_cmd->add_flag("--json", list->json, "Print the tokens as JSON");
+  commands.add(list_cmd, [list](Config& config) { return token_command(config, *list); });
+  auto revoke = std::make_shared<TokenOptions>();
+  revoke->action = "revoke";
+  auto* revoke_cmd = token_cmd->add_subcommand("revoke", "Revoke a token by its id");
+  revoke_cmd->add_option("id", revoke->id, "The token's id (from token list)")->required();
+  commands.add(revoke_cmd, [revoke](Config& config) { return token_command(config, *revoke); });
+}
+
 // Intelligence: statistics, reports, simulated traffic, rollup maintenance.
 void add_intel_commands(CLI::App& app, Commands& commands) {
   auto stats = std::make_shared<StatsOptions>();
@@ -313,6 +377,7 @@ int main(int argc, char** argv) {
   add_analysis_commands(app, commands);
   add_lookup_commands(app, commands);
   add_intel_commands(app, commands);
+  add_api_commands(app, commands);
   auto* version_cmd = app.add_subcommand("version", "Print versions of Mitsu and its formats");
 
   try {

@@ -3,9 +3,11 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <thread>
 #include <utility>
 
+#include "api/server/serve.h"
 #include "app/analysis_workers.h"
 #include "app/platform.h"
 #include "app/sensor_setup.h"
@@ -172,6 +174,18 @@ int run_command(const Config& config, const RunOptions& options) {
     return delivered != kExitOk ? delivered : analysed;
   }
 
+  // The API first: a port that is taken stops the start before any sensor listens.
+  std::unique_ptr<api::RunningApi> api_server;
+  if (p.config.api.enabled) {
+    auto started = api::start_api(p.config);
+    if (!started) {
+      spdlog::error("{}", started.error());
+      return kExitFailure;
+    }
+    api_server = std::move(*started);
+    std::printf("api %s\n", api_server->url.c_str());  // as `mitsu api` prints it
+    std::fflush(stdout);
+  }
   app::SpoolEventSink sink(*p.spool);
   Uuid7Generator ids;
   EventBuilder builder(p.config.sensor, ids);
@@ -201,6 +215,7 @@ int run_command(const Config& config, const RunOptions& options) {
       spdlog::error("spool: {}", synced.error());
     }
   }
+  api_server.reset();
   workers.stop();
   report_workers(workers.stats());
   if (honeypot.sensor) {

@@ -1,0 +1,57 @@
+#include "api/server/serve.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "intel/cve_catalog.h"
+
+namespace mitsu::api {
+
+Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config) {
+  auto running = std::make_unique<RunningApi>();
+  auto platform = app::Platform::open(config, /*with_spool=*/false);
+  if (!platform) {
+    return platform.failure();
+  }
+  running->platform = std::move(*platform);
+  const app::Config& resolved = running->platform->config;
+  auto cves = intel::load_cve_catalog(MITSU_DEFAULT_CVE_CATALOG);
+  if (!cves) {
+    return cves.failure();
+  }
+  std::int64_t session_us = static_cast<std::int64_t>(resolved.api.session_hours) * 3600'000'000;
+  auto api = build_api(running->platform->store, std::move(*cves), now_unix_us, session_us);
+  if (!api) {
+    return api.failure();
+  }
+  running->api = std::move(*api);
+  auto tls = ensure_tls_identity(resolved.api.tls_certificate, resolved.api.tls_key,
+                                 resolved.data_dir / "api-tls");
+  if (!tls) {
+    return tls.failure();
+  }
+  running->tls = *tls;
+  ApiServerOptions options;
+  options.address = resolved.api.listen;
+  options.port = static_cast<std::uint16_t>(resolved.api.port);
+  options.certificate = tls->certificate;
+  options.private_key = tls->private_key;
+  options.threads = resolved.api.threads;
+  auto server = ApiServer::start(*running->api.router, options);
+  if (!server) {
+    return server.failure();
+  }
+  running->server = std::move(*server);
+  std::string host = options.address.find(':') != std::string::npos
+                         ? fmt::format("[{}]", options.address)
+                         : options.address;
+  running->url = fmt::format("https://{}:{}/api/v1", host, running->server->port());
+  spdlog::info("api: {} (certificate SHA-256 {})", running->url, tls->sha256_fingerprint);
+  auto admins = running->platform->store.accounts->count_users("admin");
+  if (admins && *admins == 0) {
+    spdlog::warn("api: no admin yet; create one with `mitsu user add NAME --role admin`");
+  }
+  return running;
+}
+
+}  // namespace mitsu::api

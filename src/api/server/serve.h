@@ -1,0 +1,33 @@
+#pragma once
+// Starts the API as `mitsu run` and `mitsu api` serve it: its own connection to the configured
+// stores (so reads never wait behind ingest's writer), the router, the TLS identity and the
+// HTTPS server on the configured address.
+
+#include <memory>
+
+#include "api/api.h"
+#include "api/server/api_server.h"
+#include "api/server/tls_identity.h"
+#include "app/config.h"
+#include "app/platform.h"
+
+namespace mitsu::api {
+
+// Members stop in reverse: the server before the routes and stores it uses.
+struct RunningApi {
+  std::unique_ptr<app::Platform> platform;
+  Api api;
+  TlsIdentity tls;
+  std::string url;  // "https://127.0.0.1:8443/api/v1"
+  std::unique_ptr<ApiServer> server;
+
+  ~RunningApi() {
+    if (server) {
+      server->stop();
+    }
+  }
+};
+
+Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config);
+
+}  // namespace mitsu::api

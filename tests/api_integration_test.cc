@@ -1,0 +1,198 @@
+// The REST API over HTTPS as a client sees it: `mitsu user add` and `mitsu token create` as an
+// operator runs them, `mitsu api` and `mitsu run` serving, and real curl verifying the
+// self-signed certificate, the security headers, credentials, cookies and CSRF, and limits.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace mitsu {
+namespace {
+
+using nlohmann::json;
+using testing::ProcessResult;
+using testing::run_process;
+
+constexpr const char* kPassword = "correct horse battery staple";
+
+struct Curl {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+class ApiIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ProcessResult made =
+        mitsu({"user", "add", "root", "--role", "admin"}, std::string(kPassword) + "\n");
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    ProcessResult token = mitsu({"token", "create", "--user", "root", "--label", "it"});
+    ASSERT_EQ(token.exit_code, 0) << token.err;
+    token_ = token.out.substr(0, token.out.find('\n'));
+    ASSERT_EQ(token_.rfind("mitsu_", 0), 0u) << token.out;
+    ProcessResult sim = mitsu({"simulate", "--days", "2", "--sessions-per-day", "100"});
+    ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  }
+
+  ProcessResult mitsu(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {MITSU_EXE, "--data-dir", data()});
+    return run_process(args, input);
+  }
+  std::string data() const { return (dir_ / "data").string(); }
+
+  // Starts `mitsu api --port 0` and waits for the line that names its URL.
+  void start_api() {
+    api_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
+        MITSU_EXE, "--data-dir", data(), "--log-level", "debug", "api", "--port", "0"});
+    std::string line;
+    ASSERT_TRUE(api_->read_line(line)) << api_->wait().err;
+    std::smatch m;
+    ASSERT_TRUE(
+        std::regex_match(line, m, std::regex("api (https://127\\.0\\.0\\.1:(\\d+)/api/v1)")))
+        << line;
+    port_ = m[2];
+  }
+
+  // curl checking the certificate against the one the API made (for the name "localhost").
+  Curl curl(const std::string& path, std::vector<std::string> extra = {}) {
+    std::string head = (dir_ / "headers.txt").string();
+    std::vector<std::string> argv{"curl",       "-sS",
+                                  "--max-time", "20",
+                                  "--cacert",   data() + "/api-tls/cert.pem",
+                                  "--resolve",  "localhost:" + port_ + ":127.0.0.1",
+                                  "-D",         head,
+                                  "-o",         "-",
+                                  "-w",         "\n%{http_code}"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back("https://localhost:" + port_ + path);
+    ProcessResult r = run_process(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    Curl c;
+    std::size_t cut = r.out.rfind('\n');
+    c.body = r.out.substr(0, cut == std::string::npos ? 0 : cut);
+    c.status = cut == std::string::npos ? 0 : std::atoi(r.out.c_str() + cut + 1);
+    std::ifstream in(head);
+    c.headers.assign(std::istreambuf_iterator<char>(in), {});
+    return c;
+  }
+  std::vector<std::string> bearer() const { return {"-H", "Authorization: Bearer " + token_}; }
+
+  testing::TempDir dir_{"api-it"};
+  std::string token_;
+  std::string port_;
+  std::unique_ptr<testing::ChildProcess> api_;
+};
+
+TEST_F(ApiIntegrationTest, ServesHttpsWithItsOwnCertificateAndRefusesWithoutCredentials) {
+  start_api();
+  struct stat key {};
+  ASSERT_EQ(::stat((data() + "/api-tls/key.pem").c_str(), &key), 0);
+  EXPECT_EQ(key.st_mode & 0777, 0600u);
+  Curl health = curl("/api/v1/health");  // the certificate verified, or curl fails
+  EXPECT_EQ(health.status, 200);
+  for (const char* header :
+       {"strict-transport-security: max-age=", "x-content-type-options: nosniff",
+        "cache-control: no-store", "content-security-policy: default-src 'self'"}) {
+    std::string lower = health.headers;
+    for (char& c : lower) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    EXPECT_NE(lower.find(header), std::string::npos) << health.headers;
+  }
+  EXPECT_EQ(curl("/api/v1/events").status, 401);
+  EXPECT_EQ(curl("/api/v1/events", {"-H", "Authorization: Bearer mitsu_x_y"}).status, 401);
+  Curl events = curl("/api/v1/events?limit=3&protocol=telnet", bearer());
+  ASSERT_EQ(events.status, 200) << events.body;
+  json page = json::parse(events.body);
+  EXPECT_EQ(page["events"].size(), 3u);
+  for (const json& e : page["events"]) {
+    EXPECT_EQ(e["network"]["protocol"], "telnet");
+  }
+  Curl overview = curl("/api/v1/stats/overview", bearer());
+  EXPECT_EQ(overview.status, 200);
+  EXPECT_EQ(curl("/api/v1/events?limit=0", bearer()).status, 400);
+  EXPECT_EQ(curl("/api/v1/samples/%zz", bearer()).status, 400);
+
+  api_->send_signal(SIGTERM);
+  ProcessResult stopped = api_->wait();
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_NE(stopped.err.find("api: GET /api/v1/events"), std::string::npos) << stopped.err;
+  // The token never reaches the log, not even at debug level.
+  EXPECT_EQ(stopped.err.find(token_.substr(6)), std::string::npos);
+}
+
+TEST_F(ApiIntegrationTest, BadClientsEndTheirOwnConnectionOnly) {
+  start_api();
+  std::string big((2 << 20), 'x');
+  std::string body_file = (dir_ / "big.json").string();
+  std::ofstream(body_file) << big;
+  EXPECT_EQ(curl("/api/v1/users",
+                 {"-H", "Authorization: Bearer " + token_, "--data-binary", "@" + body_file})
+                .status,
+            413);
+  EXPECT_EQ(curl("/api/v1/health", {"-H", "X-Filler: " + std::string(20000, 'y')}).status, 431);
+  // Plain HTTP and garbage on the TLS port.
+  ProcessResult plain = run_process({"curl", "-sS", "--max-time", "5", "-o", "/dev/null",
+                                     "http://127.0.0.1:" + port_ + "/api/v1/health"});
+  EXPECT_NE(plain.exit_code, 0);
+  ProcessResult garbage =
+      run_process({"bash", "-c", "head -c 4096 /dev/urandom > /dev/tcp/127.0.0.1/" + port_});
+  (void)garbage;
+  EXPECT_EQ(curl("/api/v1/health").status, 200);  // still serving
+}
+
+TEST_F(ApiIntegrationTest, ABrowserLogsInWithACookieAndNeedsTheCsrfTokenToChangeThings) {
+  start_api();
+  std::string jar = (dir_ / "jar.txt").string();
+  Curl wrong = curl("/api/v1/auth/login", {"-H", "Content-Type: application/json", "--data",
+                                           R"({"user":"root","password":"not the password"})"});
+  EXPECT_EQ(wrong.status, 401);
+  Curl login =
+      curl("/api/v1/auth/login", {"-c", jar, "-H", "Content-Type: application/json", "--data",
+                                  json{{"user", "root"}, {"password", kPassword}}.dump()});
+  ASSERT_EQ(login.status, 200) << login.body;
+  std::smatch cookie;
+  ASSERT_TRUE(std::regex_search(login.headers, cookie, std::regex("[Ss]et-[Cc]ookie: ([^\r\n]+)")));
+  for (const char* flag : {"Secure", "HttpOnly", "SameSite=Strict"}) {
+    EXPECT_NE(cookie[1].str().find(flag), std::string::npos) << cookie[1];
+  }
+  std::string csrf = json::parse(login.body)["csrf_token"];
+  EXPECT_EQ(curl("/api/v1/auth/me", {"-b", jar}).status, 200);
+  std::string user = R"({"name":"ana","role":"analyst","password":"another long password"})";
+  EXPECT_EQ(curl("/api/v1/users", {"-b", jar, "--data", user}).status, 403);
+  EXPECT_EQ(
+      curl("/api/v1/users", {"-b", jar, "-H", "X-CSRF-Token: " + csrf, "--data", user}).status,
+      201);
+  ProcessResult users = mitsu({"user", "list", "--json"});
+  ASSERT_EQ(users.exit_code, 0);
+  EXPECT_EQ(json::parse(users.out)["users"].size(), 2u);
+}
+
+TEST_F(ApiIntegrationTest, MitsuRunServesTheApiBesideTheCollector) {
+  std::string config = (dir_ / "run.toml").string();
+  std::ofstream(config) << "[sensor]\nenabled = false\n[api]\nport = 0\n";
+  testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data(), "run"});
+  std::string line;
+  ASSERT_TRUE(run.read_line(line)) << run.wait().err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(line, m, std::regex("api https://127\\.0\\.0\\.1:(\\d+)/api/v1")))
+      << line;
+  port_ = m[1];
+  Curl sensors = curl("/api/v1/sensors", bearer());
+  EXPECT_EQ(sensors.status, 200) << sensors.body;
+  EXPECT_FALSE(json::parse(sensors.body)["sensors"].empty());
+  run.send_signal(SIGTERM);
+  EXPECT_EQ(run.wait().exit_code, 0);
+}
+
+}  // namespace
+}  // namespace mitsu
