@@ -3,6 +3,7 @@
 // self-signed certificate, the security headers, credentials, cookies and CSRF, and limits.
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
+#include <thread>
 
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -168,13 +171,107 @@ TEST_F(ApiIntegrationTest, ABrowserLogsInWithACookieAndNeedsTheCsrfTokenToChange
   std::string csrf = json::parse(login.body)["csrf_token"];
   EXPECT_EQ(curl("/api/v1/auth/me", {"-b", jar}).status, 200);
   std::string user = R"({"name":"ana","role":"analyst","password":"another long password"})";
-  EXPECT_EQ(curl("/api/v1/users", {"-b", jar, "--data", user}).status, 403);
+  const std::string json_type = "Content-Type: application/json";
+  EXPECT_EQ(curl("/api/v1/users", {"-b", jar, "-H", json_type, "--data", user}).status, 403);
   EXPECT_EQ(
       curl("/api/v1/users", {"-b", jar, "-H", "X-CSRF-Token: " + csrf, "--data", user}).status,
-      201);
+      415);  // what a cross-site form sends
+  EXPECT_EQ(curl("/api/v1/users",
+                 {"-b", jar, "-H", "X-CSRF-Token: " + csrf, "-H", json_type, "--data", user})
+                .status,
+            201);
   ProcessResult users = mitsu({"user", "list", "--json"});
   ASSERT_EQ(users.exit_code, 0);
   EXPECT_EQ(json::parse(users.out)["users"].size(), 2u);
+}
+
+// Exploit events as a sensor writes them (docs/examples/events.jsonl), one per signature.
+std::string exploit_events(const std::vector<std::string>& rules, int first) {
+  std::string out;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    out += fmt::format(
+        R"({{"@timestamp":"2026-11-01T00:00:01.900123Z","event":{{"id":"01a19467-ef6c-70ed-a079-{:012x}","action":"exploit"}},)"
+        R"("mitsu":{{"schema":1,"session":{{"id":"01a19467-e800-752e-89a7-834df2a74de4"}},"persona":{{"device_type":"camera","vendor":"Acme","model":"IPC-2000"}}}},)"
+        R"("observer":{{"name":"sensor-tokyo-1","geo":{{"name":"tokyo"}}}},"network":{{"protocol":"http","transport":"tcp"}},)"
+        R"("source":{{"ip":"203.0.113.45","port":51234}},"destination":{{"port":80}},"rule":{{"id":"{}"}}}})"
+        "\n",
+        first + static_cast<int>(i), rules[i]);
+  }
+  return out;
+}
+
+std::vector<json> read_json_lines(const std::string& path) {
+  std::vector<json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(json::parse(line));
+  }
+  return out;
+}
+
+TEST_F(ApiIntegrationTest, AWebhookGetsEachAlertOnceThroughAnOutageAndARestart) {
+  // A port nobody listens on yet: the receiver is down when the alerts are raised.
+  ProcessResult probe = run_process({"python3", "-c",
+                                     "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); "
+                                     "print(s.getsockname()[1])"});
+  std::string hook_port = probe.out.substr(0, probe.out.find('\n'));
+  std::string config = (dir_ / "alerts.toml").string();
+  std::ofstream(config) << fmt::format(
+      "[sensor]\nenabled = false\n[api]\nport = 0\n[[alerts.webhooks]]\nname = \"soc\"\n"
+      "url = \"http://127.0.0.1:{}/hook\"\n",
+      hook_port);
+  auto with_config = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {MITSU_EXE, "--config", config, "--data-dir", data()});
+    return args;
+  };
+  std::string batch1 = (dir_ / "batch1.jsonl").string();
+  std::ofstream(batch1) << exploit_events({"cve-2017-a", "cve-2018-b", "cve-2019-c"}, 1);
+  ASSERT_EQ(run_process(with_config({"ingest", batch1})).exit_code, 0);
+
+  auto run_until = [&](std::size_t received, const std::string& log, bool start_receiver) {
+    testing::ChildProcess run(with_config({"run"}));
+    std::string line;
+    EXPECT_TRUE(run.read_line(line));  // "api https://…": running
+    std::unique_ptr<testing::ChildProcess> receiver;
+    if (start_receiver) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // deliveries fail meanwhile
+      receiver = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
+          "python3", std::string(MITSU_SOURCE_DIR) + "/tests/tools/webhook_receiver.py", hook_port,
+          log});
+      EXPECT_TRUE(receiver->read_line(line));
+    }
+    for (int i = 0; i < 300 && read_json_lines(log).size() < received; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // and nothing more comes
+    run.send_signal(SIGTERM);
+    ProcessResult stopped = run.wait();
+    EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+    return receiver;
+  };
+  std::string log = (dir_ / "received.jsonl").string();
+  auto receiver = run_until(3, log, true);
+  EXPECT_EQ(read_json_lines(log).size(), 3u);
+
+  // More attacks while Mitsu is down: one signature seen before, two new.
+  std::string batch2 = (dir_ / "batch2.jsonl").string();
+  std::ofstream(batch2) << exploit_events({"cve-2017-a", "cve-2020-d", "cve-2021-e"}, 100);
+  ASSERT_EQ(run_process(with_config({"ingest", batch2})).exit_code, 0);
+  run_until(5, log, false);
+  receiver->send_signal(SIGTERM);
+  receiver->wait();
+
+  std::vector<json> got = read_json_lines(log);
+  std::set<std::string> keys, titles;
+  for (const json& g : got) {
+    keys.insert(g["key"].get<std::string>());
+    titles.insert(g["body"]["title"].get<std::string>());
+    EXPECT_EQ(g["body"]["rule"], "exploit-first-sighting");
+  }
+  EXPECT_EQ(got.size(), 5u);
+  EXPECT_EQ(keys.size(), 5u);  // none twice
+  EXPECT_EQ(titles.size(), 5u);
+  EXPECT_TRUE(titles.contains("First sighting of exploit signature cve-2021-e"));
 }
 
 TEST_F(ApiIntegrationTest, MitsuRunServesTheApiBesideTheCollector) {

@@ -4,8 +4,8 @@ namespace mitsu::api {
 
 Result<Api> build_api(store::StoreSet& stores, std::vector<intel::CveEntry> cves,
                       Authenticator::Now now, std::int64_t session_lifetime_us) {
-  if (!stores.accounts || !stores.rollups) {
-    return Error{"the API needs the stores' accounts and rollups"};
+  if (!stores.accounts || !stores.alerts || !stores.rollups) {
+    return Error{"the API needs the stores' accounts, alerts and rollups"};
   }
   Api api;
   api.auth = std::make_unique<Authenticator>(*stores.accounts, std::move(now), session_lifetime_us);
@@ -17,6 +17,7 @@ Result<Api> build_api(store::StoreSet& stores, std::vector<intel::CveEntry> cves
   add_lookup_routes(*api.router, *api.context);
   add_stats_routes(*api.router, *api.context);
   add_admin_routes(*api.router, *api.context);
+  add_alert_routes(*api.router, *api.context);
   return api;
 }
 

@@ -154,6 +154,18 @@ ApiResponse Router::handle(const ApiRequest& request) const {
       return error_response(403, "the X-CSRF-Token header is missing or wrong");
     }
   }
+  if (!request.body.empty() || request.method == "POST") {
+    const std::string* type = request.header("content-type");
+    if (!request.body.empty() &&
+        (type == nullptr || type->substr(0, type->find(';')) != "application/json")) {
+      // A cross-site form cannot send this type without a CORS preflight, which we never grant.
+      return error_response(415, "the body must be sent as Content-Type: application/json");
+    }
+    if (const std::string* site = request.header("sec-fetch-site");
+        site != nullptr && *site != "same-origin" && *site != "none") {
+      return error_response(403, "cross-site requests that change state are refused");
+    }
+  }
   if (Status ok = check_params(*route, request); !ok) {
     return error_response(ok.failure());
   }
@@ -166,6 +178,9 @@ ApiResponse Router::handle(const ApiRequest& request) const {
     return error_response(400, fmt::format("the request body is not what this endpoint takes "
                                            "({})",
                                            e.what()));
+  } catch (const std::exception& e) {  // e.g. out of memory: this request fails, not the server
+    spdlog::error("api: {} {}: {}", request.method, terminal_safe(request.path), e.what());
+    return error_response(500, "internal error (see the server log)");
   }
 }
 

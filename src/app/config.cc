@@ -298,6 +298,42 @@ H api_section(const Reader& r, Config& c) {
                  {"session_hours", number(r, c.api.session_hours, 1, 24 * 30)}});
 }
 
+H webhooks(const Reader& r, std::vector<AlertSettings::Webhook>& out) {
+  return [&r, &out](const toml::node& node, const std::string& key) -> Status {
+    const toml::array* list = node.as_array();
+    if (list == nullptr) {
+      return r.at(node, key, "expected an array of tables ([[alerts.webhooks]])");
+    }
+    for (const toml::node& item : *list) {
+      AlertSettings::Webhook w;
+      const toml::table* t = item.as_table();
+      if (t == nullptr) {
+        return r.at(item, key, "expected a table");
+      }
+      if (Status s = r.keys(*t, key, {{"name", identifier(r, w.name)}, {"url", text(r, w.url)}});
+          !s) {
+        return s;
+      }
+      if (w.name.empty() || (w.url.rfind("http://", 0) != 0 && w.url.rfind("https://", 0) != 0)) {
+        return r.at(item, key, "each webhook needs a name and an http:// or https:// url");
+      }
+      for (const AlertSettings::Webhook& other : out) {
+        if (other.name == w.name || w.name == "syslog") {
+          return r.at(item, key, fmt::format("webhook name \"{}\" is taken", w.name));
+        }
+      }
+      out.push_back(std::move(w));
+    }
+    return {};
+  };
+}
+
+H alerts_section(const Reader& r, Config& c) {
+  return sub(r, {{"rules", path(r, c.alerts.rules)},
+                 {"syslog", text(r, c.alerts.syslog)},
+                 {"webhooks", webhooks(r, c.alerts.webhooks)}});
+}
+
 Status read_config(const Reader& r, const toml::table& root, Config& c) {
   return r.keys(
       root, "",
@@ -313,7 +349,8 @@ Status read_config(const Reader& r, const toml::table& root, Config& c) {
        {"sandbox", sandbox_section(r, c)},
        {"intel", intel_section(r, c)},
        {"collector", collector_section(r, c)},
-       {"api", api_section(r, c)}});
+       {"api", api_section(r, c)},
+       {"alerts", alerts_section(r, c)}});
 }
 
 }  // namespace

@@ -82,6 +82,17 @@ struct ApiSettings {
   int session_hours = 12;  // browser sessions
 };
 
+// Alerts (src/api/alerts): the rules, and where alerts go besides the dashboard.
+struct AlertSettings {
+  std::filesystem::path rules;  // empty: the shipped rules/alerts.toml
+  struct Webhook {
+    std::string name;
+    std::string url;
+  };
+  std::vector<Webhook> webhooks;
+  std::string syslog;  // "host:port" for RFC 5424 over UDP; empty: none
+};
+
 struct Config {
   std::filesystem::path data_dir = "mitsu-data";
   std::string log_level = "info";
@@ -101,6 +112,7 @@ struct Config {
   IntelSettings intel;
   SandboxSettings sandbox;
   ApiSettings api;
+  AlertSettings alerts;
 
   // Fills the paths left empty from data_dir.
   void resolve_paths();

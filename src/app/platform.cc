@@ -58,6 +58,12 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
     return geo.failure();
   }
   platform->geo = std::move(*geo);
+  auto alert_rules = load_alert_rules(config);
+  if (!alert_rules) {
+    return alert_rules.failure();
+  }
+  platform->alert_engine = std::make_unique<intel::AlertEngine>(
+      std::move(*alert_rules), *platform->store.alerts, alert_sinks(config));
   auto spool = spool::Spool::open(config.spool);
   if (!spool) {
     return spool.failure();
@@ -82,7 +88,27 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
   }
   platform->collector->set_enricher(platform->enricher.get());
   platform->collector->set_rollups(platform->store.rollups.get());
+  intel::AlertEngine* alerts = platform->alert_engine.get();
+  platform->collector->set_observer(
+      [alerts](std::span<const Event* const> fresh) { return alerts->observe(fresh); });
   return platform;
+}
+
+std::vector<std::string> alert_sinks(const Config& config) {
+  std::vector<std::string> sinks;
+  for (const auto& webhook : config.alerts.webhooks) {
+    sinks.push_back(webhook.name);
+  }
+  if (!config.alerts.syslog.empty()) {
+    sinks.emplace_back(intel::kSyslogSink);
+  }
+  return sinks;
+}
+
+Result<std::vector<intel::AlertRule>> load_alert_rules(const Config& config) {
+  return intel::load_alert_rules(config.alerts.rules.empty()
+                                     ? std::filesystem::path(MITSU_DEFAULT_ALERT_RULES)
+                                     : config.alerts.rules);
 }
 
 Status Platform::open_artifacts() {

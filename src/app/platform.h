@@ -11,6 +11,7 @@
 #include "artifacts/artifact_store.h"
 #include "collector/collector.h"
 #include "collector/enricher.h"
+#include "intel/alerts/alert_engine.h"
 #include "intel/geo/geo_database.h"
 #include "spool/spool.h"
 #include "store/store_factory.h"
@@ -25,6 +26,7 @@ struct Platform {
   std::unique_ptr<collector::Enricher> enricher;        // with the spool, when geo has data
   std::unique_ptr<spool::Spool> spool;                  // only when opened with the spool
   std::unique_ptr<artifacts::ArtifactStore> artifacts;  // with the spool, or open_artifacts()
+  std::unique_ptr<intel::AlertEngine> alert_engine;     // with the spool: raises at ingest
   std::unique_ptr<collector::Collector> collector;      // only when opened with the spool
 
   // Query-only commands skip the spool, so they work while `mitsu run` holds it.
@@ -35,6 +37,10 @@ struct Platform {
 
 // The shipped YARA rules (rules/yara) plus the configured directories.
 Result<std::shared_ptr<const analysis::FamilyClassifier>> load_rules(const Config& config);
+// The outbox sinks alerts are queued for: each configured webhook by name, and syslog.
+std::vector<std::string> alert_sinks(const Config& config);
+// The shipped rules/alerts.toml, or the file [alerts] rules names.
+Result<std::vector<intel::AlertRule>> load_alert_rules(const Config& config);
 // The GeoIP sources the configuration names. Without [intel] geo, missing default files only
 // give a warning (no enrichment); named files that are missing are an error.
 Result<std::unique_ptr<intel::GeoResolver>> load_geo(const Config& config);

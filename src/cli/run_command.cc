@@ -186,6 +186,12 @@ int run_command(const Config& config, const RunOptions& options) {
     std::printf("api %s\n", api_server->url.c_str());  // as `mitsu api` prints it
     std::fflush(stdout);
   }
+  // Alerts raised by the collector below go out from a thread of their own (api/alerts).
+  auto alert_delivery = api::start_alert_delivery(p.config, *p.store.alerts);
+  if (!alert_delivery) {
+    spdlog::error("{}", alert_delivery.error());
+    return kExitFailure;
+  }
   app::SpoolEventSink sink(*p.spool);
   Uuid7Generator ids;
   EventBuilder builder(p.config.sensor, ids);

@@ -77,6 +77,11 @@ Result<std::size_t> Collector::record_in_catalog(const Parsed& parsed) {
       return status.failure();
     }
   }
+  if (observer_) {
+    if (Status status = observer_(fresh); !status) {
+      return status.failure();
+    }
+  }
   return fresh.size();
 }
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ class Collector {
   void set_enricher(Enricher* enricher) { enricher_ = enricher; }
   // Rollups updated in the catalog's unit of work, for the events it claimed fresh.
   void set_rollups(store::RollupStore* rollups) { rollups_ = rollups; }
+  // Also called in that unit of work with the fresh events (alerts: raised exactly once, with
+  // their outbox rows). An error rolls the batch back; it is retried. Empty: none.
+  using FreshObserver = std::function<Status(std::span<const Event* const>)>;
+  void set_observer(FreshObserver observer) { observer_ = std::move(observer); }
 
   // Moves one batch; returns how many records it handled (0 when caught up).
   Result<std::size_t> drain_once();
@@ -78,6 +83,7 @@ class Collector {
   store::UnitOfWork& unit_of_work_;
   Enricher* enricher_ = nullptr;
   store::RollupStore* rollups_ = nullptr;
+  FreshObserver observer_;
   CollectorOptions options_;
   EventParser parser_;
   CollectorStats stats_;

@@ -206,6 +206,9 @@ Result<DayRange> Stats::resolve_range(const std::string& from, const std::string
     return Error::invalid(data->has_value() ? "the date range is empty"
                                             : "nothing is stored yet (try `mitsu simulate`)");
   }
+  if (range.days() > kMaxRangeDays) {  // a day's values per group: bounds memory per query
+    return Error::invalid(fmt::format("the date range is longer than {} days", kMaxRangeDays));
+  }
   return range;
 }
 

@@ -12,6 +12,9 @@
 
 namespace mitsu::intel {
 
+// The longest range a query covers (ten years).
+inline constexpr std::size_t kMaxRangeDays = 3660;
+
 struct DayRange {
   std::int64_t from_day = 0;  // inclusive
   std::int64_t to_day = 0;    // exclusive

@@ -57,7 +57,8 @@ class AccountStore {
   virtual Result<std::optional<UserRecord>> user(std::string_view name) = 0;
   virtual Result<std::vector<UserRecord>> users() = 0;
   virtual Result<std::uint64_t> count_users(std::string_view role) = 0;
-  // not_found when there is no such user.
+  // not_found when there is no such user. Ends the user's browser sessions (a password is
+  // changed because it may be known).
   virtual Status set_password(std::string_view name, std::string_view password_hash) = 0;
   virtual Status set_role(std::string_view name, std::string_view role) = 0;
   // Also removes the user's tokens and browser sessions.

@@ -23,6 +23,7 @@ Result<StoreSet> open_sqlite(const StoreConfig& config) {
   set.catalog = std::move(opened->catalog);
   set.rollup_engine = std::move(opened->rollup_engine);
   set.accounts = std::move(opened->accounts);
+  set.alerts = std::move(opened->alerts);
   return set;
 }
 

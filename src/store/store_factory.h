@@ -8,6 +8,7 @@
 
 #include "core/result.h"
 #include "store/account_store.h"
+#include "store/alert_store.h"
 #include "store/catalog.h"
 #include "store/event_store.h"
 #include "store/rollup_store.h"
@@ -26,6 +27,7 @@ struct StoreSet {
   // intel type. Null until attached.
   std::unique_ptr<RollupStore> rollups;
   std::unique_ptr<AccountStore> accounts;  // the catalog's users, tokens and audit log
+  std::unique_ptr<AlertStore> alerts;      // the catalog's alerts and their outbox
 
   StoreSet() = default;
   StoreSet(StoreSet&&) noexcept = default;
@@ -38,12 +40,14 @@ struct StoreSet {
       rollup_engine = std::move(other.rollup_engine);
       rollups = std::move(other.rollups);
       accounts = std::move(other.accounts);
+      alerts = std::move(other.alerts);
     }
     return *this;
   }
   ~StoreSet() { close(); }
 
   void close() {
+    alerts.reset();
     accounts.reset();
     rollups.reset();
     rollup_engine.reset();

@@ -47,7 +47,7 @@ TEST_P(AccountConformance, TokensAreFoundByTheirSecretHashAndRevoked) {
   ASSERT_TRUE(a.add_user(alice()));
   TokenRecord token{"t1", "alice", "analyst", "grafana", 5, std::nullopt, std::nullopt};
   ASSERT_TRUE(a.add_token(token, "hash-1"));
-  EXPECT_FALSE(a.add_token(token, "hash-2"));  // the id is taken
+  EXPECT_EQ(a.add_token(token, "hash-2").error_kind(), ErrorKind::kConflict);  // the id is taken
   auto found = a.token_by_secret("hash-1");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->user, "alice");
@@ -74,6 +74,17 @@ TEST_P(AccountConformance, WebSessionsExpire) {
   EXPECT_TRUE(a.web_session("s2", 1000)->has_value());
   ASSERT_TRUE(a.remove_web_session("s2"));
   EXPECT_FALSE(a.web_session("s2", 1000)->has_value());
+}
+
+TEST_P(AccountConformance, ANewPasswordEndsTheUsersBrowserSessions) {
+  AccountStore& a = *stores_.accounts;
+  ASSERT_TRUE(a.add_user(alice()));
+  ASSERT_TRUE(a.add_user(UserRecord{"bob", "analyst", "h", 1}));
+  ASSERT_TRUE(a.add_web_session(WebSessionRecord{"s1", "alice", "c", 10, 1000}));
+  ASSERT_TRUE(a.add_web_session(WebSessionRecord{"s2", "bob", "c", 10, 1000}));
+  ASSERT_TRUE(a.set_password("alice", "changed"));
+  EXPECT_FALSE(a.web_session("s1", 0)->has_value());
+  EXPECT_TRUE(a.web_session("s2", 0)->has_value());
 }
 
 TEST_P(AccountConformance, RemovingAUserRemovesItsCredentials) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "api/auth/secrets.h"
 
 namespace mitsu::api {
@@ -57,11 +59,20 @@ Result<std::optional<Principal>> Authenticator::from_token(const std::string& se
   if (!token->has_value() || ((*token)->expires_us && *(*token)->expires_us <= now)) {
     return Error::invalid("the bearer token is not valid (unknown, revoked or expired)");
   }
-  auto role = parse_role((*token)->role);
-  if (!role) {
-    return Error::invalid("the bearer token has no valid role");
+  auto user = accounts_.user((*token)->user);
+  if (!user) {
+    return user.failure();
   }
-  (void)accounts_.touch_token((*token)->id, now);  // best effort: a listing shows stale use
+  auto role = parse_role((*token)->role);
+  auto user_role = user->has_value() ? parse_role((*user)->role) : std::nullopt;
+  if (!role || !user_role) {
+    return Error::invalid("the bearer token's user no longer exists");
+  }
+  role = std::min(*role, *user_role);  // a demoted user's tokens are demoted with it
+  // Best effort, and at most once a minute: a read-only request rarely writes.
+  if (!(*token)->last_used_us || *(*token)->last_used_us < now - 60'000'000) {
+    (void)accounts_.touch_token((*token)->id, now);
+  }
   return std::optional<Principal>(
       Principal{(*token)->user, *role, false, "", "token " + (*token)->id});
 }
@@ -117,11 +128,12 @@ Result<LoginResult> Authenticator::login(const std::string& user, const std::str
   if (!record) {
     return record.failure();
   }
+  // Counted before the slow verification, so parallel guesses cannot all slip under the limit.
+  limiter_.failed(peer, user, now);
   bool known = record->has_value() && !(*record)->password_hash.empty();
   bool ok = verify_password(password, known ? (*record)->password_hash : dummy_hash_) && known;
   auto role = known ? parse_role((*record)->role) : std::nullopt;
   if (!ok || !role) {
-    limiter_.failed(peer, user, now);
     return Error::invalid("wrong user name or password");
   }
   limiter_.succeeded(peer, user);

@@ -16,7 +16,9 @@
 
 namespace mitsu::api {
 
-inline constexpr std::string_view kSessionCookie = "mitsu_session";
+// The __Host- prefix makes browsers refuse it unless Secure, Path=/ and without Domain: no other
+// host or plain-HTTP page can plant or overwrite it.
+inline constexpr std::string_view kSessionCookie = "__Host-mitsu_session";
 
 struct Principal {
   std::string user;

@@ -59,7 +59,11 @@ void LoginLimiter::failed(const std::string& peer, const std::string& user, std:
 void LoginLimiter::succeeded(const std::string& peer, const std::string& user) {
   std::lock_guard lock(mutex_);
   by_user_.erase(user);
-  (void)peer;  // a peer that guessed many names keeps its count
+  // The attempt was counted before it was checked: take it back from the peer, whose other
+  // failures stay counted.
+  if (auto it = by_peer_.find(peer); it != by_peer_.end() && !it->second.empty()) {
+    it->second.pop_back();
+  }
 }
 
 }  // namespace mitsu::api

@@ -26,6 +26,8 @@ class LoginLimiter {
   // Seconds until an attempt from `peer` for `user` is allowed again; 0 when it is now.
   std::int64_t retry_after(const std::string& peer, const std::string& user, std::int64_t now_us);
   void failed(const std::string& peer, const std::string& user, std::int64_t now_us);
+  // Forgets the user's failures and takes back the peer's latest count (login counts every
+  // attempt as failed before it verifies).
   void succeeded(const std::string& peer, const std::string& user);
 
  private:

@@ -50,6 +50,9 @@ std::optional<ParsedTarget> parse_target(std::string_view target) {
   ParsedTarget parsed;
   std::size_t question = target.find('?');
   std::string_view raw_path = target.substr(0, question);
+  if (raw_path.empty() || raw_path.front() != '/') {
+    return std::nullopt;
+  }
   // An encoded slash would let one path parameter span segments ("..%2F..%2Fetc"): refused, as
   // most servers do.
   if (raw_path.find("%2F") != std::string_view::npos ||

@@ -23,6 +23,7 @@ void add_event_routes(Router& router, ApiContext& context);   // events with cur
 void add_lookup_routes(Router& router, ApiContext& context);  // sessions, samples, sensors
 void add_stats_routes(Router& router, ApiContext& context);   // overview, top, series, peaks
 void add_admin_routes(Router& router, ApiContext& context);   // users, tokens, audit log
+void add_alert_routes(Router& router, ApiContext& context);   // alerts, acknowledgement
 
 // The OpenAPI 3 document the API serves (openapi.json, compiled in).
 std::string_view openapi_document();

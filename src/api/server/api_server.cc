@@ -157,24 +157,37 @@ class BeastServer : public ApiServer {
   awaitable<void> accept_loop() {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket socket =
-          co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      // Each connection on a strand of its own: the stream and its timer are never touched from
+      // two of the pool's threads at once.
+      tcp::socket socket = co_await acceptor_.async_accept(
+          asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!acceptor_.is_open()) {
           co_return;
         }
-        continue;  // e.g. out of descriptors: keep serving the open connections
+        // e.g. out of descriptors: keep serving the open connections, and do not spin.
+        asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
       }
       if (open_connections_.load() >= options_.max_connections) {
         socket.close(ec);
         continue;
       }
-      asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, serve(std::move(socket)), asio::detached);
     }
   }
 
+  // Counts a connection for as long as its coroutine lives, however it ends.
+  struct Counted {
+    std::atomic<std::size_t>& n;
+    explicit Counted(std::atomic<std::size_t>& counter) : n(counter) { ++n; }
+    ~Counted() { --n; }
+  };
+
   awaitable<void> serve(tcp::socket socket) {
-    ++open_connections_;
+    Counted counted(open_connections_);
     boost::system::error_code ec;
     std::string peer = socket.remote_endpoint(ec).address().to_string();
     Stream stream(std::move(socket), tls_);
@@ -224,7 +237,6 @@ class BeastServer : public ApiServer {
     }
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
-    --open_connections_;
   }
 
   const Router& router_;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include "intel/cve_catalog.h"
 
 namespace mitsu::api {
@@ -52,6 +54,38 @@ Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config) {
     spdlog::warn("api: no admin yet; create one with `mitsu user add NAME --role admin`");
   }
   return running;
+}
+
+Result<std::unique_ptr<AlertDelivery>> start_alert_delivery(const app::Config& config,
+                                                            store::AlertStore& alerts) {
+  std::vector<WebhookSink> webhooks;
+  for (const auto& w : config.alerts.webhooks) {
+    webhooks.push_back(WebhookSink{w.name, w.url});
+  }
+  std::optional<SyslogSink> syslog;
+  if (!config.alerts.syslog.empty()) {
+    std::size_t colon = config.alerts.syslog.rfind(':');
+    int port = colon == std::string::npos ? 0 : std::atoi(config.alerts.syslog.c_str() + colon + 1);
+    if (colon == std::string::npos || colon == 0 || port <= 0 || port > 65535) {
+      return Error::invalid(
+          fmt::format("[alerts] syslog \"{}\" must be host:port", config.alerts.syslog));
+    }
+    std::string host = config.alerts.syslog.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    syslog = SyslogSink{host, port};
+  }
+  if (webhooks.empty() && !syslog) {
+    return std::unique_ptr<AlertDelivery>();
+  }
+  auto delivery = std::make_unique<AlertDelivery>(alerts, std::move(webhooks), syslog);
+  for (const std::string& sink : delivery->sink_names()) {
+    auto waiting = alerts.undelivered(sink);
+    spdlog::info("alerts: delivering to {} ({} queued)", sink, waiting ? *waiting : 0);
+  }
+  delivery->start();
+  return delivery;
 }
 
 }  // namespace mitsu::api

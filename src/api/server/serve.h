@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "api/alerts/alert_delivery.h"
 #include "api/api.h"
 #include "api/server/api_server.h"
 #include "api/server/tls_identity.h"
@@ -29,5 +30,10 @@ struct RunningApi {
 };
 
 Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config);
+
+// Delivery of queued alerts to the configured webhooks and syslog, started; nullptr when none
+// is configured.
+Result<std::unique_ptr<AlertDelivery>> start_alert_delivery(const app::Config& config,
+                                                            store::AlertStore& alerts);
 
 }  // namespace mitsu::api

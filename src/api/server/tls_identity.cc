@@ -49,7 +49,9 @@ Result<std::string> fingerprint(const std::filesystem::path& cert_path) {
 // Writes with the given mode from the start (the key is never briefly world-readable).
 template <typename WritePem>
 Status write_pem(const std::filesystem::path& path, mode_t mode, WritePem write) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A fresh file: an old one (perhaps with a looser mode) or a symlink is never written through.
+  ::unlink(path.c_str());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) {
     return Error{fmt::format("cannot write {}", path.string())};
   }

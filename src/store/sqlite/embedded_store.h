@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "store/sqlite/sqlite_account_store.h"
+#include "store/sqlite/sqlite_alert_store.h"
 #include "store/sqlite/sqlite_catalog.h"
 #include "store/sqlite/sqlite_database.h"
 #include "store/sqlite/sqlite_event_store.h"
@@ -19,6 +20,7 @@ struct EmbeddedStore {
   std::unique_ptr<SqliteCatalog> catalog;
   std::unique_ptr<SqliteRollupEngine> rollup_engine;  // intel's rollups count into it
   std::unique_ptr<SqliteAccountStore> accounts;
+  std::unique_ptr<SqliteAlertStore> alerts;
 };
 
 inline Result<EmbeddedStore> open_embedded_store(const std::filesystem::path& path,
@@ -43,8 +45,13 @@ inline Result<EmbeddedStore> open_embedded_store(const std::filesystem::path& pa
   if (!accounts) {
     return accounts.failure();
   }
-  return EmbeddedStore{std::move(*db), std::move(*events), std::move(*catalog),
-                       std::move(*rollup_engine), std::move(*accounts)};
+  auto alerts = SqliteAlertStore::open(**db);
+  if (!alerts) {
+    return alerts.failure();
+  }
+  return EmbeddedStore{std::move(*db),       std::move(*events),
+                       std::move(*catalog),  std::move(*rollup_engine),
+                       std::move(*accounts), std::move(*alerts)};
 }
 
 }  // namespace mitsu::store::sqlite

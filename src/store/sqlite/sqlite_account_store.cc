@@ -161,8 +161,20 @@ Result<std::uint64_t> SqliteAccountStore::count_users(std::string_view role) {
 }
 
 Status SqliteAccountStore::set_password(std::string_view name, std::string_view password_hash) {
-  return change_one("UPDATE users SET password_hash = ?2 WHERE name = ?1", name, "user",
-                    password_hash);
+  return db_.run([&]() -> Status {
+    if (Status changed = change_one("UPDATE users SET password_hash = ?2 WHERE name = ?1", name,
+                                    "user", password_hash);
+        !changed) {
+      return changed;
+    }
+    std::lock_guard lock(db_.mutex());
+    auto q = db_.prepare("DELETE FROM web_sessions WHERE user = ?1");
+    if (!q) {
+      return q.failure();
+    }
+    q->bind(1, name);
+    return q->run();
+  });
 }
 
 Status SqliteAccountStore::set_role(std::string_view name, std::string_view role) {

@@ -1,0 +1,45 @@
+#pragma once
+// Raises alerts from freshly ingested events by the rules (alert_rules.h). It runs inside
+// ingest's unit of work (the collector's observer), so an event raises its alert exactly once
+// and the alert's outbox rows commit with it. Over a rule's hourly limit, raises only fold into
+// an open alert with the same key; the rest are counted as suppressed.
+
+#include <atomic>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "intel/alerts/alert_rules.h"
+#include "store/alert_store.h"
+
+namespace mitsu::intel {
+
+// The outbox sink that stands for syslog; webhooks are named in the configuration.
+inline constexpr std::string_view kSyslogSink = "syslog";
+
+class AlertEngine {
+ public:
+  AlertEngine(std::vector<AlertRule> rules, store::AlertStore& alerts,
+              std::vector<std::string> sinks)
+      : rules_(std::move(rules)), alerts_(alerts), sinks_(std::move(sinks)) {}
+
+  Status observe(std::span<const Event* const> fresh);
+
+  std::uint64_t raised() const { return raised_; }
+  std::uint64_t suppressed() const { return suppressed_; }
+
+ private:
+  Status apply(const AlertRule& rule, const Event& event);
+
+  std::vector<AlertRule> rules_;
+  store::AlertStore& alerts_;
+  std::vector<std::string> sinks_;
+  std::atomic<std::uint64_t> raised_{0};
+  std::atomic<std::uint64_t> suppressed_{0};
+};
+
+// An alert as webhooks, syslog and the API show it.
+std::string alert_json_text(const store::AlertRecord& alert);
+
+}  // namespace mitsu::intel
