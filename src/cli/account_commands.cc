@@ -117,15 +117,34 @@ int list_tokens(store::AccountStore& accounts, bool json) {
   return kExitOk;
 }
 
-}  // namespace
-
-int user_command(const Config& config, const UserOptions& options) {
+// The stores, made when missing: the first admin is created before the first run.
+std::unique_ptr<app::Platform> open_accounts(const Config& config) {
   auto platform = app::Platform::open(config, /*with_spool=*/false);
   if (!platform) {
     spdlog::error("{}", platform.error());
+    return nullptr;
+  }
+  return std::move(*platform);
+}
+
+// --role: empty gives nullopt in `out`; false (logged) for a name that is no role.
+bool role_option(const std::string& name, std::optional<api::Role>& out) {
+  out = name.empty() ? std::nullopt : api::parse_role(name);
+  if (!name.empty() && !out) {
+    spdlog::error("--role must be one of: {}", api::role_names());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int user_command(const Config& config, const UserOptions& options) {
+  auto platform = open_accounts(config);
+  if (!platform) {
     return kExitFailure;
   }
-  store::AccountStore& accounts = *(*platform)->store.accounts;
+  store::AccountStore& accounts = *platform->store.accounts;
   std::int64_t now = now_unix_us();
   if (options.action == "list") {
     return list_users(accounts, options.json);
@@ -138,9 +157,8 @@ int user_command(const Config& config, const UserOptions& options) {
     spdlog::info("removed user {} with its tokens and sessions", options.name);
     return kExitOk;
   }
-  auto role = api::parse_role(options.role);
-  if (!role) {
-    spdlog::error("--role must be one of: {}", api::role_names());
+  std::optional<api::Role> role;
+  if (!role_option(options.role, role) || !role) {
     return kExitUsage;
   }
   if (Status valid = api::validate_user_name(options.name); !valid) {
@@ -165,12 +183,11 @@ int user_command(const Config& config, const UserOptions& options) {
 }
 
 int token_command(const Config& config, const TokenOptions& options) {
-  auto platform = app::Platform::open(config, /*with_spool=*/false);
+  auto platform = open_accounts(config);
   if (!platform) {
-    spdlog::error("{}", platform.error());
     return kExitFailure;
   }
-  store::AccountStore& accounts = *(*platform)->store.accounts;
+  store::AccountStore& accounts = *platform->store.accounts;
   std::int64_t now = now_unix_us();
   if (options.action == "list") {
     return list_tokens(accounts, options.json);
@@ -184,12 +201,8 @@ int token_command(const Config& config, const TokenOptions& options) {
     return kExitOk;
   }
   std::optional<api::Role> role;
-  if (!options.role.empty()) {
-    role = api::parse_role(options.role);
-    if (!role) {
-      spdlog::error("--role must be one of: {}", api::role_names());
-      return kExitUsage;
-    }
+  if (!role_option(options.role, role)) {
+    return kExitUsage;
   }
   std::optional<std::int64_t> expires;
   if (options.days > 0) {

@@ -30,23 +30,6 @@ Authenticator::Authenticator(store::AccountStore& accounts, Now now,
   dummy_hash_ = dummy ? *dummy : std::string();
 }
 
-std::optional<std::string> cookie_value(const std::string& header, std::string_view name) {
-  std::string_view rest = header;
-  while (!rest.empty()) {
-    std::size_t semi = rest.find(';');
-    std::string_view pair = rest.substr(0, semi);
-    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
-    while (!pair.empty() && pair.front() == ' ') {
-      pair.remove_prefix(1);
-    }
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
-        pair[name.size()] == '=') {
-      return std::string(pair.substr(name.size() + 1));
-    }
-  }
-  return std::nullopt;
-}
-
 Result<std::optional<Principal>> Authenticator::from_token(const std::string& secret) {
   if (secret.size() > kMaxCredentialBytes) {
     return Error::invalid("the bearer token is not valid");

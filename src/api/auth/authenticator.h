@@ -65,7 +65,4 @@ class Authenticator {
   std::string dummy_hash_;  // verified when the user is unknown, so timing does not tell
 };
 
-// The value of cookie `name` in a Cookie header, if present.
-std::optional<std::string> cookie_value(const std::string& header, std::string_view name);
-
 }  // namespace mitsu::api

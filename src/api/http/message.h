@@ -41,4 +41,7 @@ struct ParsedTarget {
 };
 std::optional<ParsedTarget> parse_target(std::string_view target);
 
+// The value of cookie `name` in a Cookie header, if present.
+std::optional<std::string> cookie_value(const std::string& header, std::string_view name);
+
 }  // namespace mitsu::api

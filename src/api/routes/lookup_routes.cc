@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "api/routes/routes.h"
@@ -36,57 +37,65 @@ Status valid_session_id(std::string_view id) {
                   "a session id is 1-128 characters of letters, digits, '.', '_', ':' and '-'"));
 }
 
+// GET pattern/{param}: the key checked, then `view` with the limit; 404 when it finds nothing.
+using KeyedView =
+    std::function<Result<std::optional<nlohmann::json>>(const std::string&, std::size_t)>;
+Route keyed_lookup(std::string pattern, std::string param, std::int64_t max_limit,
+                   std::int64_t default_limit, Status (*valid)(std::string_view), KeyedView view,
+                   std::string what) {
+  return Route{"GET",
+               std::move(pattern),
+               kReaders,
+               {"limit"},
+               [=](const RouteContext& rc) -> Result<ApiResponse> {
+                 const std::string& key = rc.path.at(param);
+                 auto limit = rc.query.integer("limit", 1, max_limit, default_limit);
+                 if (!limit) {
+                   return limit.failure();
+                 }
+                 if (Status s = valid(key); !s) {
+                   return s.failure();
+                 }
+                 return found_or_404(view(key, static_cast<std::size_t>(*limit)), what);
+               }};
+}
+
+// GET pattern: `view` with the limit.
+using ListView = std::function<Result<nlohmann::json>(std::size_t)>;
+Route limited_list(std::string pattern, std::int64_t default_limit, ListView view) {
+  return Route{"GET",
+               std::move(pattern),
+               kReaders,
+               {"limit"},
+               [=](const RouteContext& rc) -> Result<ApiResponse> {
+                 auto limit = rc.query.integer("limit", 1, 1000, default_limit);
+                 if (!limit) {
+                   return limit.failure();
+                 }
+                 auto found = view(static_cast<std::size_t>(*limit));
+                 return found ? Result<ApiResponse>(json_response(*found)) : found.failure();
+               }};
+}
+
 }  // namespace
 
 void add_lookup_routes(Router& router, ApiContext& context) {
   store::StoreSet& stores = context.stores;
-  router.add(Route{"GET",
-                   "/api/v1/sessions",
-                   kReaders,
-                   {"limit"},
-                   [&stores](const RouteContext& rc) -> Result<ApiResponse> {
-                     auto limit = rc.query.integer("limit", 1, 1000, 50);
-                     if (!limit) {
-                       return limit.failure();
-                     }
-                     auto view =
-                         intel::sessions_view(*stores.catalog, static_cast<std::size_t>(*limit));
-                     return view ? Result<ApiResponse>(json_response(*view)) : view.failure();
-                   }});
-  router.add(Route{"GET",
-                   "/api/v1/sessions/{id}",
-                   kReaders,
-                   {"limit"},
-                   [&stores](const RouteContext& rc) -> Result<ApiResponse> {
-                     const std::string& id = rc.path.at("id");
-                     auto limit = rc.query.integer("limit", 1, 10000, 1000);
-                     if (Status s = first_failure(limit); !s) {
-                       return s.failure();
-                     }
-                     if (Status s = valid_session_id(id); !s) {
-                       return s.failure();
-                     }
-                     return found_or_404(intel::session_view(*stores.catalog, *stores.events, id,
-                                                             static_cast<std::size_t>(*limit)),
-                                         "session");
-                   }});
-  router.add(Route{"GET",
-                   "/api/v1/samples/{sha256}",
-                   kReaders,
-                   {"limit"},
-                   [&stores](const RouteContext& rc) -> Result<ApiResponse> {
-                     const std::string& sha = rc.path.at("sha256");
-                     auto limit = rc.query.integer("limit", 1, 1000, 100);
-                     if (Status s = first_failure(limit); !s) {
-                       return s.failure();
-                     }
-                     if (Status s = valid_sha256(sha); !s) {
-                       return s.failure();
-                     }
-                     return found_or_404(intel::sample_view(*stores.catalog, *stores.events, sha,
-                                                            static_cast<std::size_t>(*limit)),
-                                         "sample");
-                   }});
+  router.add(limited_list("/api/v1/sessions", 50, [&stores](std::size_t limit) {
+    return intel::sessions_view(*stores.catalog, limit);
+  }));
+  router.add(keyed_lookup(
+      "/api/v1/sessions/{id}", "id", 10000, 1000, valid_session_id,
+      [&stores](const std::string& id, std::size_t limit) {
+        return intel::session_view(*stores.catalog, *stores.events, id, limit);
+      },
+      "session"));
+  router.add(keyed_lookup(
+      "/api/v1/samples/{sha256}", "sha256", 1000, 100, valid_sha256,
+      [&stores](const std::string& sha, std::size_t limit) {
+        return intel::sample_view(*stores.catalog, *stores.events, sha, limit);
+      },
+      "sample"));
   router.add(Route{"GET",
                    "/api/v1/sensors",
                    kReaders,
@@ -98,19 +107,9 @@ void add_lookup_routes(Router& router, ApiContext& context) {
                      }
                      return json_response({{"sensors", *view}});
                    }});
-  router.add(Route{"GET",
-                   "/api/v1/quarantine",
-                   kReaders,
-                   {"limit"},
-                   [&stores](const RouteContext& rc) -> Result<ApiResponse> {
-                     auto limit = rc.query.integer("limit", 1, 1000, 50);
-                     if (!limit) {
-                       return limit.failure();
-                     }
-                     auto view =
-                         intel::quarantine_view(*stores.events, static_cast<std::size_t>(*limit));
-                     return view ? Result<ApiResponse>(json_response(*view)) : view.failure();
-                   }});
+  router.add(limited_list("/api/v1/quarantine", 50, [&stores](std::size_t limit) {
+    return intel::quarantine_view(*stores.events, limit);
+  }));
 }
 
 }  // namespace mitsu::api

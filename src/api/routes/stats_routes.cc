@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "api/routes/routes.h"
@@ -68,23 +69,30 @@ json days_of(const intel::DayRange& range) {
   return days;
 }
 
+// GET pattern?from&to: `answer` for the resolved day range.
+Route ranged(store::StoreSet& stores, std::string pattern,
+             std::function<Result<ApiResponse>(const intel::DayRange&)> answer) {
+  return Route{"GET",
+               std::move(pattern),
+               kReaders,
+               {"from", "to"},
+               [&stores, answer](const RouteContext& rc) -> Result<ApiResponse> {
+                 intel::Stats stats(*stores.rollups);
+                 auto range = range_of(stats, rc.query);
+                 return range ? answer(*range) : range.failure();
+               }};
+}
+
 }  // namespace
 
 void add_stats_routes(Router& router, ApiContext& context) {
   store::StoreSet& stores = context.stores;
-  router.add(Route{"GET",
-                   "/api/v1/stats/overview",
-                   kReaders,
-                   {"from", "to"},
-                   [&context, &stores](const RouteContext& rc) -> Result<ApiResponse> {
-                     intel::Stats stats(*stores.rollups);
-                     auto range = range_of(stats, rc.query);
-                     if (!range) {
-                       return range.failure();
-                     }
-                     auto report = intel::collect_report(*stores.rollups, *range, context.cves);
-                     return report ? Result<ApiResponse>(json_response(*report)) : report.failure();
-                   }});
+  router.add(ranged(stores, "/api/v1/stats/overview",
+                    [&context, &stores](const intel::DayRange& range) -> Result<ApiResponse> {
+                      auto report = intel::collect_report(*stores.rollups, range, context.cves);
+                      return report ? Result<ApiResponse>(json_response(*report))
+                                    : report.failure();
+                    }));
   router.add(Route{
       "GET",
       "/api/v1/stats/top",
@@ -145,24 +153,16 @@ void add_stats_routes(Router& router, ApiContext& context) {
                                            {"days", days_of(*range)},
                                            {"series", series}});
                    }});
-  router.add(Route{"GET",
-                   "/api/v1/peaks",
-                   kReaders,
-                   {"from", "to"},
-                   [&context, &stores](const RouteContext& rc) -> Result<ApiResponse> {
-                     intel::Stats stats(*stores.rollups);
-                     auto range = range_of(stats, rc.query);
-                     if (!range) {
-                       return range.failure();
-                     }
-                     auto peaks = intel::find_peaks(*stores.rollups, range->from_day, range->to_day,
-                                                    context.cves);
-                     if (!peaks) {
-                       return peaks.failure();
-                     }
-                     auto incidents = intel::group_incidents(std::move(*peaks));
-                     return json_response({{"incidents", intel::incidents_json(incidents)}});
-                   }});
+  router.add(ranged(stores, "/api/v1/peaks",
+                    [&context, &stores](const intel::DayRange& range) -> Result<ApiResponse> {
+                      auto peaks = intel::find_peaks(*stores.rollups, range.from_day, range.to_day,
+                                                     context.cves);
+                      if (!peaks) {
+                        return peaks.failure();
+                      }
+                      auto incidents = intel::group_incidents(std::move(*peaks));
+                      return json_response({{"incidents", intel::incidents_json(incidents)}});
+                    }));
 }
 
 }  // namespace mitsu::api

@@ -145,19 +145,9 @@ Result<std::vector<UserRecord>> SqliteAccountStore::users() {
 }
 
 Result<std::uint64_t> SqliteAccountStore::count_users(std::string_view role) {
-  std::lock_guard lock(db_.mutex());
-  auto q = db_.prepare("SELECT count(*) FROM users WHERE role = ?1");
-  if (!q) {
-    return q.failure();
-  }
-  q->bind(1, role);
-  std::uint64_t n = 0;
-  if (Status s = q->each_row(
-          [&](const Statement& row) { n = static_cast<std::uint64_t>(row.column_int(0)); });
-      !s) {
-    return s.failure();
-  }
-  return n;
+  auto n = db_.query_int("SELECT count(*) FROM users WHERE role = ?1",
+                         [&](Statement& q) { q.bind(1, role); });
+  return n ? Result<std::uint64_t>(static_cast<std::uint64_t>(*n)) : n.failure();
 }
 
 Status SqliteAccountStore::set_password(std::string_view name, std::string_view password_hash) {

@@ -111,19 +111,9 @@ Result<RaiseResult> SqliteAlertStore::raise(const AlertDraft& draft,
 }
 
 Result<std::uint64_t> SqliteAlertStore::raised_since(std::string_view rule, std::int64_t since_us) {
-  std::lock_guard lock(db_.mutex());
-  auto q = db_.prepare("SELECT count(*) FROM alerts WHERE rule = ?1 AND first_us >= ?2");
-  if (!q) {
-    return q.failure();
-  }
-  q->bind(1, rule).bind(2, since_us);
-  std::uint64_t n = 0;
-  if (Status s = q->each_row(
-          [&](const Statement& row) { n = static_cast<std::uint64_t>(row.column_int(0)); });
-      !s) {
-    return s.failure();
-  }
-  return n;
+  auto n = db_.query_int("SELECT count(*) FROM alerts WHERE rule = ?1 AND first_us >= ?2",
+                         [&](Statement& q) { q.bind(1, rule).bind(2, since_us); });
+  return n ? Result<std::uint64_t>(static_cast<std::uint64_t>(*n)) : n.failure();
 }
 
 Result<std::vector<AlertRecord>> SqliteAlertStore::select(std::string_view where_and_order,
@@ -243,20 +233,10 @@ Status SqliteAlertStore::retry_later(std::int64_t item_id, std::int64_t next_us,
 }
 
 Result<std::uint64_t> SqliteAlertStore::undelivered(std::string_view sink) {
-  std::lock_guard lock(db_.mutex());
-  auto q =
-      db_.prepare("SELECT count(*) FROM alert_outbox WHERE sink = ?1 AND delivered_us IS NULL");
-  if (!q) {
-    return q.failure();
-  }
-  q->bind(1, sink);
-  std::uint64_t n = 0;
-  if (Status s = q->each_row(
-          [&](const Statement& row) { n = static_cast<std::uint64_t>(row.column_int(0)); });
-      !s) {
-    return s.failure();
-  }
-  return n;
+  auto n =
+      db_.query_int("SELECT count(*) FROM alert_outbox WHERE sink = ?1 AND delivered_us IS NULL",
+                    [&](Statement& q) { q.bind(1, sink); });
+  return n ? Result<std::uint64_t>(static_cast<std::uint64_t>(*n)) : n.failure();
 }
 
 }  // namespace mitsu::store::sqlite

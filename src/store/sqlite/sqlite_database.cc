@@ -179,11 +179,17 @@ Result<Statement> SqliteDatabase::prepare(std::string_view sql) {
 }
 
 Result<std::int64_t> SqliteDatabase::query_int(std::string_view sql) {
+  return query_int(sql, [](Statement&) {});
+}
+
+Result<std::int64_t> SqliteDatabase::query_int(std::string_view sql,
+                                               const std::function<void(Statement&)>& bind) {
   std::lock_guard lock(mutex_);
   auto statement = prepare(sql);
   if (!statement) {
     return statement.failure();
   }
+  bind(*statement);
   std::int64_t value = 0;
   if (Status status = statement->each_row([&](const Statement& row) { value = row.column_int(0); });
       !status) {

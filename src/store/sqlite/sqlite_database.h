@@ -67,6 +67,8 @@ class SqliteDatabase : public UnitOfWork {
   Result<Statement> prepare(std::string_view sql);
   // The first column of the first row of a query that binds nothing (count(*) and the like).
   Result<std::int64_t> query_int(std::string_view sql);
+  // The same for a query with parameters, which `bind` binds (count(*) WHERE x = ?1).
+  Result<std::int64_t> query_int(std::string_view sql, const std::function<void(Statement&)>& bind);
   // Applies the migrations of `component` above its recorded version, each in a transaction.
   Status migrate(std::string_view component, std::span<const Migration> migrations);
   // BEGIN IMMEDIATE; body; COMMIT — or ROLLBACK when the body fails. Inside another run() the
