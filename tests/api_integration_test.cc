@@ -287,6 +287,11 @@ TEST_F(ApiIntegrationTest, MitsuRunServesTheApiBesideTheCollector) {
   Curl sensors = curl("/api/v1/sensors", bearer());
   EXPECT_EQ(sensors.status, 200) << sensors.body;
   EXPECT_FALSE(json::parse(sensors.body)["sensors"].empty());
+  Curl metrics = curl("/metrics", bearer());
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("mitsu_api_requests_total{code=\"2xx\"} 1"), std::string::npos)
+      << metrics.body;
+  EXPECT_EQ(curl("/metrics").status, 401);
   run.send_signal(SIGTERM);
   EXPECT_EQ(run.wait().exit_code, 0);
 }

@@ -301,6 +301,20 @@ TEST_F(ApiTest, AnAnalystAcknowledgesAnAlertOnceAndItIsAudited) {
   EXPECT_EQ(log[0]["actor"], "ana");
 }
 
+TEST_F(ApiTest, MetricsCountAnswersByStatusClassForPrometheus) {
+  call("GET", "/api/v1/events", analyst_);
+  call("GET", "/api/v1/events?limit=0", analyst_);
+  call("GET", "/api/v1/events");
+  ApiResponse m = call("GET", "/metrics", analyst_);
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(m.content_type, "text/plain; version=0.0.4");
+  EXPECT_NE(m.body.find("# TYPE mitsu_api_requests_total counter\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("mitsu_api_requests_total{code=\"2xx\"} 1\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("mitsu_api_requests_total{code=\"4xx\"} 2\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("mitsu_analysis_queue_depth 0\n"), std::string::npos) << m.body;
+  EXPECT_EQ(metric_label("sink", "a\"b\\c"), "sink=\"a\\\"b\\\\c\"");
+}
+
 TEST_F(ApiTest, ADemotedUsersTokensAreDemotedWithIt) {
   auto token = issue_token(*stores_.accounts, "root", std::nullopt, "", std::nullopt, "t", now_us_);
   ASSERT_TRUE(token.ok());

@@ -112,6 +112,12 @@ ApiResponse error_response(const Error& error) {
 }
 
 ApiResponse Router::handle(const ApiRequest& request) const {
+  ApiResponse response = route(request);
+  ++answered_[std::clamp(response.status / 100, 1, 5)];
+  return response;
+}
+
+ApiResponse Router::route(const ApiRequest& request) const {
   const Route* route = nullptr;
   std::map<std::string, std::string> path;
   std::vector<std::string_view> allowed;

@@ -6,6 +6,9 @@
 // (400) — and turns handler errors into JSON errors by category. The OpenAPI document is checked
 // against this table by a test.
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
@@ -46,10 +49,15 @@ class Router {
   void add(Route route) { routes_.push_back(std::move(route)); }
   ApiResponse handle(const ApiRequest& request) const;
   const std::vector<Route>& routes() const { return routes_; }
+  // Answers given with status class `c` (1 for 1xx … 5 for 5xx).
+  std::uint64_t answered(int c) const { return answered_[c % 6].load(); }
 
  private:
+  ApiResponse route(const ApiRequest& request) const;
+
   Authenticator& auth_;
   std::vector<Route> routes_;
+  mutable std::array<std::atomic<std::uint64_t>, 6> answered_{};
 };
 
 ApiResponse json_response(const nlohmann::json& doc, int status = 200);

@@ -202,6 +202,22 @@ int run_command(const Config& config, const RunOptions& options) {
       return kExitFailure;
     }
   }
+  if (api_server && honeypot.sensor) {
+    const sensor::SensorServer* s = honeypot.sensor.get();  // outlives the API (stopped first)
+    api_server->api.context->metrics.add([s](std::vector<api::Metric>& out) {
+      sensor::SensorStats st = s->stats();
+      auto one = [&](const char* name, const char* help, const char* type, std::uint64_t v) {
+        out.push_back({name, help, type, {{"", static_cast<double>(v)}}});
+      };
+      one("mitsu_sensor_connections_total", "Connections the sensors accepted", "counter",
+          st.accepted);
+      one("mitsu_sensor_connections_refused_total", "Connections closed at once: caps reached",
+          "counter", st.refused_over_limit);
+      one("mitsu_sensor_sessions_open", "Sessions open now", "gauge", st.active);
+      one("mitsu_sensor_events_total", "Events the sensors emitted", "counter", st.events);
+      one("mitsu_sensor_files_captured_total", "Files the sensors kept", "counter", st.captures);
+    });
+  }
   spdlog::info("running; stop with Ctrl-C or SIGTERM");
   collector::CollectorThread delivery(*p.collector, collector::CollectorThread::OnError::kRetry);
   // Every captured sample is analysed as soon as it is queued, with nobody asking, in worker

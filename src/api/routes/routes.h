@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/auth/authenticator.h"
+#include "api/metrics.h"
 #include "api/router.h"
 #include "intel/cve_catalog.h"
 #include "store/store_factory.h"
@@ -15,15 +16,17 @@ struct ApiContext {
   store::StoreSet& stores;
   Authenticator& auth;
   std::vector<intel::CveEntry> cves;  // what peaks are tied to
+  MetricsRegistry metrics;            // /metrics; running parts add their own sources
 };
 
-void add_meta_routes(Router& router);                         // health, OpenAPI document
-void add_auth_routes(Router& router, ApiContext& context);    // login, logout, whoami
-void add_event_routes(Router& router, ApiContext& context);   // events with cursor paging
-void add_lookup_routes(Router& router, ApiContext& context);  // sessions, samples, sensors
-void add_stats_routes(Router& router, ApiContext& context);   // overview, top, series, peaks
-void add_admin_routes(Router& router, ApiContext& context);   // users, tokens, audit log
-void add_alert_routes(Router& router, ApiContext& context);   // alerts, acknowledgement
+void add_meta_routes(Router& router);                          // health, OpenAPI document
+void add_auth_routes(Router& router, ApiContext& context);     // login, logout, whoami
+void add_event_routes(Router& router, ApiContext& context);    // events with cursor paging
+void add_lookup_routes(Router& router, ApiContext& context);   // sessions, samples, sensors
+void add_stats_routes(Router& router, ApiContext& context);    // overview, top, series, peaks
+void add_admin_routes(Router& router, ApiContext& context);    // users, tokens, audit log
+void add_alert_routes(Router& router, ApiContext& context);    // alerts, acknowledgement
+void add_metrics_routes(Router& router, ApiContext& context);  // /metrics for Prometheus
 
 // The OpenAPI 3 document the API serves (openapi.json, compiled in).
 std::string_view openapi_document();

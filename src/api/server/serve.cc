@@ -27,6 +27,17 @@ Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config) {
     return api.failure();
   }
   running->api = std::move(*api);
+  store::AlertStore* alerts = running->platform->store.alerts.get();
+  running->api.context->metrics.add([alerts,
+                                     sinks = app::alert_sinks(resolved)](std::vector<Metric>& out) {
+    Metric pending{"mitsu_alert_outbox_pending", "Alerts not yet delivered, by sink", "gauge", {}};
+    for (const std::string& sink : sinks) {
+      if (auto n = alerts->undelivered(sink)) {
+        pending.values.emplace_back(metric_label("sink", sink), static_cast<double>(*n));
+      }
+    }
+    out.push_back(std::move(pending));
+  });
   auto tls = ensure_tls_identity(resolved.api.tls_certificate, resolved.api.tls_key,
                                  resolved.data_dir / "api-tls");
   if (!tls) {
