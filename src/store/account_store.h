@@ -61,7 +61,8 @@ class AccountStore {
   // changed because it may be known).
   virtual Status set_password(std::string_view name, std::string_view password_hash) = 0;
   virtual Status set_role(std::string_view name, std::string_view role) = 0;
-  // Also removes the user's tokens and browser sessions.
+  // Also removes the user's tokens and browser sessions. Never the last user with the role
+  // "admin" (conflict), checked atomically with the removal.
   virtual Status remove_user(std::string_view name) = 0;
 
   // `secret_hash` is the SHA-256 (hex) of the token the user holds; conflict when the id exists.

@@ -98,6 +98,17 @@ TEST_P(AccountConformance, RemovingAUserRemovesItsCredentials) {
   EXPECT_FALSE(a.web_session("s1", 0)->has_value());
 }
 
+TEST_P(AccountConformance, TheLastAdminIsNeverRemoved) {
+  AccountStore& a = *stores_.accounts;
+  ASSERT_TRUE(a.add_user(UserRecord{"root", "admin", "h", 1}));
+  ASSERT_TRUE(a.add_user(UserRecord{"ops", "admin", "h", 1}));
+  ASSERT_TRUE(a.add_user(alice()));
+  ASSERT_TRUE(a.remove_user("ops"));
+  EXPECT_EQ(a.remove_user("root").error_kind(), ErrorKind::kConflict);
+  EXPECT_TRUE(a.user("root")->has_value());
+  EXPECT_TRUE(a.remove_user("alice"));  // others go as before
+}
+
 TEST_P(AccountConformance, TheAuditLogReadsNewestFirst) {
   AccountStore& a = *stores_.accounts;
   ASSERT_TRUE(a.audit(AuditEntry{1, "cli", "user.create", "alice", "role analyst"}));

@@ -97,19 +97,6 @@ Status change_password(store::AccountStore& accounts, std::string_view name,
 
 Status remove_user(store::AccountStore& accounts, std::string_view name, std::string_view actor,
                    std::int64_t now_us) {
-  auto user = existing_user(accounts, name);
-  if (!user) {
-    return user.failure();
-  }
-  if (user->role == "admin") {
-    auto admins = accounts.count_users("admin");
-    if (!admins) {
-      return admins.failure();
-    }
-    if (*admins <= 1) {
-      return Error::conflict(fmt::format("\"{}\" is the last admin", name));
-    }
-  }
   if (Status removed = accounts.remove_user(name); !removed) {
     return removed;
   }

@@ -28,7 +28,7 @@ Status create_user(store::AccountStore& accounts, std::string_view name, Role ro
                    std::string_view password, std::string_view actor, std::int64_t now_us);
 Status change_password(store::AccountStore& accounts, std::string_view name,
                        std::string_view password, std::string_view actor, std::int64_t now_us);
-// Refuses to remove or demote the last admin.
+// Refuses to remove the last admin (the store checks it atomically).
 Status remove_user(store::AccountStore& accounts, std::string_view name, std::string_view actor,
                    std::int64_t now_us);
 

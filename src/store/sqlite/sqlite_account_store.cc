@@ -173,6 +173,18 @@ Status SqliteAccountStore::set_role(std::string_view name, std::string_view role
 
 Status SqliteAccountStore::remove_user(std::string_view name) {
   return db_.run([&]() -> Status {
+    // Checked in the transaction that deletes, so two admins removing each other at once
+    // cannot leave none.
+    auto last_admin = db_.query_int(
+        "SELECT (SELECT role FROM users WHERE name = ?1) = 'admin'"
+        " AND (SELECT count(*) FROM users WHERE role = 'admin') <= 1",
+        [&](Statement& q) { q.bind(1, name); });
+    if (!last_admin) {
+      return last_admin.failure();
+    }
+    if (*last_admin == 1) {
+      return Error::conflict(fmt::format("\"{}\" is the last admin", name));
+    }
     for (std::string_view sql :
          {"DELETE FROM api_tokens WHERE user = ?1", "DELETE FROM web_sessions WHERE user = ?1"}) {
       std::lock_guard lock(db_.mutex());
