@@ -10,6 +10,7 @@
 #include <regex>
 #include <set>
 
+#include "api/stores_test_fixture.h"
 #include "core/event_parser.h"
 #include "intel/rollups/rollups.h"
 #include "store/store_factory.h"
@@ -22,14 +23,11 @@ namespace {
 using nlohmann::json;
 constexpr const char* kPassword = "correct horse battery";
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public StoresTest {
  protected:
   void SetUp() override {
-    store::StoreConfig config;
-    config.path = dir_ / "mitsu.db";
-    auto opened = store::open_stores(config);
-    ASSERT_TRUE(opened.ok()) << opened.error();
-    stores_ = std::move(*opened);
+    StoresTest::SetUp();
+    ASSERT_FALSE(HasFatalFailure());
     ASSERT_TRUE(intel::attach_rollups(stores_));
     auto api = build_api(stores_, {}, [this] { return now_us_; });
     ASSERT_TRUE(api.ok()) << api.error();
@@ -104,8 +102,6 @@ class ApiTest : public ::testing::Test {
     return std::regex_replace(path, std::regex("\\{name\\}"), "nobody");
   }
 
-  testing::TempDir dir_{"api"};
-  store::StoreSet stores_;
   Api api_;
   std::int64_t now_us_ = 1'780'000'000'000'000;
   std::string admin_, analyst_, sensor_;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "api/alerts/alert_delivery.h"
+#include "api/stores_test_fixture.h"
 #include "intel/alerts/alert_engine.h"
 #include "store/store_factory.h"
 #include "testing/subprocess.h"
@@ -36,16 +37,8 @@ Event exploit(const std::string& rule, std::int64_t ts_us, int n) {
   return e;
 }
 
-class AlertsTest : public ::testing::Test {
+class AlertsTest : public StoresTest {
  protected:
-  void SetUp() override {
-    store::StoreConfig config;
-    config.path = dir_ / "mitsu.db";
-    auto opened = store::open_stores(config);
-    ASSERT_TRUE(opened.ok()) << opened.error();
-    stores_ = std::move(*opened);
-  }
-
   // As the collector calls it: inside the unit of work, with the fresh events.
   void ingest(intel::AlertEngine& engine, const std::vector<Event>& events) {
     std::vector<const Event*> fresh;
@@ -54,9 +47,6 @@ class AlertsTest : public ::testing::Test {
     }
     ASSERT_TRUE(stores_.unit_of_work->run([&] { return engine.observe(fresh); }));
   }
-
-  testing::TempDir dir_{"alerts"};
-  store::StoreSet stores_;
 };
 
 TEST_F(AlertsTest, TheShippedRulesLoadAndBadRulesAreRefusedWithTheirPlace) {

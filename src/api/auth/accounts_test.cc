@@ -7,6 +7,7 @@
 
 #include "api/auth/login_limiter.h"
 #include "api/auth/secrets.h"
+#include "api/stores_test_fixture.h"
 #include "store/store_factory.h"
 #include "testing/temp_dir.h"
 
@@ -29,19 +30,9 @@ TEST(Secrets, PasswordsAreArgon2idWithARandomSalt) {
   EXPECT_NE(random_hex(16), random_hex(16));
 }
 
-class AccountsTest : public ::testing::Test {
+class AccountsTest : public StoresTest {
  protected:
-  void SetUp() override {
-    store::StoreConfig config;
-    config.path = dir_ / "mitsu.db";
-    auto opened = store::open_stores(config);
-    ASSERT_TRUE(opened.ok()) << opened.error();
-    stores_ = std::move(*opened);
-  }
   store::AccountStore& accounts() { return *stores_.accounts; }
-
-  testing::TempDir dir_{"accounts"};
-  store::StoreSet stores_;
 };
 
 TEST_F(AccountsTest, NamesAndPasswordsAreChecked) {
