@@ -12,8 +12,11 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
+#include "testing/samba_server.h"
+#include "testing/sha256.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -292,6 +295,163 @@ TEST_F(ApiIntegrationTest, MitsuRunServesTheApiBesideTheCollector) {
   EXPECT_NE(metrics.body.find("mitsu_api_requests_total{code=\"2xx\"} 1"), std::string::npos)
       << metrics.body;
   EXPECT_EQ(curl("/metrics").status, 401);
+  run.send_signal(SIGTERM);
+  EXPECT_EQ(run.wait().exit_code, 0);
+}
+
+// The live stream as a client holds it open: a real Telnet attack on `mitsu run`'s sensor arrives
+// on it as events while it happens, filtered to the protocol asked for. The dashboard's files
+// come from the configured directory and nothing else.
+TEST_F(ApiIntegrationTest, ARealTelnetAttackArrivesOnTheLiveStreamAndTheDashboardIsServed) {
+  std::filesystem::create_directories(dir_ / "dash" / "assets");
+  std::ofstream(dir_ / "dash" / "index.html") << "<!doctype html><title>Mitsu</title>";
+  std::ofstream(dir_ / "dash" / "assets" / "app.js") << "console.log('mitsu');\n";
+  std::ofstream(dir_ / "secret.txt") << "not for the web\n";
+  int telnet_port = testing::free_tcp_port();
+  std::string config = (dir_ / "live.toml").string();
+  std::ofstream(config) << fmt::format(
+      "[sensor]\nid = \"live-sensor\"\n[[sensor.listeners]]\npersona = \"ip-camera\"\nport = {}\n"
+      "[api]\nport = 0\ndashboard = \"{}\"\n",
+      telnet_port, (dir_ / "dash").string());
+  testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data(), "run"});
+  std::string line;
+  ASSERT_TRUE(run.read_line(line)) << run.wait().err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(line, m, std::regex("api https://127\\.0\\.0\\.1:(\\d+)/api/v1")))
+      << line;
+  port_ = m[1];
+
+  Curl index = curl("/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_NE(index.headers.find("text/html"), std::string::npos) << index.headers;
+  EXPECT_EQ(curl("/assets/app.js").body, "console.log('mitsu');\n");
+  EXPECT_EQ(curl("/assets/..%2Fsecret.txt").status, 400);
+  EXPECT_EQ(curl("/assets/.hidden").status, 400);
+  EXPECT_EQ(curl("/assets/missing.js").status, 404);
+  EXPECT_EQ(curl("/assets/../secret.txt", {"--path-as-is"}).status, 404);
+  EXPECT_EQ(curl("/api/v1/stream").status, 401);
+  EXPECT_EQ(curl("/api/v1/stream?kinds=nothing", bearer()).status, 400);
+
+  std::string streamed = (dir_ / "stream.txt").string();
+  testing::ChildProcess stream(
+      {"curl", "-sS", "-N", "--max-time", "60", "--cacert", data() + "/api-tls/cert.pem",
+       "--resolve", "localhost:" + port_ + ":127.0.0.1", "-H", "Authorization: Bearer " + token_,
+       "-o", streamed,
+       "https://localhost:" + port_ + "/api/v1/stream?kinds=event&protocol=telnet"});
+  auto read_stream = [&] {
+    std::ifstream in(streamed);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  for (int i = 0; i < 100 && read_stream().find("event: hello") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(read_stream().find("event: hello"), std::string::npos) << read_stream();
+  std::string script = fmt::format(
+      "(sleep 0.5; printf 'root\\n'; sleep 0.3; printf 'xc3511\\n'; sleep 0.3; "
+      "printf 'uname -m\\n'; sleep 0.3; printf 'exit\\n'; sleep 0.5) | telnet 127.0.0.1 {}",
+      telnet_port);
+  ProcessResult attack = run_process({"timeout", "30", "/bin/sh", "-c", script});
+  EXPECT_NE(attack.out.find("login: "), std::string::npos) << attack.out << attack.err;
+  std::string got;
+  for (int i = 0; i < 150; ++i) {
+    got = read_stream();
+    if (got.find("\"uname -m\"") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(got.find("\"command_line\":\"uname -m\""), std::string::npos) << got;
+  EXPECT_NE(got.find("\"action\":\"login.attempt\""), std::string::npos) << got;
+  // Only what was asked for: telnet events, no alerts, no other protocol.
+  EXPECT_EQ(got.find("event: alert"), std::string::npos) << got;
+  std::istringstream frames(got);
+  for (std::string l; std::getline(frames, l);) {
+    if (l.starts_with("data: {")) {
+      json data = json::parse(l.substr(6));
+      if (data.contains("event")) {
+        EXPECT_EQ(data["network"]["protocol"], "telnet") << l;
+      }
+    }
+  }
+  Curl metrics = curl("/metrics", bearer());
+  EXPECT_NE(metrics.body.find("mitsu_live_subscribers 1"), std::string::npos) << metrics.body;
+  stream.send_signal(SIGTERM);
+  stream.wait();
+  run.send_signal(SIGTERM);
+  EXPECT_EQ(run.wait().exit_code, 0);
+}
+
+// The SambaCry case as the reference platform reconstructed it by hand: real Samba behind the
+// recording relay of `mitsu run`, impacket uploading a module, opening it as a pipe by its path
+// and deleting it. The sample's case timeline is that whole story, in order, on one page.
+TEST_F(ApiIntegrationTest, TheSambaCryDropOnARealDeviceIsOneCaseTimeline) {
+  testing::SambaServer samba(dir_ / "samba", testing::free_tcp_port());
+  ASSERT_TRUE(samba.running()) << samba.log();
+  int smb_port = testing::free_tcp_port();
+  std::string config = (dir_ / "smb.toml").string();
+  std::ofstream(config) << fmt::format(
+      "[sensor]\nid = \"nas-relay\"\n[[sensor.listeners]]\npersona = \"nas\"\nprotocol = \"smb\"\n"
+      "port = {}\nbackend = \"127.0.0.1:{}\"\ndevice_share = \"{}\"\nwatch_dir = \"{}\"\n"
+      "[api]\nport = 0\n",
+      smb_port, samba.port(), samba.share().string(), samba.share().string());
+  testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data(), "run"});
+  std::string line;
+  ASSERT_TRUE(run.read_line(line)) << run.wait().err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(line, m, std::regex("api https://127\\.0\\.0\\.1:(\\d+)/api/v1")))
+      << line;
+  port_ = m[1];
+  ASSERT_TRUE(testing::wait_for_tcp_port(smb_port));
+  ProcessResult probe =
+      run_process({"timeout", "60", "/usr/bin/python3",
+                   std::string(MITSU_SOURCE_DIR) + "/src/sensor/protocols/smb/sambacry_probe.py",
+                   "127.0.0.1", std::to_string(smb_port), samba.share().string(), "erase"});
+  ASSERT_EQ(probe.exit_code, 0) << probe.out << probe.err;
+  ASSERT_NE(probe.out.find("erased"), std::string::npos) << probe.out;
+
+  std::string sha256 = testing::sha256_of("not a shared object\n");
+  json timeline;
+  std::vector<std::string> kinds;
+  // The deletion arrives once the watch has seen it and the collector stored it.
+  for (int i = 0; i < 100; ++i) {
+    Curl t = curl("/api/v1/timeline?sample=" + sha256, bearer());
+    if (t.status == 200) {
+      timeline = json::parse(t.body);
+      kinds.clear();
+      for (const json& e : timeline["entries"]) {
+        kinds.push_back(e["kind"]);
+      }
+      if (std::find(kinds.begin(), kinds.end(), "trace_erasure") != kinds.end() &&
+          std::find(kinds.begin(), kinds.end(), "session_end") != kinds.end()) {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_FALSE(kinds.empty()) << "no timeline for the uploaded sample";
+  // In this order (other steps may come between): the session, the upload, the file appearing
+  // on the device, the two pipe-open exploits, the deletion.
+  std::vector<std::string> story = {"session", "upload",  "file_created",
+                                    "exploit", "exploit", "trace_erasure"};
+  std::size_t at = 0;
+  for (const std::string& k : kinds) {
+    at += at < story.size() && k == story[at] ? 1 : 0;
+  }
+  EXPECT_EQ(at, story.size()) << timeline.dump(1);
+  EXPECT_EQ(timeline["sessions"].size(), 1u) << timeline.dump(1);
+  bool cve = false;
+  for (const json& e : timeline["entries"]) {
+    cve = cve || (e["kind"] == "exploit" &&
+                  e["event"]["vulnerability"]["id"] == json::array({"CVE-2017-7494"}));
+  }
+  EXPECT_TRUE(cve) << timeline.dump(1);
+  // The same case from the device's side.
+  Curl device = curl("/api/v1/timeline?sensor=nas-relay", bearer());
+  ASSERT_EQ(device.status, 200) << device.body;
+  EXPECT_GE(json::parse(device.body)["entries"].size(), kinds.size());
+  EXPECT_EQ(curl("/api/v1/timeline?sample=" + sha256 + "&sensor=nas-relay", bearer()).status, 400);
+  EXPECT_EQ(curl("/api/v1/timeline", bearer()).status, 400);
+  EXPECT_EQ(curl("/api/v1/timeline?src_ip=192.0.2.77", bearer()).status, 404);
   run.send_signal(SIGTERM);
   EXPECT_EQ(run.wait().exit_code, 0);
 }

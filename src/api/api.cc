@@ -9,7 +9,7 @@ Result<Api> build_api(store::StoreSet& stores, std::vector<intel::CveEntry> cves
   }
   Api api;
   api.auth = std::make_unique<Authenticator>(*stores.accounts, std::move(now), session_lifetime_us);
-  api.context.reset(new ApiContext{stores, *api.auth, std::move(cves), {}});
+  api.context.reset(new ApiContext{stores, *api.auth, std::move(cves), {}, nullptr, {}, {}});
   api.router = std::make_unique<Router>(*api.auth);
   add_meta_routes(*api.router);
   add_auth_routes(*api.router, *api.context);
@@ -19,6 +19,9 @@ Result<Api> build_api(store::StoreSet& stores, std::vector<intel::CveEntry> cves
   add_admin_routes(*api.router, *api.context);
   add_alert_routes(*api.router, *api.context);
   add_metrics_routes(*api.router, *api.context);
+  add_stream_routes(*api.router, *api.context);
+  add_case_routes(*api.router, *api.context);
+  add_dashboard_routes(*api.router, *api.context);
   return api;
 }
 

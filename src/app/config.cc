@@ -295,7 +295,8 @@ H api_section(const Reader& r, Config& c) {
                  {"tls_certificate", path(r, c.api.tls_certificate)},
                  {"tls_key", path(r, c.api.tls_key)},
                  {"threads", number(r, c.api.threads, 1, 256)},
-                 {"session_hours", number(r, c.api.session_hours, 1, 24 * 30)}});
+                 {"session_hours", number(r, c.api.session_hours, 1, 24 * 30)},
+                 {"dashboard", path(r, c.api.dashboard)}});
 }
 
 H webhooks(const Reader& r, std::vector<AlertSettings::Webhook>& out) {

@@ -80,6 +80,8 @@ struct ApiSettings {
   std::filesystem::path tls_key;
   int threads = 4;
   int session_hours = 12;  // browser sessions
+  // The built dashboard (index.html, assets/); empty: the source tree's web/dashboard/dist.
+  std::filesystem::path dashboard;
 };
 
 // Alerts (src/api/alerts): the rules, and where alerts go besides the dashboard.

@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "api/live/live_hub.h"
 #include "api/server/serve.h"
 #include "app/analysis_workers.h"
 #include "app/platform.h"
@@ -176,8 +177,16 @@ int run_command(const Config& config, const RunOptions& options) {
 
   // The API first: a port that is taken stops the start before any sensor listens.
   std::unique_ptr<api::RunningApi> api_server;
+  api::LiveHub live;  // what the collector commits, to the API's live stream
   if (p.config.api.enabled) {
-    auto started = api::start_api(p.config);
+    intel::AlertEngine* engine = p.alert_engine.get();
+    p.collector->set_committed_observer([&live, engine](std::span<const Event* const> fresh) {
+      live.publish_events(fresh);
+      if (engine != nullptr) {
+        live.publish_alerts(engine->take_raised());
+      }
+    });
+    auto started = api::start_api(p.config, &live);
     if (!started) {
       spdlog::error("{}", started.error());
       return kExitFailure;

@@ -52,7 +52,8 @@ Status Collector::store_events(const Parsed& parsed) {
   return {};
 }
 
-Result<std::size_t> Collector::record_in_catalog(const Parsed& parsed) {
+Result<std::size_t> Collector::record_in_catalog(const Parsed& parsed,
+                                                 std::vector<const Event*>& fresh) {
   std::vector<std::string_view> ids;
   ids.reserve(parsed.events.size());
   for (const Event& event : parsed.events) {
@@ -62,7 +63,7 @@ Result<std::size_t> Collector::record_in_catalog(const Parsed& parsed) {
   if (!claimed) {
     return claimed.failure();
   }
-  std::vector<const Event*> fresh;
+  fresh.clear();
   fresh.reserve(parsed.events.size());
   for (std::size_t i = 0; i < parsed.events.size(); ++i) {
     if ((*claimed)[i]) {
@@ -91,8 +92,9 @@ Status Collector::commit(Parsed& parsed) {
     return spool_.ack(parsed.next);
   }
   std::size_t fresh = 0;
+  std::vector<const Event*> fresh_events;
   auto catalog_step = [&]() -> Status {
-    auto counted = record_in_catalog(parsed);
+    auto counted = record_in_catalog(parsed, fresh_events);
     if (!counted) {
       return counted.failure();
     }
@@ -119,6 +121,9 @@ Status Collector::commit(Parsed& parsed) {
   }
   if (Status status = spool_.ack(parsed.next); !status) {
     return status;
+  }
+  if (committed_ && !fresh_events.empty()) {
+    committed_(fresh_events);
   }
   ++stats_.batches;
   stats_.read += parsed.records.size();

@@ -47,6 +47,10 @@ class Collector {
   // their outbox rows). An error rolls the batch back; it is retried. Empty: none.
   using FreshObserver = std::function<Status(std::span<const Event* const>)>;
   void set_observer(FreshObserver observer) { observer_ = std::move(observer); }
+  // Called after the batch committed and the spool was acknowledged, with its fresh events (the
+  // live stream): what it is shown is stored for good. It must not block. Empty: none.
+  using CommittedObserver = std::function<void(std::span<const Event* const>)>;
+  void set_committed_observer(CommittedObserver observer) { committed_ = std::move(observer); }
 
   // Moves one batch; returns how many records it handled (0 when caught up).
   Result<std::size_t> drain_once();
@@ -75,7 +79,7 @@ class Collector {
   // Step 1 of docs/ingest.md: events and rejected records, idempotently.
   Status store_events(const Parsed& parsed);
   // Step 2: claims, catalog and rollups for the fresh events; returns how many were fresh.
-  Result<std::size_t> record_in_catalog(const Parsed& parsed);
+  Result<std::size_t> record_in_catalog(const Parsed& parsed, std::vector<const Event*>& fresh);
 
   spool::Spool& spool_;
   store::EventStore& events_;
@@ -84,6 +88,7 @@ class Collector {
   Enricher* enricher_ = nullptr;
   store::RollupStore* rollups_ = nullptr;
   FreshObserver observer_;
+  CommittedObserver committed_;
   CollectorOptions options_;
   EventParser parser_;
   CollectorStats stats_;

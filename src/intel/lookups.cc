@@ -100,6 +100,41 @@ Result<std::optional<json>> sample_view(store::Catalog& catalog, store::EventSto
   return std::optional<json>{std::move(out)};
 }
 
+Result<json> samples_view(store::Catalog& catalog, std::size_t limit) {
+  auto samples = catalog.recent_samples(limit);
+  if (!samples) {
+    return samples.failure();
+  }
+  json out = json::array();
+  for (const store::SampleRecord& s : *samples) {
+    auto verdict = catalog.verdict(s.sha256);
+    if (!verdict) {
+      return verdict.failure();
+    }
+    json v = *verdict ? json::parse(**verdict, nullptr, false) : json();
+    bool analysed = v.is_object();
+    auto pick = [&](const json::json_pointer& at) {
+      return analysed && v.contains(at) ? v[at] : json();
+    };
+    json known = pick(json::json_pointer("/known/known"));
+    out.push_back(
+        {{"sha256", s.sha256},
+         {"size", s.size >= 0 ? json(s.size) : json(nullptr)},
+         {"first_seen", timestamp(s.first_seen_us)},
+         {"last_seen", timestamp(s.last_seen_us)},
+         {"sightings", s.sightings},
+         {"analysed", analysed},
+         {"family", pick(json::json_pointer("/family/name"))},
+         {"arch", pick(json::json_pointer("/elf/arch"))},
+         {"file_type", pick(json::json_pointer("/file_type/category"))},
+         {"known", known},
+         {"never_seen", known.is_boolean() ? json(!known.get<bool>()) : json()},
+         {"targets_our_products", pick(json::json_pointer("/watchlist/targets_our_products"))},
+         {"sandboxed", analysed && v.contains("sandbox")}});
+  }
+  return json{{"samples", std::move(out)}};
+}
+
 json session_json(const store::SessionRecord& r) {
   return {{"id", r.id},
           {"sensor", r.sensor},

@@ -25,6 +25,10 @@ Result<std::optional<nlohmann::json>> sample_view(store::Catalog& catalog,
                                                   store::EventStore& events,
                                                   std::string_view sha256, std::size_t limit);
 
+// The most recently seen samples (at most `limit`), each with its verdict in brief — family,
+// CPU, file type, known or never seen, aimed at our products, sandboxed — as {"samples": [...]}.
+Result<nlohmann::json> samples_view(store::Catalog& catalog, std::size_t limit);
+
 // A session's catalog record: addresses, persona, times and counts.
 nlohmann::json session_json(const store::SessionRecord& record);
 // The most recently active sessions (at most `limit`), as {"sessions": [...]}.

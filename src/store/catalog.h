@@ -114,6 +114,8 @@ class Catalog {
   virtual Result<std::vector<SessionRecord>> recent_sessions(std::size_t limit) = 0;
   virtual Result<std::vector<SensorRecord>> sensors() = 0;
   virtual Result<std::optional<SampleRecord>> sample(std::string_view sha256) = 0;
+  // The most recently seen samples, newest first, at most `limit`.
+  virtual Result<std::vector<SampleRecord>> recent_samples(std::size_t limit) = 0;
   virtual Result<std::uint64_t> queued_jobs() = 0;
   // Every job of one sample, oldest first.
   virtual Result<std::vector<JobRecord>> jobs(std::string_view sha256) = 0;

@@ -205,6 +205,28 @@ TEST_P(CatalogConformance, AutonomousSystemsKeepTheNewestNameTheyWereSeenWith) {
   EXPECT_EQ(names->at(64497), "NEW-NAME");
 }
 
+TEST_P(CatalogConformance, RecentSamplesAreTheLastSeenFirst) {
+  auto events = synthetic_events(400);
+  ASSERT_EQ(ingest(events), events.size());
+  auto x = expected_from(events);
+  ASSERT_GE(x.sample_sightings.size(), 3u) << "the synthetic traffic must carry samples";
+  std::vector<SampleRecord> all;
+  for (const auto& [sha256, sightings] : x.sample_sightings) {
+    all.push_back(**stores_.catalog->sample(sha256));
+  }
+  std::sort(all.begin(), all.end(), [](const SampleRecord& a, const SampleRecord& b) {
+    return a.last_seen_us != b.last_seen_us ? a.last_seen_us > b.last_seen_us : a.sha256 < b.sha256;
+  });
+  auto recent = stores_.catalog->recent_samples(3);
+  ASSERT_TRUE(recent.ok()) << recent.error();
+  ASSERT_EQ(recent->size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*recent)[i].sha256, all[i].sha256) << i;
+    EXPECT_EQ((*recent)[i].sightings, all[i].sightings) << i;
+  }
+  EXPECT_EQ(stores_.catalog->recent_samples(1000)->size(), all.size());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, CatalogConformance, ::testing::ValuesIn(engines_under_test()),
                          engine_name);
 

@@ -3,6 +3,7 @@
 // these and back, so the router, authentication and every route are tested without a socket.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,11 +27,20 @@ struct ApiRequest {
   }
 };
 
+// A body that keeps coming (the live stream): the server sends the headers, then whatever next()
+// appends, polling it, until it returns false or the client goes away.
+class StreamBody {
+ public:
+  virtual ~StreamBody() = default;
+  virtual bool next(std::string& out) = 0;
+};
+
 struct ApiResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<StreamBody> stream;  // set: `body` is ignored
 };
 
 // Splits a request target ("/a%20b?x=1&y") into a decoded path and query pairs. nullopt when

@@ -36,8 +36,12 @@ using tcp = asio::ip::tcp;
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+constexpr auto kStreamPoll = std::chrono::milliseconds(50);
+constexpr auto kStreamKeepAlive = std::chrono::seconds(15);
+constexpr auto kStreamWriteTimeout = std::chrono::seconds(10);
 
-void security_headers(http::response<http::string_body>& r) {
+template <class Body>
+void security_headers(http::response<Body>& r) {
   r.set(http::field::cache_control, "no-store");
   r.set("X-Content-Type-Options", "nosniff");
   r.set("X-Frame-Options", "DENY");
@@ -229,6 +233,10 @@ class BeastServer : public ApiServer {
                   terminal_safe(std::string(req.method_string())),
                   terminal_safe(request ? request->path : std::string("(malformed)")),
                   response.status, ms, peer);
+      if (response.stream) {
+        co_await stream_body(stream, response, req.version());
+        break;
+      }
       auto r = to_beast(response, req.version(), req.keep_alive());
       co_await http::async_write(stream, r, asio::redirect_error(asio::use_awaitable, ec));
       if (!req.keep_alive()) {
@@ -237,6 +245,45 @@ class BeastServer : public ApiServer {
     }
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  // The live stream: headers without a length, then the body as it comes, until the source ends,
+  // the client goes or a write stalls (a client that stops reading is cut off here, while its
+  // queue in the hub is bounded on its own).
+  awaitable<void> stream_body(Stream& stream, const ApiResponse& response, unsigned version) {
+    http::response<http::empty_body> head{static_cast<http::status>(response.status), version};
+    security_headers(head);
+    head.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) {
+      head.insert(name, value);
+    }
+    head.keep_alive(false);
+    http::response_serializer<http::empty_body> serializer(head);
+    boost::system::error_code ec;
+    beast::get_lowest_layer(stream).expires_after(kStreamWriteTimeout);
+    co_await http::async_write_header(stream, serializer,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    asio::steady_timer tick(stream.get_executor());
+    auto quiet_since = std::chrono::steady_clock::now();
+    std::string chunk;
+    bool open = true;
+    while (!ec && open && !stopped_.load()) {
+      chunk.clear();
+      open = response.stream->next(chunk);
+      auto now = std::chrono::steady_clock::now();
+      if (chunk.empty() && now - quiet_since >= kStreamKeepAlive) {
+        chunk = ": keep-alive\n\n";  // lets proxies and the client see the stream is alive
+      }
+      if (!chunk.empty()) {
+        quiet_since = now;
+        beast::get_lowest_layer(stream).expires_after(kStreamWriteTimeout);
+        co_await asio::async_write(stream, asio::buffer(chunk),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      tick.expires_after(kStreamPoll);
+      co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
   }
 
   const Router& router_;

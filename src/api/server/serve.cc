@@ -5,11 +5,13 @@
 
 #include <cstdlib>
 
+#include "api/live/live_hub.h"
+#include "app/analysis_workers.h"
 #include "intel/cve_catalog.h"
 
 namespace mitsu::api {
 
-Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config) {
+Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config, LiveHub* live) {
   auto running = std::make_unique<RunningApi>();
   auto platform = app::Platform::open(config, /*with_spool=*/false);
   if (!platform) {
@@ -27,6 +29,23 @@ Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config) {
     return api.failure();
   }
   running->api = std::move(*api);
+  running->api.context->live = live;
+  running->api.context->reports_dir = app::sandbox_worker_options(resolved).reports_dir;
+  running->api.context->dashboard_dir = resolved.api.dashboard.empty()
+                                            ? std::filesystem::path(MITSU_DEFAULT_DASHBOARD_DIR)
+                                            : resolved.api.dashboard;
+  if (live != nullptr) {
+    running->api.context->metrics.add([live](std::vector<Metric>& out) {
+      out.push_back({"mitsu_live_subscribers",
+                     "Open live streams",
+                     "gauge",
+                     {{"", static_cast<double>(live->subscribers())}}});
+      out.push_back({"mitsu_live_dropped_total",
+                     "Live streams dropped for reading too slowly",
+                     "counter",
+                     {{"", static_cast<double>(live->dropped())}}});
+    });
+  }
   store::AlertStore* alerts = running->platform->store.alerts.get();
   running->api.context->metrics.add([alerts,
                                      sinks = app::alert_sinks(resolved)](std::vector<Metric>& out) {

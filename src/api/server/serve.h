@@ -14,6 +14,8 @@
 
 namespace mitsu::api {
 
+class LiveHub;
+
 // Members stop in reverse: the server before the routes and stores it uses.
 struct RunningApi {
   std::unique_ptr<app::Platform> platform;
@@ -29,7 +31,8 @@ struct RunningApi {
   }
 };
 
-Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config);
+// `live` (may be null: no live stream) is fed by ingest in this process.
+Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config, LiveHub* live = nullptr);
 
 // Delivery of queued alerts to the configured webhooks and syslog, started; nullptr when none
 // is configured.

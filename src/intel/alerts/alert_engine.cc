@@ -48,6 +48,8 @@ Status AlertEngine::apply(const AlertRule& rule, const Event& event) {
   }
   if (raised->fresh) {
     ++raised_;
+    pending_.push_back({raised->id, draft.rule, draft.severity, draft.key, draft.title,
+                        draft.detail, draft.ts_us, draft.ts_us, 1, "", std::nullopt});
   } else if (raised->id == 0) {
     ++suppressed_;
   }
@@ -55,6 +57,7 @@ Status AlertEngine::apply(const AlertRule& rule, const Event& event) {
 }
 
 Status AlertEngine::observe(std::span<const Event* const> fresh) {
+  pending_.clear();  // a batch that rolled back is observed again: its raises are not kept
   for (const Event* event : fresh) {
     for (const AlertRule& rule : rules_) {
       if (rule.on != event->action || (!rule.outcome.empty() && rule.outcome != event->outcome)) {

@@ -26,6 +26,9 @@ class AlertEngine {
 
   Status observe(std::span<const Event* const> fresh);
 
+  // The alerts the last observed batch raised fresh; for the live stream, once it committed.
+  std::vector<store::AlertRecord> take_raised() { return std::move(pending_); }
+
   std::uint64_t raised() const { return raised_; }
   std::uint64_t suppressed() const { return suppressed_; }
 
@@ -37,6 +40,7 @@ class AlertEngine {
   std::vector<std::string> sinks_;
   std::atomic<std::uint64_t> raised_{0};
   std::atomic<std::uint64_t> suppressed_{0};
+  std::vector<store::AlertRecord> pending_;
 };
 
 // An alert as webhooks, syslog and the API show it.

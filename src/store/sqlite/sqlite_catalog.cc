@@ -394,24 +394,40 @@ Result<std::vector<SensorRecord>> SqliteCatalog::sensors() {
   return out;
 }
 
-Result<std::optional<SampleRecord>> SqliteCatalog::sample(std::string_view sha256) {
+Result<std::vector<SampleRecord>> SqliteCatalog::select_samples(
+    std::string_view where_order, std::optional<std::string_view> key) {
   std::lock_guard lock(db_.mutex());
-  auto statement = db_.prepare(
-      "SELECT sha256, size, first_seen_us, last_seen_us, sightings FROM samples WHERE sha256 = ?1");
+  auto statement = db_.prepare(fmt::format(
+      "SELECT sha256, size, first_seen_us, last_seen_us, sightings FROM samples {}", where_order));
   if (!statement) {
     return statement.failure();
   }
-  statement->bind(1, sha256);
-  std::optional<SampleRecord> sample;
+  if (key) {
+    statement->bind(1, *key);
+  }
+  std::vector<SampleRecord> out;
   if (Status status = statement->each_row([&](const Statement& row) {
-        sample = SampleRecord{std::string(row.column_text(0)),
-                              row.column_is_null(1) ? -1 : row.column_int(1), row.column_int(2),
-                              row.column_int(3), row.column_int(4)};
+        out.push_back(SampleRecord{std::string(row.column_text(0)),
+                                   row.column_is_null(1) ? -1 : row.column_int(1),
+                                   row.column_int(2), row.column_int(3), row.column_int(4)});
       });
       !status) {
     return status.failure();
   }
-  return sample;
+  return out;
+}
+
+Result<std::optional<SampleRecord>> SqliteCatalog::sample(std::string_view sha256) {
+  auto found = select_samples("WHERE sha256 = ?1", sha256);
+  if (!found) {
+    return found.failure();
+  }
+  return found->empty() ? std::optional<SampleRecord>{} : std::optional(found->front());
+}
+
+Result<std::vector<SampleRecord>> SqliteCatalog::recent_samples(std::size_t limit) {
+  return select_samples(fmt::format("ORDER BY last_seen_us DESC, sha256 LIMIT {}", limit),
+                        std::nullopt);
 }
 
 Result<std::size_t> SqliteCatalog::import_known_hashes(std::span<const KnownHash> hashes) {

@@ -20,6 +20,7 @@ class SqliteCatalog : public Catalog {
   Status apply(std::span<const Event* const> fresh_events) override;
   Result<std::optional<SessionRecord>> session(std::string_view id) override;
   Result<std::vector<SessionRecord>> recent_sessions(std::size_t limit) override;
+  Result<std::vector<SampleRecord>> recent_samples(std::size_t limit) override;
   Result<std::vector<SensorRecord>> sensors() override;
   Result<std::optional<SampleRecord>> sample(std::string_view sha256) override;
   Result<std::uint64_t> queued_jobs() override;
@@ -46,6 +47,8 @@ class SqliteCatalog : public Catalog {
   explicit SqliteCatalog(SqliteDatabase& db) : db_(db) {}
   Result<std::vector<SessionRecord>> select_sessions(std::string_view where_and_order,
                                                      std::optional<std::string_view> argument);
+  Result<std::vector<SampleRecord>> select_samples(std::string_view where_order,
+                                                   std::optional<std::string_view> key);
 
   SqliteDatabase& db_;
   VerdictObserver verdict_observer_;
