@@ -291,6 +291,11 @@ TEST_F(AnalysisSupervisionTest, ADamagedElfWithInvalidUtf8GetsAJsonVerdictWhileS
   nlohmann::json triaged = nlohmann::json::parse(verdict(sha256), nullptr, false);
   ASSERT_FALSE(triaged.is_discarded()) << verdict(sha256);
   EXPECT_EQ(triaged["hashes"]["sha256"], sha256);
+  // The worker's process raised the never-seen alert as it wrote the verdict (issue 16).
+  std::int64_t alerts = 0;
+  query("SELECT count(*) FROM alerts WHERE rule = 'sample-never-seen' AND key = ?1", sha256,
+        [&](sqlite3_stmt* q) { alerts = sqlite3_column_int64(q, 0); });
+  EXPECT_EQ(alerts, triaged["known"]["known"] == false ? 1 : 0) << triaged["known"].dump();
   if (triaged["file_type"]["category"] == "elf") {  // then it goes to the sandbox as well
     ASSERT_TRUE(wait_until(
         [&] {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <csignal>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -454,6 +455,73 @@ TEST_F(ApiIntegrationTest, TheSambaCryDropOnARealDeviceIsOneCaseTimeline) {
   EXPECT_EQ(curl("/api/v1/timeline?src_ip=192.0.2.77", bearer()).status, 404);
   run.send_signal(SIGTERM);
   EXPECT_EQ(run.wait().exit_code, 0);
+}
+
+// What no single event says, from the watch `mitsu run` keeps: yesterday's injected wave is a
+// detected peak, and the simulated sensors that went quiet since are silent. Both reach the
+// alert list at once (the first look is at start), and a second start raises neither again.
+TEST_F(ApiIntegrationTest, MitsuRunAlertsOnARecentPeakAndOnSilentSensors) {
+  std::time_t now = std::time(nullptr);
+  auto day = [](std::time_t t) {
+    char text[16];
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
+    return std::string(text);
+  };
+  std::string yesterday = day(now - 86400);
+  ProcessResult sim = mitsu({"simulate", "--from", day(now - 40 * 86400), "--days", "40",
+                             "--sessions-per-day", "200", "--peak", yesterday + ":telnet:3"});
+  ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  std::string config = (dir_ / "watch.toml").string();
+  std::ofstream(config) << "[sensor]\nenabled = false\n[api]\nport = 0\n";
+  auto alerts_of = [&](int runs) {
+    json alerts;
+    for (int run_no = 0; run_no < runs; ++run_no) {
+      testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data(), "run"});
+      std::string line;
+      EXPECT_TRUE(run.read_line(line));
+      std::smatch m;
+      EXPECT_TRUE(
+          std::regex_match(line, m, std::regex("api https://127\\.0\\.0\\.1:(\\d+)/api/v1")))
+          << line;
+      port_ = m[1];
+      for (int i = 0; i < 100; ++i) {
+        alerts = json::parse(curl("/api/v1/alerts?state=all", bearer()).body)["alerts"];
+        bool peak = false, silent = false;
+        for (const json& a : alerts) {
+          peak = peak || a["rule"] == "peak-detected";
+          silent = silent || a["rule"] == "sensor-silent";
+        }
+        if (peak && silent) {
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+      run.send_signal(SIGTERM);
+      EXPECT_EQ(run.wait().exit_code, 0);
+    }
+    return alerts;
+  };
+  json first = alerts_of(1);
+  std::size_t peaks = 0, silent = 0;
+  for (const json& a : first) {
+    if (a["rule"] == "peak-detected") {
+      ++peaks;
+      EXPECT_EQ(a["detail"]["day"], yesterday) << a.dump();
+      EXPECT_EQ(a["detail"]["fact"], "peak.detected");
+    }
+    silent += a["rule"] == "sensor-silent" ? 1 : 0;
+  }
+  EXPECT_GE(peaks, 1u) << first.dump(1);
+  EXPECT_GE(silent, 1u) << first.dump(1);
+  json second = alerts_of(1);
+  std::size_t peaks_after = 0;
+  for (const json& a : second) {
+    peaks_after += a["rule"] == "peak-detected" ? 1 : 0;
+  }
+  EXPECT_EQ(peaks_after, peaks) << "a peak alerts once";
+  EXPECT_EQ(second.size(), first.size()) << "silent sensors fold into their open alerts";
 }
 
 }  // namespace

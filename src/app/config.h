@@ -92,7 +92,8 @@ struct AlertSettings {
     std::string url;
   };
   std::vector<Webhook> webhooks;
-  std::string syslog;  // "host:port" for RFC 5424 over UDP; empty: none
+  std::string syslog;              // "host:port" for RFC 5424 over UDP; empty: none
+  int sensor_silent_minutes = 60;  // a sensor quiet this long raises "sensor.silent"
 };
 
 struct Config {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/clock.h"
 #include "intel/geo/geo_enricher.h"
 #include "intel/rollups/rollups.h"
 
@@ -35,6 +36,13 @@ Result<store::StoreSet> open_stores(const Config& config,
 
 }  // namespace
 
+Platform::~Platform() {
+  collector.reset();
+  if (store.catalog) {
+    store.catalog->set_verdict_observer("alerts", {});
+  }
+}
+
 Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool) {
   auto platform = std::make_unique<Platform>();
   config.resolve_paths();
@@ -48,6 +56,27 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
     return store.failure();
   }
   platform->store = std::move(*store);
+  // Alerts in every process: verdicts are written by the analysis workers' processes.
+  auto alert_rules = load_alert_rules(config);
+  if (!alert_rules) {
+    return alert_rules.failure();
+  }
+  platform->alert_engine = std::make_unique<intel::AlertEngine>(
+      std::move(*alert_rules), *platform->store.alerts, alert_sinks(config));
+  if (const analysis::VendorProfile* profile = watchlist->get()) {
+    platform->alert_engine->set_targeted_rules(
+        {profile->exploit_rules.begin(), profile->exploit_rules.end()});
+  }
+  intel::AlertEngine* engine = platform->alert_engine.get();
+  store::Catalog* catalog = platform->store.catalog.get();
+  catalog->set_verdict_observer("alerts", [engine, catalog](std::string_view sha256) -> Status {
+    auto verdict = catalog->verdict(sha256);
+    if (!verdict) {
+      return verdict.failure();
+    }
+    auto raised = engine->observe_verdict(sha256, verdict->value_or(""), now_unix_us());
+    return raised ? Status{} : Status(raised.failure());
+  });
   if (!with_spool) {
     return platform;
   }
@@ -58,12 +87,6 @@ Result<std::unique_ptr<Platform>> Platform::open(Config config, bool with_spool)
     return geo.failure();
   }
   platform->geo = std::move(*geo);
-  auto alert_rules = load_alert_rules(config);
-  if (!alert_rules) {
-    return alert_rules.failure();
-  }
-  platform->alert_engine = std::make_unique<intel::AlertEngine>(
-      std::move(*alert_rules), *platform->store.alerts, alert_sinks(config));
   auto spool = spool::Spool::open(config.spool);
   if (!spool) {
     return spool.failure();

@@ -26,9 +26,10 @@ struct Platform {
   std::unique_ptr<collector::Enricher> enricher;        // with the spool, when geo has data
   std::unique_ptr<spool::Spool> spool;                  // only when opened with the spool
   std::unique_ptr<artifacts::ArtifactStore> artifacts;  // with the spool, or open_artifacts()
-  std::unique_ptr<intel::AlertEngine> alert_engine;     // with the spool: raises at ingest
+  std::unique_ptr<intel::AlertEngine> alert_engine;     // raises at ingest and on verdicts
   std::unique_ptr<collector::Collector> collector;      // only when opened with the spool
 
+  ~Platform();
   // Query-only commands skip the spool, so they work while `mitsu run` holds it.
   static Result<std::unique_ptr<Platform>> open(Config config, bool with_spool);
   // The artifact store without the spool (analysis commands).

@@ -16,6 +16,8 @@
 #include "cli/commands.h"
 #include "collector/collector_thread.h"
 #include "core/clock.h"
+#include "intel/alerts/alert_watch.h"
+#include "intel/cve_catalog.h"
 
 namespace mitsu::cli {
 namespace {
@@ -24,6 +26,23 @@ std::atomic<bool> g_stop{false};
 
 void request_stop(int) {
   g_stop = true;
+}
+
+constexpr auto kWatchEvery = std::chrono::seconds(60);
+
+// The alerts no single event raises (silent sensors, peaks), looked for once a minute.
+std::unique_ptr<intel::AlertWatch> alert_watch(app::Platform& p) {
+  auto cves = intel::load_cve_catalog(MITSU_DEFAULT_CVE_CATALOG);
+  if (!cves || !p.alert_engine || !p.store.rollups) {
+    spdlog::warn("alerts: no watch for silent sensors and peaks{}",
+                 cves ? "" : ": " + cves.error());
+    return nullptr;
+  }
+  intel::AlertWatchOptions options;
+  options.silent_after_us =
+      static_cast<std::int64_t>(p.config.alerts.sensor_silent_minutes) * 60'000'000;
+  return std::make_unique<intel::AlertWatch>(*p.alert_engine, *p.store.catalog, *p.store.rollups,
+                                             *p.store.unit_of_work, std::move(*cves), options);
 }
 
 // Delivers everything left in the spool, then reports what the collector did.
@@ -240,10 +259,21 @@ int run_command(const Config& config, const RunOptions& options) {
     }
   }
   workers.start(specs);
+  auto watch = alert_watch(p);
+  auto next_watch = std::chrono::steady_clock::now();  // a first look at once
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (Status synced = p.spool->sync(); !synced) {  // the "interval" fsync policy's timer
       spdlog::error("spool: {}", synced.error());
+    }
+    if (watch && std::chrono::steady_clock::now() >= next_watch) {
+      next_watch += kWatchEvery;
+      auto raised = watch->tick(now_unix_us());
+      if (!raised) {
+        spdlog::warn("alerts: watch: {}", raised.error());
+      } else {
+        live.publish_alerts(*raised);
+      }
     }
   }
   api_server.reset();

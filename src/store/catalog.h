@@ -163,9 +163,10 @@ class Catalog {
   virtual Result<std::optional<KnownCheck>> first_sight(std::string_view sha256) = 0;
 
   // Called in the unit of work that writes a verdict (finish_job), once it is written: the
-  // rollups move the sample to its family and arch there. One observer; empty removes it.
+  // rollups move the sample to its family and arch there, and alerts are raised (a never-seen
+  // sample). One observer per slot ("rollups", "alerts"), called in slot order; empty removes.
   using VerdictObserver = std::function<Status(std::string_view sha256)>;
-  virtual void set_verdict_observer(VerdictObserver observer) = 0;
+  virtual void set_verdict_observer(std::string_view slot, VerdictObserver observer) = 0;
 };
 
 // Runs a body atomically in the catalog (claims, catalog updates, rollup deltas): all of it

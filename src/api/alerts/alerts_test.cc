@@ -183,5 +183,65 @@ TEST_F(AlertsTest, SyslogGetsAnRfc5424Datagram) {
   EXPECT_NE(datagram.find(" mitsu - ALERT [mitsu@32473 id=\"1\""), std::string::npos);
 }
 
+// Facts no single event states: a verdict that says never seen or aimed at our products, an
+// exploit by a watchlist rule, a sensor gone quiet. Each raises by the shipped rules, once.
+TEST_F(AlertsTest, VerdictsWatchlistExploitsAndSilentSensorsRaiseByTheShippedRules) {
+  auto rules = intel::load_alert_rules(MITSU_DEFAULT_ALERT_RULES);
+  ASSERT_TRUE(rules.ok()) << rules.error();
+  intel::AlertEngine engine(std::move(*rules), *stores_.alerts, {"soc"});
+  engine.set_targeted_rules({"netlinq-ping-injection"});
+  std::string sha(64, 'e');
+  std::string verdict =
+      R"({"known":{"known":false},"family":{"name":"mirai"},"elf":{"arch":"arm"},)"
+      R"("watchlist":{"targets_our_products":true}})";
+  std::vector<store::AlertRecord> raised;
+  ASSERT_TRUE(stores_.unit_of_work->run([&]() -> Status {
+    auto r = engine.observe_verdict(sha, verdict, 1'800'000'000'000'000);
+    if (!r) {
+      return r.failure();
+    }
+    raised = *r;
+    return {};
+  }));
+  ASSERT_EQ(raised.size(), 2u);
+  EXPECT_EQ(raised[0].rule, "sample-never-seen");
+  EXPECT_EQ(raised[0].title, "Never-seen sample " + sha + " (mirai arm)");
+  EXPECT_EQ(raised[1].rule, "sample-targets-our-products");
+  EXPECT_EQ(json::parse(raised[1].detail)["fact"], "sample.targets_our_products");
+  ASSERT_TRUE(stores_.unit_of_work->run([&]() -> Status {
+    auto again = engine.observe_verdict(sha, verdict, 1'800'000'000'000'001);
+    EXPECT_TRUE(again.ok() && again->empty()) << "once per sample";
+    return {};
+  }));
+  auto known = R"({"known":{"known":true}})";
+  ASSERT_TRUE(stores_.unit_of_work->run([&]() -> Status {
+    auto r = engine.observe_verdict(std::string(64, 'f'), known, 1'800'000'000'000'002);
+    EXPECT_TRUE(r.ok() && r->empty()) << "a known sample is no news";
+    return {};
+  }));
+
+  ingest(engine, {exploit("netlinq-ping-injection", 1'800'000'000'000'000, 1),
+                  exploit("some-other-rule", 1'800'000'000'000'000, 2)});
+  auto taken = engine.take_raised();
+  std::set<std::string> rule_ids;
+  for (const auto& a : taken) {
+    rule_ids.insert(a.rule);
+  }
+  EXPECT_TRUE(rule_ids.contains("session-targets-our-products")) << taken.size();
+
+  Event silent;
+  silent.action = "sensor.silent";
+  silent.sensor = "cam-7";
+  silent.site = "osaka";
+  silent.ts_us = 1'800'000'000'000'000;
+  silent.body = R"({"sensor":"cam-7"})";
+  auto r = engine.observe_fact(silent);
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].title, "Sensor cam-7 at osaka has sent nothing for over an hour");
+  silent.ts_us += 60'000'000;
+  EXPECT_TRUE(engine.observe_fact(silent)->empty()) << "folded into the open alert";
+}
+
 }  // namespace
 }  // namespace mitsu::api

@@ -11,6 +11,13 @@ namespace {
 constexpr std::int64_t kHourUs = 3600LL * 1'000'000;
 
 std::string detail_of(const Event& e) {
+  if (e.id.empty()) {  // a fact (observe_fact): its body says what it is about
+    nlohmann::json body = nlohmann::json::parse(e.body, nullptr, false);
+    if (body.is_object()) {
+      body["fact"] = e.action;
+      return dump_json(body);
+    }
+  }
   nlohmann::json detail = {
       {"event_id", e.id}, {"action", e.action}, {"sensor", e.sensor}, {"site", e.site}};
   for (auto [name, value] : {std::pair{"session_id", &e.session_id},
@@ -28,7 +35,8 @@ std::string detail_of(const Event& e) {
 
 }  // namespace
 
-Status AlertEngine::apply(const AlertRule& rule, const Event& event) {
+Result<std::optional<store::AlertRecord>> AlertEngine::apply(const AlertRule& rule,
+                                                             const Event& event) {
   store::AlertDraft draft{rule.id,
                           rule.severity,
                           expand(rule.key, event),
@@ -48,27 +56,95 @@ Status AlertEngine::apply(const AlertRule& rule, const Event& event) {
   }
   if (raised->fresh) {
     ++raised_;
-    pending_.push_back({raised->id, draft.rule, draft.severity, draft.key, draft.title,
-                        draft.detail, draft.ts_us, draft.ts_us, 1, "", std::nullopt});
-  } else if (raised->id == 0) {
+    return std::optional<store::AlertRecord>(
+        store::AlertRecord{raised->id, draft.rule, draft.severity, draft.key, draft.title,
+                           draft.detail, draft.ts_us, draft.ts_us, 1, "", std::nullopt});
+  }
+  if (raised->id == 0) {
     ++suppressed_;
+  }
+  return std::optional<store::AlertRecord>{};
+}
+
+Status AlertEngine::observe(std::span<const Event* const> fresh) {
+  std::lock_guard lock(mutex_);
+  pending_.clear();  // a batch that rolled back is observed again: its raises are not kept
+  for (const Event* event : fresh) {
+    auto raised = apply_all(*event);
+    if (!raised) {
+      return raised.failure();
+    }
+    pending_.insert(pending_.end(), raised->begin(), raised->end());
+    if (event->action == "exploit" && targeted_rules_.contains(event->rule_id)) {
+      Event targeted = *event;
+      targeted.action = "session.targets_our_products";
+      auto also = apply_all(targeted);
+      if (!also) {
+        return also.failure();
+      }
+      pending_.insert(pending_.end(), also->begin(), also->end());
+    }
   }
   return Status::success();
 }
 
-Status AlertEngine::observe(std::span<const Event* const> fresh) {
-  pending_.clear();  // a batch that rolled back is observed again: its raises are not kept
-  for (const Event* event : fresh) {
-    for (const AlertRule& rule : rules_) {
-      if (rule.on != event->action || (!rule.outcome.empty() && rule.outcome != event->outcome)) {
-        continue;
-      }
-      if (Status s = apply(rule, *event); !s) {
-        return s;
-      }
+Result<std::vector<store::AlertRecord>> AlertEngine::apply_all(const Event& event) {
+  std::vector<store::AlertRecord> out;
+  for (const AlertRule& rule : rules_) {
+    if (rule.on != event.action || (!rule.outcome.empty() && rule.outcome != event.outcome)) {
+      continue;
+    }
+    auto raised = apply(rule, event);
+    if (!raised) {
+      return raised.failure();
+    }
+    if (*raised) {
+      out.push_back(std::move(**raised));
     }
   }
-  return Status::success();
+  return out;
+}
+
+Result<std::vector<store::AlertRecord>> AlertEngine::observe_fact(const Event& fact) {
+  std::lock_guard lock(mutex_);
+  return apply_all(fact);
+}
+
+Result<std::vector<store::AlertRecord>> AlertEngine::observe_verdict(std::string_view sha256,
+                                                                     std::string_view verdict_json,
+                                                                     std::int64_t now_us) {
+  auto verdict = nlohmann::json::parse(verdict_json, nullptr, false);
+  if (!verdict.is_object()) {
+    return std::vector<store::AlertRecord>{};
+  }
+  auto at = [&](const char* pointer) {
+    nlohmann::json::json_pointer p(pointer);
+    return verdict.contains(p) ? verdict[p] : nlohmann::json();
+  };
+  nlohmann::json known = at("/known/known");
+  nlohmann::json targeted = at("/watchlist/targets_our_products");
+  nlohmann::json family = at("/family/name");
+  nlohmann::json arch = at("/elf/arch");
+  Event fact;
+  fact.ts_us = now_us;
+  fact.sha256 = std::string(sha256);
+  fact.body = dump_json({{"sha256", sha256},
+                         {"family", family.is_string() ? family : nlohmann::json("")},
+                         {"arch", arch.is_string() ? arch : nlohmann::json("")}});
+  std::vector<store::AlertRecord> out;
+  for (auto [name, holds] : {std::pair{"sample.never_seen", known == false},
+                             {"sample.targets_our_products", targeted == true}}) {
+    if (!holds) {
+      continue;
+    }
+    fact.action = name;
+    auto raised = observe_fact(fact);
+    if (!raised) {
+      return raised.failure();
+    }
+    out.insert(out.end(), raised->begin(), raised->end());
+  }
+  return out;
 }
 
 std::string alert_json_text(const store::AlertRecord& a) {

@@ -5,6 +5,9 @@
 // an open alert with the same key; the rest are counted as suppressed.
 
 #include <atomic>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,7 +27,18 @@ class AlertEngine {
               std::vector<std::string> sinks)
       : rules_(std::move(rules)), alerts_(alerts), sinks_(std::move(sinks)) {}
 
+  // Exploits by these rules also raise "session.targets_our_products" (the watchlist's).
+  void set_targeted_rules(std::set<std::string> rules) { targeted_rules_ = std::move(rules); }
+
   Status observe(std::span<const Event* const> fresh);
+  // Facts that are not events, raised through the same rules by the name they are given as
+  // `on`: "sample.never_seen" and "sample.targets_our_products" from a verdict as it is written
+  // (the catalog's verdict observer), "peak.detected" and "sensor.silent" from AlertWatch. Call
+  // inside a unit of work; returns the alerts raised fresh.
+  Result<std::vector<store::AlertRecord>> observe_fact(const Event& fact);
+  Result<std::vector<store::AlertRecord>> observe_verdict(std::string_view sha256,
+                                                          std::string_view verdict_json,
+                                                          std::int64_t now_us);
 
   // The alerts the last observed batch raised fresh; for the live stream, once it committed.
   std::vector<store::AlertRecord> take_raised() { return std::move(pending_); }
@@ -33,7 +47,9 @@ class AlertEngine {
   std::uint64_t suppressed() const { return suppressed_; }
 
  private:
-  Status apply(const AlertRule& rule, const Event& event);
+  // The alert raised fresh, if one was.
+  Result<std::optional<store::AlertRecord>> apply(const AlertRule& rule, const Event& event);
+  Result<std::vector<store::AlertRecord>> apply_all(const Event& event);
 
   std::vector<AlertRule> rules_;
   store::AlertStore& alerts_;
@@ -41,6 +57,8 @@ class AlertEngine {
   std::atomic<std::uint64_t> raised_{0};
   std::atomic<std::uint64_t> suppressed_{0};
   std::vector<store::AlertRecord> pending_;
+  std::set<std::string> targeted_rules_;
+  std::mutex mutex_;  // ingest and the watch raise from different threads
 };
 
 // An alert as webhooks, syslog and the API show it.

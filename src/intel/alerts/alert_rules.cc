@@ -8,9 +8,11 @@
 namespace mitsu::intel {
 namespace {
 
-constexpr std::array<std::string_view, 9> kFields{"rule_id",  "sensor", "site",
-                                                  "sha256",   "src_ip", "session_id",
-                                                  "protocol", "action", "file_path"};
+constexpr std::array<std::string_view, 13> kFields{
+    "rule_id", "sensor", "site", "sha256", "src_ip", "session_id", "protocol", "action",
+    "file_path",
+    // Facts' fields (AlertEngine::observe_fact): read from the fact's body.
+    "family", "arch", "series", "day"};
 constexpr std::array<std::string_view, 4> kSeverities{"low", "medium", "high", "critical"};
 
 std::string field(const Event& e, std::string_view name) {
@@ -36,6 +38,11 @@ std::string field(const Event& e, std::string_view name) {
     if (body.is_object() && body.contains(kPath) && body[kPath].is_string()) {
       return body[kPath].get<std::string>();
     }
+    return {};
+  }
+  auto body = nlohmann::json::parse(e.body, nullptr, false);
+  if (body.is_object() && body.contains(name) && body[std::string(name)].is_string()) {
+    return body[std::string(name)].get<std::string>();
   }
   return {};
 }

@@ -2,7 +2,8 @@
 // Alert rules are data (rules/alerts.toml): which event raises an alert, how severe, what makes
 // two raises the same alert (the key), whether only the first ever counts, and how many fresh
 // alerts a rule may raise per hour. Titles and keys name event fields in braces: {rule_id},
-// {sensor}, {site}, {sha256}, {src_ip}, {session_id}, {protocol}, {action}, {file_path}.
+// {sensor}, {site}, {sha256}, {src_ip}, {session_id}, {protocol}, {action}, {file_path}, and for
+// facts (a verdict, a peak) {family}, {arch}, {series}, {day}.
 
 #include <filesystem>
 #include <string>

@@ -101,7 +101,7 @@ Rollups::Rollups(RollupSources sources, TargetProfile profile)
     : sources_(sources), profile_(std::move(profile)) {}
 
 Rollups::~Rollups() {
-  sources_.catalog.set_verdict_observer({});
+  sources_.catalog.set_verdict_observer("rollups", {});
 }
 
 Result<std::unique_ptr<Rollups>> Rollups::open(RollupSources sources, TargetProfile profile) {
@@ -111,7 +111,7 @@ Result<std::unique_ptr<Rollups>> Rollups::open(RollupSources sources, TargetProf
   std::unique_ptr<Rollups> rollups(new Rollups(sources, std::move(profile)));
   Rollups* self = rollups.get();
   sources.catalog.set_verdict_observer(
-      [self](std::string_view sha256) { return self->sample_analysed(sha256); });
+      "rollups", [self](std::string_view sha256) { return self->sample_analysed(sha256); });
   return rollups;
 }
 

@@ -2,6 +2,9 @@
 // Catalog on SQLite. Shares the database (and so the transaction) with SqliteEventStore in the
 // embedded deployment.
 
+#include <map>
+#include <string>
+
 #include "store/catalog.h"
 #include "store/sqlite/sqlite_database.h"
 
@@ -12,8 +15,12 @@ class SqliteCatalog : public Catalog {
   // Applies the "catalog" migrations.
   static Result<std::unique_ptr<SqliteCatalog>> open(SqliteDatabase& db);
 
-  void set_verdict_observer(VerdictObserver observer) override {
-    verdict_observer_ = std::move(observer);
+  void set_verdict_observer(std::string_view slot, VerdictObserver observer) override {
+    if (observer) {
+      verdict_observers_[std::string(slot)] = std::move(observer);
+    } else {
+      verdict_observers_.erase(std::string(slot));
+    }
   }
 
   Result<std::vector<bool>> claim_events(std::span<const std::string_view> ids) override;
@@ -51,7 +58,7 @@ class SqliteCatalog : public Catalog {
                                                    std::optional<std::string_view> key);
 
   SqliteDatabase& db_;
-  VerdictObserver verdict_observer_;
+  std::map<std::string, VerdictObserver> verdict_observers_;
   Statement claim_;
   Statement upsert_session_;
   Statement upsert_sensor_;

@@ -105,7 +105,12 @@ Status SqliteCatalog::finish_job(const AnalysisJob& job, int analyzer_version,
         return s;
       }
     }
-    return verdict_observer_ ? verdict_observer_(job.sha256) : Status{};
+    for (const auto& [slot, observer] : verdict_observers_) {
+      if (Status s = observer(job.sha256); !s) {
+        return s;
+      }
+    }
+    return Status{};
   });
 }
 
