@@ -376,6 +376,12 @@ TEST_F(ApiIntegrationTest, ARealTelnetAttackArrivesOnTheLiveStreamAndTheDashboar
   }
   Curl metrics = curl("/metrics", bearer());
   EXPECT_NE(metrics.body.find("mitsu_live_subscribers 1"), std::string::npos) << metrics.body;
+  for (const char* counted :
+       {"mitsu_events_stored_total{action=\"command\"}", "mitsu_sessions_open{protocol=\"telnet\"}",
+        "mitsu_collector_rejected_total{reason=\"malformed_json\"} 0",
+        "mitsu_store_bytes{file=\"mitsu.db\"}"}) {
+    EXPECT_NE(metrics.body.find(counted), std::string::npos) << counted << "\n" << metrics.body;
+  }
   stream.send_signal(SIGTERM);
   stream.wait();
   run.send_signal(SIGTERM);

@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "api/ingest_metrics.h"
 #include "api/live/live_hub.h"
 #include "api/server/serve.h"
 #include "app/analysis_workers.h"
@@ -197,20 +198,28 @@ int run_command(const Config& config, const RunOptions& options) {
   // The API first: a port that is taken stops the start before any sensor listens.
   std::unique_ptr<api::RunningApi> api_server;
   api::LiveHub live;  // what the collector commits, to the API's live stream
+  api::IngestMetrics ingest_metrics;
   if (p.config.api.enabled) {
     intel::AlertEngine* engine = p.alert_engine.get();
-    p.collector->set_committed_observer([&live, engine](std::span<const Event* const> fresh) {
-      live.publish_events(fresh);
-      if (engine != nullptr) {
-        live.publish_alerts(engine->take_raised());
-      }
-    });
+    p.collector->set_committed_observer(
+        [&live, &ingest_metrics, engine](std::span<const Event* const> fresh) {
+          ingest_metrics.observe(fresh);
+          live.publish_events(fresh);
+          if (engine != nullptr) {
+            live.publish_alerts(engine->take_raised());
+          }
+        });
     auto started = api::start_api(p.config, &live);
     if (!started) {
       spdlog::error("{}", started.error());
       return kExitFailure;
     }
     api_server = std::move(*started);
+    std::vector<std::filesystem::path> store_files;
+    if (p.config.store_engine == "sqlite") {
+      store_files = {p.config.store_path, p.config.store_path.string() + "-wal"};
+    }
+    ingest_metrics.add_to(api_server->api.context->metrics, *p.collector, store_files);
     std::printf("api %s\n", api_server->url.c_str());  // as `mitsu api` prints it
     std::fflush(stdout);
   }

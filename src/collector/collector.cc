@@ -125,6 +125,7 @@ Status Collector::commit(Parsed& parsed) {
   if (committed_ && !fresh_events.empty()) {
     committed_(fresh_events);
   }
+  std::lock_guard lock(stats_mutex_);
   ++stats_.batches;
   stats_.read += parsed.records.size();
   stats_.stored += fresh;

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -59,7 +60,11 @@ class Collector {
   // called after each stored batch with the records handled so far.
   Result<std::uint64_t> drain(const std::function<void(std::uint64_t)>& progress = {});
 
-  const CollectorStats& stats() const { return stats_; }
+  // A copy: safe to read from another thread (/metrics) while the collector runs.
+  CollectorStats stats() const {
+    std::lock_guard lock(stats_mutex_);
+    return stats_;
+  }
 
  private:
   struct Rejected {
@@ -92,6 +97,7 @@ class Collector {
   CollectorOptions options_;
   EventParser parser_;
   CollectorStats stats_;
+  mutable std::mutex stats_mutex_;
 };
 
 }  // namespace mitsu::collector
