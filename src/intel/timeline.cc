@@ -73,7 +73,10 @@ std::pair<std::string, std::string> describe(const Event& e, const json& body,
     return {"session_end", fmt::format("{} session ended", e.protocol)};
   }
   if (a == "login.attempt") {
-    return {"login", fmt::format("login {}:{} {}", e.user_name, e.password, e.outcome)};
+    // Stored events come back with their indexed columns only: the rest is read from the body.
+    return {"login",
+            fmt::format("login {}:{} {}", text_at(body, "/user/name"),
+                        text_at(body, "/mitsu/login/password"), text_at(body, "/event/outcome"))};
   }
   if (a == "command") {
     std::string line = text_at(body, "/process/command_line");
@@ -81,10 +84,12 @@ std::pair<std::string, std::string> describe(const Event& e, const json& body,
   }
   if (a == "exploit") {
     std::string path = text_at(body, "/file/path");
-    return {"exploit", path.empty() ? e.rule_id : fmt::format("{} ({})", e.rule_id, path)};
+    std::string rule = text_at(body, "/rule/id");
+    return {"exploit", path.empty() ? rule : fmt::format("{} ({})", rule, path)};
   }
   if (a == "file.download") {
-    return {"download", fmt::format("download {} {}", text_at(body, "/url/full"), e.outcome)};
+    return {"download", fmt::format("download {} {}", text_at(body, "/url/full"),
+                                    text_at(body, "/event/outcome"))};
   }
   if (a == "file.upload") {
     return {"upload", fmt::format("upload {} over {}", text_at(body, "/file/name"), e.protocol)};
@@ -108,7 +113,7 @@ std::pair<std::string, std::string> describe(const Event& e, const json& body,
     if (what.empty()) {
       what = text_at(body, "/mitsu/smb/share");
     }
-    return {"smb", fmt::format("{} {} {}", a.substr(4), what, e.outcome)};
+    return {"smb", fmt::format("{} {} {}", a.substr(4), what, text_at(body, "/event/outcome"))};
   }
   if (a == "zero_day_candidate") {
     return {"zero_day", "the session changed the device and matched no exploit signature"};
