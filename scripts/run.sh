@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 ./scripts/install-geo.sh
+./scripts/install-web.sh  # the dashboard, built from npm packages
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 cmake --preset release >/dev/null
 cmake --build --preset release
