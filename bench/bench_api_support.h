@@ -240,7 +240,10 @@ class WebhookReceiver {
           ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         }
         std::size_t at = head.find("content-length:");
-        std::size_t length = at == std::string::npos ? 0 : std::stoul(head.substr(at + 15));
+        std::size_t length = 0;
+        if (at != std::string::npos) {
+          length = std::strtoul(head.c_str() + at + 15, nullptr, 10);
+        }
         if (in.size() >= head_end + 4 + length) {
           std::string body = in.substr(head_end + 4, length);
           in.erase(0, head_end + 4 + length);

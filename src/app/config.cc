@@ -330,11 +330,11 @@ H webhooks(const Reader& r, std::vector<AlertSettings::Webhook>& out) {
 }
 
 H alerts_section(const Reader& r, Config& c) {
-  return sub(r,
-             {{"rules", path(r, c.alerts.rules)},
-              {"syslog", text(r, c.alerts.syslog)},
-              {"sensor_silent_minutes", number(r, c.alerts.sensor_silent_minutes, 1, 7 * 24 * 60)},
-              {"webhooks", webhooks(r, c.alerts.webhooks)}});
+  return sub(
+      r, {{"rules", path(r, c.alerts.rules)},
+          {"syslog", text(r, c.alerts.syslog)},
+          {"sensor_silent_minutes", number(r, c.alerts.sensor_silent_minutes, 1, 7 * 24 * 60 - 1)},
+          {"webhooks", webhooks(r, c.alerts.webhooks)}});
 }
 
 Status read_config(const Reader& r, const toml::table& root, Config& c) {

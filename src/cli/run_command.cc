@@ -196,9 +196,11 @@ int run_command(const Config& config, const RunOptions& options) {
   }
 
   // The API first: a port that is taken stops the start before any sensor listens.
-  std::unique_ptr<api::RunningApi> api_server;
+  // Declared before the server, so they outlive it on every return: its threads read them.
   api::LiveHub live;  // what the collector commits, to the API's live stream
   api::IngestMetrics ingest_metrics;
+  std::atomic<std::uint64_t> watch_looks{0};
+  std::unique_ptr<api::RunningApi> api_server;
   if (p.config.api.enabled) {
     intel::AlertEngine* engine = p.alert_engine.get();
     p.collector->set_committed_observer(
@@ -220,6 +222,12 @@ int run_command(const Config& config, const RunOptions& options) {
       store_files = {p.config.store_path, p.config.store_path.string() + "-wal"};
     }
     ingest_metrics.add_to(api_server->api.context->metrics, *p.collector, store_files);
+    api_server->api.context->metrics.add([&watch_looks](std::vector<api::Metric>& out) {
+      out.push_back({"mitsu_alert_watch_looks_total",
+                     "Looks for silent sensors and peaks (once a minute)",
+                     "counter",
+                     {{"", static_cast<double>(watch_looks.load())}}});
+    });
     std::printf("api %s\n", api_server->url.c_str());  // as `mitsu api` prints it
     std::fflush(stdout);
   }
@@ -275,7 +283,8 @@ int run_command(const Config& config, const RunOptions& options) {
     if (Status synced = p.spool->sync(); !synced) {  // the "interval" fsync policy's timer
       spdlog::error("spool: {}", synced.error());
     }
-    if (watch && std::chrono::steady_clock::now() >= next_watch) {
+    // Not while a backlog is delivered: sensors whose events are still spooled are not silent.
+    if (watch && std::chrono::steady_clock::now() >= next_watch && !p.spool->has_unread()) {
       next_watch += kWatchEvery;
       auto raised = watch->tick(now_unix_us());
       if (!raised) {
@@ -283,6 +292,7 @@ int run_command(const Config& config, const RunOptions& options) {
       } else {
         live.publish_alerts(*raised);
       }
+      ++watch_looks;
     }
   }
   api_server.reset();

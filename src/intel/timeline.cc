@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -21,13 +22,15 @@ struct Collected {
   bool truncated = false;
 };
 
+// `newest`: the subject's latest activity when there is more than fits (entries are sorted
+// by time at the end either way).
 Status collect(store::EventStore& store, store::EventQuery query, Collected& into,
-               std::size_t max_events) {
+               std::size_t max_events, bool newest = false) {
   if (into.events.size() >= max_events) {
     into.truncated = true;
     return {};
   }
-  query.oldest_first = true;
+  query.oldest_first = !newest;
   query.limit = std::min<std::size_t>(query.limit, max_events - into.events.size());
   auto found = store.query(query);
   if (!found) {
@@ -64,7 +67,7 @@ bool erases_traces(std::string_view command) {
 
 // The entry's kind and a one-line title, from the event's action and fields.
 std::pair<std::string, std::string> describe(const Event& e, const json& body,
-                                             const std::set<std::string>& dropped_paths) {
+                                             const std::set<std::string>& erasures) {
   const std::string& a = e.action;
   if (a == "session.open") {
     return {"session", fmt::format("{} session from {} to {}", e.protocol, e.src_ip, e.sensor)};
@@ -101,7 +104,7 @@ std::pair<std::string, std::string> describe(const Event& e, const json& body,
   if (a == "device.file_deleted") {
     std::string path = text_at(body, "/file/path");
     // Deleting what an attacker dropped is erasing traces (the SambaCry case's clean-up).
-    return {dropped_paths.contains(path) ? "trace_erasure" : "file_deleted",
+    return {erasures.contains(e.id) ? "trace_erasure" : "file_deleted",
             fmt::format("{} deleted on the device", path)};
   }
   if (a == "http.request") {
@@ -144,7 +147,7 @@ Result<std::optional<json>> case_timeline(store::Catalog& catalog, store::EventS
       subject_json = {{"sensor", subject.value}};
       break;
   }
-  if (Status s = collect(events, seed, c, options.max_events); !s) {
+  if (Status s = collect(events, seed, c, options.max_events, /*newest=*/true); !s) {
     return s.failure();
   }
   if (c.events.empty()) {
@@ -152,9 +155,11 @@ Result<std::optional<json>> case_timeline(store::Catalog& catalog, store::EventS
   }
   // A sample's or a source's sessions in full: the logins before the download, the clean-up after.
   if (subject.kind != TimelineSubject::Kind::kSensor) {
+    // Session ids are UUIDv7, ordered by time: the newest ones when there are too many.
     std::vector<std::string> sessions(c.sessions.begin(), c.sessions.end());
     if (sessions.size() > options.max_sessions) {
-      sessions.resize(options.max_sessions);
+      sessions.erase(sessions.begin(),
+                     sessions.end() - static_cast<std::ptrdiff_t>(options.max_sessions));
       c.truncated = true;
     }
     for (const std::string& id : sessions) {
@@ -167,21 +172,41 @@ Result<std::optional<json>> case_timeline(store::Catalog& catalog, store::EventS
     }
   }
   // Files dropped on real devices, and their deletion, which carries no hash any more.
-  std::map<std::string, std::set<std::string>> dropped;  // sensor -> paths
+  std::map<std::string, std::map<std::string, std::int64_t>> dropped;  // sensor -> path -> when
   std::vector<std::pair<const Event*, json>> parsed;
   for (const auto& [id, e] : c.events) {
     parsed.emplace_back(&e, json::parse(e.body, nullptr, false));
     if (e.action == "device.file_created" || e.action == "device.file_modified" ||
         e.action == "file.upload") {
       std::string path = text_at(parsed.back().second, "/file/path");
-      std::string name = text_at(parsed.back().second, "/file/name");
-      dropped[e.sensor].insert(path.empty() ? name : path);
+      if (path.empty()) {
+        path = text_at(parsed.back().second, "/file/name");
+      }
+      if (!path.empty()) {
+        auto [it, added] = dropped[e.sensor].emplace(path, e.ts_us);
+        it->second = std::min(it->second, e.ts_us);
+      }
     }
   }
+  // A deletion of a dropped file, on the same device and after the drop, erases a trace.
+  auto erases = [&dropped](const Event& e, const json& body) {
+    auto on_sensor = dropped.find(e.sensor);
+    if (on_sensor == dropped.end()) {
+      return false;
+    }
+    auto path = on_sensor->second.find(text_at(body, "/file/path"));
+    return path != on_sensor->second.end() && e.ts_us >= path->second;
+  };
   for (const auto& [sensor, paths] : dropped) {
+    std::int64_t since = std::numeric_limits<std::int64_t>::max();
+    for (const auto& [path, ts] : paths) {
+      since = std::min(since, ts);
+    }
     store::EventQuery q;
     q.sensor = sensor;
     q.action = "device.file_deleted";
+    q.since_us = since;
+    q.oldest_first = true;
     q.limit = options.max_events;
     auto deletions = events.query(q);
     if (!deletions) {
@@ -189,15 +214,17 @@ Result<std::optional<json>> case_timeline(store::Catalog& catalog, store::EventS
     }
     for (Event& e : *deletions) {
       json body = json::parse(e.body, nullptr, false);
-      if (paths.contains(text_at(body, "/file/path")) && !c.events.contains(e.id)) {
+      if (erases(e, body) && !c.events.contains(e.id)) {
         auto [it, added] = c.events.emplace(e.id, std::move(e));
         parsed.emplace_back(&it->second, std::move(body));
       }
     }
   }
-  std::set<std::string> all_dropped;
-  for (const auto& [sensor, paths] : dropped) {
-    all_dropped.insert(paths.begin(), paths.end());
+  std::set<std::string> erasures;  // event ids
+  for (const auto& [e, body] : parsed) {
+    if (e->action == "device.file_deleted" && erases(*e, body)) {
+      erasures.insert(e->id);
+    }
   }
 
   struct Entry {
@@ -208,7 +235,7 @@ Result<std::optional<json>> case_timeline(store::Catalog& catalog, store::EventS
   std::vector<Entry> entries;
   std::map<std::string, std::int64_t> first_sighting;
   for (const auto& [e, body] : parsed) {
-    auto [kind, title] = describe(*e, body, all_dropped);
+    auto [kind, title] = describe(*e, body, erasures);
     entries.push_back({e->ts_us,
                        0,
                        {{"ts", format_timestamp_us(e->ts_us)},

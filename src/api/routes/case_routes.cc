@@ -13,7 +13,8 @@
 namespace mitsu::api {
 namespace {
 
-constexpr std::uintmax_t kMaxPcapBytes = 256u << 20;
+// Read whole into memory (and copied once more into the response): kept modest.
+constexpr std::uintmax_t kMaxPcapBytes = 32u << 20;
 
 Result<intel::TimelineSubject> subject_of(const Query& query) {
   auto sample = query.sha256("sample");

@@ -44,6 +44,20 @@ TEST_F(ApiTest, TheLiveStreamFollowsTheHubWithTheCallersFilter) {
   }
   EXPECT_GT(frames, 0u);
   EXPECT_EQ(call("GET", "/api/v1/stream?kinds=all", analyst_).status, 400);
+
+  // A stream whose token is revoked ends at its next check.
+  api_.context->stream_recheck = std::chrono::milliseconds(0);
+  auto issued =
+      issue_token(*stores_.accounts, "ana", std::nullopt, "short", std::nullopt, "test", now_us_);
+  ASSERT_TRUE(issued.ok());
+  ApiResponse held = call("GET", "/api/v1/stream", issued->secret);
+  ASSERT_TRUE(held.stream);
+  got.clear();
+  EXPECT_TRUE(held.stream->next(got)) << got;
+  ASSERT_TRUE(revoke_token(*stores_.accounts, issued->record.id, "root", now_us_));
+  got.clear();
+  EXPECT_FALSE(held.stream->next(got));
+  EXPECT_NE(got.find("event: ended"), std::string::npos) << got;
   EXPECT_EQ(call("GET", "/api/v1/stream?src_ip=not-an-address", analyst_).status, 400);
   api_.context->live = nullptr;
 }

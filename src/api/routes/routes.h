@@ -2,6 +2,7 @@
 // The API's resources, one file each; api.cc adds them all to one router. Every handler reads
 // the stores through their interfaces and intel's query layer, never an engine.
 
+#include <chrono>
 #include <filesystem>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct ApiContext {
   LiveHub* live = nullptr;              // the live stream's feed, where ingest runs in-process
   std::filesystem::path reports_dir;    // sandbox reports (<sha256>/sandbox.pcap)
   std::filesystem::path dashboard_dir;  // the built dashboard (index.html, assets/)
+  // How often an open live stream checks its credentials again (tests: 0, every poll).
+  std::chrono::milliseconds stream_recheck{60'000};
 };
 
 void add_meta_routes(Router& router);                            // health, OpenAPI document

@@ -1,6 +1,8 @@
 // The live stream: new events and alerts as Server-Sent Events, filtered per subscriber. It is
 // fed by ingest in the same process (mitsu run); `mitsu api` alone has no ingest to follow.
 
+#include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "api/live/live_hub.h"
@@ -9,12 +11,34 @@
 namespace mitsu::api {
 namespace {
 
+// A stream outlives the request that opened it: its credentials are checked again every
+// minute (ApiContext::stream_recheck), so a logout, a revoked token, an expired session or a
+// demotion ends it.
+
 class SubscriptionBody : public StreamBody {
  public:
-  explicit SubscriptionBody(std::shared_ptr<LiveSubscription> subscription)
-      : subscription_(std::move(subscription)) {}
+  SubscriptionBody(std::shared_ptr<LiveSubscription> subscription, Authenticator& auth,
+                   const ApiRequest& request, std::chrono::milliseconds recheck)
+      : subscription_(std::move(subscription)),
+        auth_(auth),
+        recheck_(recheck),
+        checked_(Clock::now()) {
+    credentials_.headers = request.headers;
+    credentials_.peer = request.peer;
+    credentials_.method = "GET";
+    credentials_.path = request.path;
+  }
 
   bool next(std::string& out) override {
+    if (Clock::now() - checked_ >= recheck_) {
+      checked_ = Clock::now();
+      auto principal = auth_.authenticate(credentials_);
+      if (!principal || !*principal ||
+          std::find(kReaders.begin(), kReaders.end(), (*principal)->role) == kReaders.end()) {
+        out += sse_frame("ended", R"({"reason":"the credentials are no longer valid"})");
+        return false;
+      }
+    }
     if (first_) {
       // Reconnect after 2 s, and a first frame so the client knows the stream is open.
       out += "retry: 2000\n\n";
@@ -25,7 +49,12 @@ class SubscriptionBody : public StreamBody {
   }
 
  private:
+  using Clock = std::chrono::steady_clock;
   std::shared_ptr<LiveSubscription> subscription_;
+  Authenticator& auth_;
+  std::chrono::milliseconds recheck_;
+  ApiRequest credentials_;
+  Clock::time_point checked_;
   bool first_ = true;
 };
 
@@ -68,7 +97,8 @@ void add_stream_routes(Router& router, ApiContext& context) {
                      ApiResponse response;
                      response.content_type = "text/event-stream";
                      response.stream = std::make_shared<SubscriptionBody>(
-                         context.live->subscribe(std::move(*filter)));
+                         context.live->subscribe(std::move(*filter)), context.auth, rc.request,
+                         context.stream_recheck);
                      return response;
                    }});
 }

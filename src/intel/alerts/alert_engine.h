@@ -41,7 +41,10 @@ class AlertEngine {
                                                           std::int64_t now_us);
 
   // The alerts the last observed batch raised fresh; for the live stream, once it committed.
-  std::vector<store::AlertRecord> take_raised() { return std::move(pending_); }
+  std::vector<store::AlertRecord> take_raised() {
+    std::lock_guard lock(mutex_);
+    return std::move(pending_);
+  }
 
   std::uint64_t raised() const { return raised_; }
   std::uint64_t suppressed() const { return suppressed_; }

@@ -8,11 +8,11 @@
 namespace mitsu::intel {
 namespace {
 
-constexpr std::array<std::string_view, 13> kFields{
+constexpr std::array<std::string_view, 14> kFields{
     "rule_id", "sensor", "site", "sha256", "src_ip", "session_id", "protocol", "action",
     "file_path",
     // Facts' fields (AlertEngine::observe_fact): read from the fact's body.
-    "family", "arch", "series", "day"};
+    "family", "arch", "series", "day", "last_event"};
 constexpr std::array<std::string_view, 4> kSeverities{"low", "medium", "high", "critical"};
 
 std::string field(const Event& e, std::string_view name) {

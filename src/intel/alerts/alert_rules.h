@@ -3,7 +3,7 @@
 // two raises the same alert (the key), whether only the first ever counts, and how many fresh
 // alerts a rule may raise per hour. Titles and keys name event fields in braces: {rule_id},
 // {sensor}, {site}, {sha256}, {src_ip}, {session_id}, {protocol}, {action}, {file_path}, and for
-// facts (a verdict, a peak) {family}, {arch}, {series}, {day}.
+// facts (a verdict, a peak, a silent sensor) {family}, {arch}, {series}, {day}, {last_event}.
 
 #include <filesystem>
 #include <string>

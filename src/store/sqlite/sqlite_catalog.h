@@ -16,6 +16,7 @@ class SqliteCatalog : public Catalog {
   static Result<std::unique_ptr<SqliteCatalog>> open(SqliteDatabase& db);
 
   void set_verdict_observer(std::string_view slot, VerdictObserver observer) override {
+    std::lock_guard lock(db_.mutex());  // finish_job calls them under it
     if (observer) {
       verdict_observers_[std::string(slot)] = std::move(observer);
     } else {
