@@ -9,7 +9,8 @@ Result<Api> build_api(store::StoreSet& stores, std::vector<intel::CveEntry> cves
   }
   Api api;
   api.auth = std::make_unique<Authenticator>(*stores.accounts, std::move(now), session_lifetime_us);
-  api.context.reset(new ApiContext{stores, *api.auth, std::move(cves), {}, nullptr, {}, {}, std::chrono::milliseconds(60'000)});
+  api.context.reset(new ApiContext{
+      stores, *api.auth, std::move(cves), {}, nullptr, {}, {}, std::chrono::milliseconds(60'000)});
   api.router = std::make_unique<Router>(*api.auth);
   add_meta_routes(*api.router);
   add_auth_routes(*api.router, *api.context);
