@@ -46,6 +46,15 @@ std::unique_ptr<intel::AlertWatch> alert_watch(app::Platform& p) {
                                              *p.store.unit_of_work, std::move(*cves), options);
 }
 
+void add_watch_metric(api::MetricsRegistry& metrics, const std::atomic<std::uint64_t>& looks) {
+  metrics.add([&looks](std::vector<api::Metric>& out) {
+    out.push_back({"mitsu_alert_watch_looks_total",
+                   "Looks for silent sensors and peaks (once a minute)",
+                   "counter",
+                   {{"", static_cast<double>(looks.load())}}});
+  });
+}
+
 // Delivers everything left in the spool, then reports what the collector did.
 int drain_and_report(collector::Collector& collector) {
   auto moved = collector.drain();
@@ -222,12 +231,7 @@ int run_command(const Config& config, const RunOptions& options) {
       store_files = {p.config.store_path, p.config.store_path.string() + "-wal"};
     }
     ingest_metrics.add_to(api_server->api.context->metrics, *p.collector, store_files);
-    api_server->api.context->metrics.add([&watch_looks](std::vector<api::Metric>& out) {
-      out.push_back({"mitsu_alert_watch_looks_total",
-                     "Looks for silent sensors and peaks (once a minute)",
-                     "counter",
-                     {{"", static_cast<double>(watch_looks.load())}}});
-    });
+    add_watch_metric(api_server->api.context->metrics, watch_looks);
     std::printf("api %s\n", api_server->url.c_str());  // as `mitsu api` prints it
     std::fflush(stdout);
   }

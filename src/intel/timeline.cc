@@ -124,6 +124,47 @@ std::pair<std::string, std::string> describe(const Event& e, const json& body,
   return {a, a};
 }
 
+// Deletions on real devices of files dropped there (they carry no hash any more), added to
+// the collected events; `erases` says whether a deletion came after its file's drop.
+using Dropped = std::map<std::string, std::map<std::string, std::int64_t>>;  // sensor, path, when
+
+bool erases(const Dropped& dropped, const Event& e, const json& body) {
+  auto on_sensor = dropped.find(e.sensor);
+  if (on_sensor == dropped.end()) {
+    return false;
+  }
+  auto path = on_sensor->second.find(text_at(body, "/file/path"));
+  return path != on_sensor->second.end() && e.ts_us >= path->second;
+}
+
+Status add_deletions(store::EventStore& events, const Dropped& dropped, std::size_t max_events,
+                     Collected& c, std::vector<std::pair<const Event*, json>>& parsed) {
+  for (const auto& [sensor, paths] : dropped) {
+    std::int64_t since = std::numeric_limits<std::int64_t>::max();
+    for (const auto& [path, ts] : paths) {
+      since = std::min(since, ts);
+    }
+    store::EventQuery q;
+    q.sensor = sensor;
+    q.action = "device.file_deleted";
+    q.since_us = since;
+    q.oldest_first = true;
+    q.limit = max_events;
+    auto deletions = events.query(q);
+    if (!deletions) {
+      return deletions.failure();
+    }
+    for (Event& e : *deletions) {
+      json body = json::parse(e.body, nullptr, false);
+      if (erases(dropped, e, body) && !c.events.contains(e.id)) {
+        auto [it, added] = c.events.emplace(e.id, std::move(e));
+        parsed.emplace_back(&it->second, std::move(body));
+      }
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::optional<json>> case_timeline(store::Catalog& catalog, store::EventStore& events,
@@ -172,7 +213,7 @@ Result<std::optional<json>> case_timeline(store::Catalog& catalog, store::EventS
     }
   }
   // Files dropped on real devices, and their deletion, which carries no hash any more.
-  std::map<std::string, std::map<std::string, std::int64_t>> dropped;  // sensor -> path -> when
+  Dropped dropped;
   std::vector<std::pair<const Event*, json>> parsed;
   for (const auto& [id, e] : c.events) {
     parsed.emplace_back(&e, json::parse(e.body, nullptr, false));
@@ -188,41 +229,12 @@ Result<std::optional<json>> case_timeline(store::Catalog& catalog, store::EventS
       }
     }
   }
-  // A deletion of a dropped file, on the same device and after the drop, erases a trace.
-  auto erases = [&dropped](const Event& e, const json& body) {
-    auto on_sensor = dropped.find(e.sensor);
-    if (on_sensor == dropped.end()) {
-      return false;
-    }
-    auto path = on_sensor->second.find(text_at(body, "/file/path"));
-    return path != on_sensor->second.end() && e.ts_us >= path->second;
-  };
-  for (const auto& [sensor, paths] : dropped) {
-    std::int64_t since = std::numeric_limits<std::int64_t>::max();
-    for (const auto& [path, ts] : paths) {
-      since = std::min(since, ts);
-    }
-    store::EventQuery q;
-    q.sensor = sensor;
-    q.action = "device.file_deleted";
-    q.since_us = since;
-    q.oldest_first = true;
-    q.limit = options.max_events;
-    auto deletions = events.query(q);
-    if (!deletions) {
-      return deletions.failure();
-    }
-    for (Event& e : *deletions) {
-      json body = json::parse(e.body, nullptr, false);
-      if (erases(e, body) && !c.events.contains(e.id)) {
-        auto [it, added] = c.events.emplace(e.id, std::move(e));
-        parsed.emplace_back(&it->second, std::move(body));
-      }
-    }
+  if (Status s = add_deletions(events, dropped, options.max_events, c, parsed); !s) {
+    return s.failure();
   }
   std::set<std::string> erasures;  // event ids
   for (const auto& [e, body] : parsed) {
-    if (e->action == "device.file_deleted" && erases(*e, body)) {
+    if (e->action == "device.file_deleted" && erases(dropped, *e, body)) {
       erasures.insert(e->id);
     }
   }
