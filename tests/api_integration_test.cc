@@ -69,6 +69,22 @@ class ApiIntegrationTest : public ::testing::Test {
     port_ = m[2];
   }
 
+  // Reads the "api https://127.0.0.1:PORT/api/v1" line `mitsu run` prints; sets port_.
+  bool await_api(testing::ChildProcess& run) {
+    std::string line;
+    if (!run.read_line(line)) {
+      ADD_FAILURE() << "mitsu run printed no api line: " << run.wait().err;
+      return false;
+    }
+    std::smatch m;
+    if (!std::regex_match(line, m, std::regex("api https://127\\.0\\.0\\.1:(\\d+)/api/v1"))) {
+      ADD_FAILURE() << line;
+      return false;
+    }
+    port_ = m[1];
+    return true;
+  }
+
   // curl checking the certificate against the one the API made (for the name "localhost").
   Curl curl(const std::string& path, std::vector<std::string> extra = {}) {
     std::string head = (dir_ / "headers.txt").string();
@@ -282,12 +298,7 @@ TEST_F(ApiIntegrationTest, MitsuRunServesTheApiBesideTheCollector) {
   std::string config = (dir_ / "run.toml").string();
   std::ofstream(config) << "[sensor]\nenabled = false\n[api]\nport = 0\n";
   testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data(), "run"});
-  std::string line;
-  ASSERT_TRUE(run.read_line(line)) << run.wait().err;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_match(line, m, std::regex("api https://127\\.0\\.0\\.1:(\\d+)/api/v1")))
-      << line;
-  port_ = m[1];
+  ASSERT_TRUE(await_api(run));
   Curl sensors = curl("/api/v1/sensors", bearer());
   EXPECT_EQ(sensors.status, 200) << sensors.body;
   EXPECT_FALSE(json::parse(sensors.body)["sensors"].empty());
@@ -315,12 +326,7 @@ TEST_F(ApiIntegrationTest, ARealTelnetAttackArrivesOnTheLiveStreamAndTheDashboar
       "[api]\nport = 0\ndashboard = \"{}\"\n",
       telnet_port, (dir_ / "dash").string());
   testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data(), "run"});
-  std::string line;
-  ASSERT_TRUE(run.read_line(line)) << run.wait().err;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_match(line, m, std::regex("api https://127\\.0\\.0\\.1:(\\d+)/api/v1")))
-      << line;
-  port_ = m[1];
+  ASSERT_TRUE(await_api(run));
 
   Curl index = curl("/");
   EXPECT_EQ(index.status, 200);
@@ -402,12 +408,7 @@ TEST_F(ApiIntegrationTest, TheSambaCryDropOnARealDeviceIsOneCaseTimeline) {
       "[api]\nport = 0\n",
       smb_port, samba.port(), samba.share().string(), samba.share().string());
   testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data(), "run"});
-  std::string line;
-  ASSERT_TRUE(run.read_line(line)) << run.wait().err;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_match(line, m, std::regex("api https://127\\.0\\.0\\.1:(\\d+)/api/v1")))
-      << line;
-  port_ = m[1];
+  ASSERT_TRUE(await_api(run));
   ASSERT_TRUE(testing::wait_for_tcp_port(smb_port));
   ProcessResult probe =
       run_process({"timeout", "60", "/usr/bin/python3",
@@ -485,13 +486,7 @@ TEST_F(ApiIntegrationTest, MitsuRunAlertsOnARecentPeakAndOnSilentSensors) {
     json alerts;
     for (int run_no = 0; run_no < runs; ++run_no) {
       testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data(), "run"});
-      std::string line;
-      EXPECT_TRUE(run.read_line(line));
-      std::smatch m;
-      EXPECT_TRUE(
-          std::regex_match(line, m, std::regex("api https://127\\.0\\.0\\.1:(\\d+)/api/v1")))
-          << line;
-      port_ = m[1];
+      EXPECT_TRUE(await_api(run));
       for (int i = 0; i < 100; ++i) {
         alerts = json::parse(curl("/api/v1/alerts?state=all", bearer()).body)["alerts"];
         bool peak = false, silent = false;
