@@ -6,8 +6,9 @@
 # then logs in, checks the overview, watches a second real attack arrive live, replays the first
 # session, opens the sample with its sandbox report and acknowledges an alert, taking
 # screenshots at 1280x720 and 390x844 (kept in MITSU_SCREENSHOTS, default the build dir).
-# ctest runs it in a network namespace of its own (only loopback), as a second wall for the
-# sandbox. Usage: dashboard_browser_test.sh MITSU_BINARY WEB_DIR SAMPLE_ELF
+# ctest runs it in network and PID namespaces of its own (only loopback), as a second wall for the
+# sandbox; when the script ends the PID namespace ends, so no browser helper outlives it (its own
+# /proc, which LeakSanitizer reads). Usage: dashboard_browser_test.sh MITSU_BINARY WEB_DIR SAMPLE_ELF
 set -euo pipefail
 mitsu=$1
 web=$2
@@ -57,7 +58,10 @@ m() { "$mitsu" --config "$work/mitsu.toml" --data-dir "$work/data" --log-level w
 m simulate --from "$(date -u -d '-8 days' +%F)" --days 7 --sessions-per-day 300 >/dev/null
 printf '%s\n' "$password" | m user add analyst --role admin >/dev/null
 
-m run >"$work/run.out" 2>"$work/run.err" &
+# Started directly, not through m(), so that $! is mitsu itself and the cleanup's TERM reaches it
+# (it then stops its workers); a function would run in a subshell that dies alone.
+"$mitsu" --config "$work/mitsu.toml" --data-dir "$work/data" --log-level warn run \
+  >"$work/run.out" 2>"$work/run.err" &
 pids+=($!)
 for _ in $(seq 100); do grep -q '^api https://' "$work/run.out" && break; sleep 0.2; done
 url=$(sed -n 's|^api \(https://[^/]*\)/api/v1$|\1|p' "$work/run.out")
