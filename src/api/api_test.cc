@@ -225,6 +225,31 @@ TEST_F(ApiTest, MetricsCountAnswersByStatusClassForPrometheus) {
   EXPECT_EQ(metric_label("sink", "a\"b\\c"), "sink=\"a\\\"b\\\\c\"");
 }
 
+// The analysis queue's jobs by kind and state, and the time to verdict of those done lately.
+TEST_F(ApiTest, MetricsShowAnalysisJobsAndTheirLatency) {
+  store::Catalog& catalog = *stores_.catalog;
+  for (const char* sha : {"aa", "bb", "cc"}) {
+    ASSERT_TRUE(catalog.enqueue_job(sha, "sandbox", 1));
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto job = catalog.take_job(10, 60'000'000, "sandbox");
+    ASSERT_TRUE(job.ok() && job->has_value());
+    ASSERT_TRUE(catalog.finish_job(**job, 1, R"({"sha256":"x"})", {}));
+  }
+  std::string body = call("GET", "/metrics", analyst_).body;
+  EXPECT_NE(body.find("mitsu_analysis_jobs{kind=\"sandbox\",state=\"done\"} 2\n"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("mitsu_analysis_jobs{kind=\"sandbox\",state=\"queued\"} 1\n"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("mitsu_analysis_done_last_hour{kind=\"sandbox\"} 2\n"), std::string::npos)
+      << body;
+  EXPECT_NE(body.find("mitsu_analysis_latency_seconds{kind=\"sandbox\",quantile=\"0.99\"} "),
+            std::string::npos)
+      << body;
+}
+
 TEST_F(ApiTest, ADemotedUsersTokensAreDemotedWithIt) {
   auto token = issue_token(*stores_.accounts, "root", std::nullopt, "", std::nullopt, "t", now_us_);
   ASSERT_TRUE(token.ok());

@@ -296,6 +296,7 @@ H api_section(const Reader& r, Config& c) {
                  {"tls_key", path(r, c.api.tls_key)},
                  {"threads", number(r, c.api.threads, 1, 256)},
                  {"session_hours", number(r, c.api.session_hours, 1, 24 * 30)},
+                 {"stats_cache_seconds", number(r, c.api.stats_cache_seconds, 0, 3600)},
                  {"dashboard", path(r, c.api.dashboard)}});
 }
 

@@ -79,7 +79,8 @@ struct ApiSettings {
   std::filesystem::path tls_certificate;
   std::filesystem::path tls_key;
   int threads = 4;
-  int session_hours = 12;  // browser sessions
+  int session_hours = 12;       // browser sessions
+  int stats_cache_seconds = 5;  // statistics answers are kept this long; 0: computed each time
   // The built dashboard (index.html, assets/); empty: the source tree's web/dashboard/dist.
   std::filesystem::path dashboard;
 };

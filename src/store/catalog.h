@@ -89,6 +89,22 @@ struct JobRecord {
   std::string error;  // why it failed, or why its last attempt ended
 };
 
+// How many jobs of a kind are in a state, for the metrics.
+struct JobCount {
+  std::string kind;
+  std::string state;
+  std::int64_t count = 0;
+};
+
+// A job that ended (done or failed): when it was last queued and when it ended (wall clock), for
+// the analysis latency metric.
+struct FinishedJob {
+  std::string kind;
+  std::string state;
+  std::int64_t queued_us = 0;
+  std::int64_t finished_us = 0;
+};
+
 // What "known" meant when a sample was first analysed.
 struct KnownCheck {
   bool known = false;
@@ -117,6 +133,10 @@ class Catalog {
   // The most recently seen samples, newest first, at most `limit`.
   virtual Result<std::vector<SampleRecord>> recent_samples(std::size_t limit) = 0;
   virtual Result<std::uint64_t> queued_jobs() = 0;
+  virtual Result<std::vector<JobCount>> job_counts() = 0;  // by kind, then state
+  // Jobs that ended at or after `since_us`, oldest end first (those ended before the schema
+  // kept the time are not among them).
+  virtual Result<std::vector<FinishedJob>> finished_jobs(std::int64_t since_us) = 0;
   // Every job of one sample, oldest first.
   virtual Result<std::vector<JobRecord>> jobs(std::string_view sha256) = 0;
 

@@ -1,7 +1,11 @@
 // Job queue conformance: leases, retakes after a lost lease, release, fail and attempt counting,
 // as every catalog engine must run the analysis queue (catalog.h, "Analysis queue").
 
+#include <set>
+#include <tuple>
+
 #include "conformance.h"
+#include "core/clock.h"
 
 namespace mitsu::store::conformance {
 namespace {
@@ -136,6 +140,46 @@ TEST_P(JobQueueConformance, JobsOfASampleShowTheirStateAttemptsAndReason) {
   ASSERT_TRUE(catalog.finish_job(*sandbox, 1, R"({"sha256":"aa"})", {}));
   EXPECT_EQ((*catalog.jobs("aa"))[1].state, "done");
   EXPECT_TRUE(catalog.jobs("cc")->empty()) << "a sample never queued has no jobs";
+}
+
+// For the metrics: jobs by kind and state, and when each ended job was last queued and ended
+// (wall clock), whatever time the caller's queueing gave.
+TEST_P(JobQueueConformance, EndedJobsAreCountedAndTimedFromTheirLastQueueing) {
+  Catalog& catalog = *stores_.catalog;
+  std::int64_t before = now_unix_us();
+  ASSERT_TRUE(catalog.enqueue_job("aa", "static", 1));
+  ASSERT_TRUE(catalog.enqueue_job("bb", "static", 2));
+  ASSERT_TRUE(catalog.enqueue_job("aa", "sandbox", 3));
+  auto aa = take(catalog, 10);
+  auto bb = take(catalog, 11);
+  ASSERT_TRUE(aa && bb);
+  ASSERT_TRUE(catalog.finish_job(*aa, 1, R"({"sha256":"aa"})", {}));
+  ASSERT_TRUE(catalog.fail_job(*bb, "sample not in the artifact store"));
+  std::int64_t after = now_unix_us();
+  auto counts = catalog.job_counts();
+  ASSERT_TRUE(counts.ok()) << counts.error();
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> got;
+  for (const JobCount& c : *counts) {
+    got.emplace_back(c.kind, c.state, c.count);
+  }
+  EXPECT_EQ(got, (std::vector<std::tuple<std::string, std::string, std::int64_t>>{
+                     {"sandbox", "queued", 1}, {"static", "done", 1}, {"static", "failed", 1}}));
+  auto ended = catalog.finished_jobs(before);
+  ASSERT_TRUE(ended.ok()) << ended.error();
+  ASSERT_EQ(ended->size(), 2u);
+  std::set<std::string> states;
+  for (const FinishedJob& j : *ended) {
+    EXPECT_EQ(j.kind, "static");
+    states.insert(j.state);
+    EXPECT_GE(j.queued_us, before);
+    EXPECT_LE(j.queued_us, j.finished_us);
+    EXPECT_LE(j.finished_us, after);
+  }
+  EXPECT_EQ(states, (std::set<std::string>{"done", "failed"}));
+  EXPECT_LE((*ended)[0].finished_us, (*ended)[1].finished_us) << "oldest end first";
+  EXPECT_TRUE(catalog.finished_jobs(after + 1)->empty());
+  ASSERT_TRUE(catalog.enqueue_job("aa", "static", 4));  // queued again: not ended any more
+  EXPECT_EQ(catalog.finished_jobs(before)->size(), 1u);
 }
 
 TEST_P(JobQueueConformance, IngestQueuesEachDeliveredSampleOnceEvenWhenReplayed) {

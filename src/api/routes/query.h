@@ -40,6 +40,8 @@ class Query {
   Result<std::optional<std::string>> address(std::string_view name) const;
   Result<std::optional<std::string>> sha256(std::string_view name) const;
 
+  const std::vector<std::pair<std::string, std::string>>& pairs() const { return pairs_; }
+
  private:
   const std::vector<std::pair<std::string, std::string>>& pairs_;
 };

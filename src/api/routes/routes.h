@@ -26,6 +26,8 @@ struct ApiContext {
   std::filesystem::path dashboard_dir;  // the built dashboard (index.html, assets/)
   // How often an open live stream checks its credentials again (tests: 0, every poll).
   std::chrono::milliseconds stream_recheck{60'000};
+  // How long a statistics answer is kept and given again ([api] stats_cache_seconds; 0: never).
+  std::chrono::milliseconds stats_cache{0};
 };
 
 void add_meta_routes(Router& router);                            // health, OpenAPI document

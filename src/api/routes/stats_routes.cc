@@ -1,5 +1,6 @@
 // Statistics from the rollups: the overview (everything `mitsu report` shows), rankings, daily
-// series and the peaks with the disclosures they were tied to.
+// series and the peaks with the disclosures they were tied to. Their answers are kept a few
+// seconds (response_cache.h).
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -8,6 +9,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "api/routes/response_cache.h"
 #include "api/routes/routes.h"
 #include "intel/incidents.h"
 #include "intel/peaks.h"
@@ -83,17 +85,29 @@ Route ranged(store::StoreSet& stores, std::string pattern,
                }};
 }
 
+// The route with its answers kept in `cache` for ApiContext::stats_cache.
+Route cached(Route route, std::shared_ptr<ResponseCache> cache, const ApiContext& context) {
+  route.handler = [inner = std::move(route.handler), cache, &context,
+                   pattern = route.pattern](const RouteContext& rc) -> Result<ApiResponse> {
+    return cache->get(ResponseCache::key_of(pattern, rc.query.pairs()), context.stats_cache,
+                      [&] { return inner(rc); });
+  };
+  return route;
+}
+
 }  // namespace
 
 void add_stats_routes(Router& router, ApiContext& context) {
   store::StoreSet& stores = context.stores;
-  router.add(ranged(stores, "/api/v1/stats/overview",
+  auto cache = std::make_shared<ResponseCache>();
+  auto add = [&](Route route) { router.add(cached(std::move(route), cache, context)); };
+  add(ranged(stores, "/api/v1/stats/overview",
                     [&context, &stores](const intel::DayRange& range) -> Result<ApiResponse> {
                       auto report = intel::collect_report(*stores.rollups, range, context.cves);
                       return report ? Result<ApiResponse>(json_response(*report))
                                     : report.failure();
                     }));
-  router.add(Route{
+  add(Route{
       "GET",
       "/api/v1/stats/top",
       kReaders,
@@ -120,7 +134,7 @@ void add_stats_routes(Router& router, ApiContext& context) {
                               {"total", ranking->total},
                               {"rows", rows}});
       }});
-  router.add(Route{"GET",
+  add(Route{"GET",
                    "/api/v1/stats/series",
                    kReaders,
                    {"measure", "by", "from", "to", "limit", "targeted"},
@@ -153,7 +167,7 @@ void add_stats_routes(Router& router, ApiContext& context) {
                                            {"days", days_of(*range)},
                                            {"series", series}});
                    }});
-  router.add(ranged(stores, "/api/v1/peaks",
+  add(ranged(stores, "/api/v1/peaks",
                     [&context, &stores](const intel::DayRange& range) -> Result<ApiResponse> {
                       auto peaks = intel::find_peaks(*stores.rollups, range.from_day, range.to_day,
                                                      context.cves);

@@ -30,6 +30,7 @@ Result<std::unique_ptr<RunningApi>> start_api(const app::Config& config, LiveHub
   }
   running->api = std::move(*api);
   running->api.context->live = live;
+  running->api.context->stats_cache = std::chrono::seconds(resolved.api.stats_cache_seconds);
   running->api.context->reports_dir = app::sandbox_worker_options(resolved).reports_dir;
   running->api.context->dashboard_dir = resolved.api.dashboard.empty()
                                             ? std::filesystem::path(MITSU_DEFAULT_DASHBOARD_DIR)

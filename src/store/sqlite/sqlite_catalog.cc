@@ -16,6 +16,13 @@ constexpr Migration kAsNames{4, R"sql(
 CREATE TABLE as_names (asn INTEGER PRIMARY KEY, name TEXT NOT NULL);
 )sql"};
 
+// When a job was last queued and when it ended, for the analysis latency metric.
+constexpr Migration kJobTimes{5, R"sql(
+ALTER TABLE analysis_jobs ADD COLUMN queued_us INTEGER;
+ALTER TABLE analysis_jobs ADD COLUMN finished_us INTEGER;
+CREATE INDEX analysis_jobs_finished ON analysis_jobs(finished_us) WHERE finished_us IS NOT NULL;
+)sql"};
+
 constexpr std::array kMigrations{
     Migration{1, R"sql(
 CREATE TABLE sensors (
@@ -105,6 +112,7 @@ ALTER TABLE samples ADD COLUMN checked_against TEXT;
 CREATE TABLE event_claims (id TEXT PRIMARY KEY) WITHOUT ROWID;
 )sql"},
     kAsNames,
+    kJobTimes,
 };
 
 // The same, for a database whose events were stored before claims existed: they were counted
@@ -117,6 +125,7 @@ CREATE TABLE event_claims (id TEXT PRIMARY KEY) WITHOUT ROWID;
 INSERT INTO event_claims (id) SELECT id FROM events ORDER BY id;
 )sql"},
     kAsNames,
+    kJobTimes,
 };
 
 constexpr std::string_view kSessionColumns =
@@ -214,8 +223,8 @@ Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(SqliteDatabase& db) {
                "INSERT INTO as_names (asn, name) VALUES (?1, ?2) ON CONFLICT(asn) DO UPDATE SET"
                " name = excluded.name WHERE name != excluded.name"},
       Prepared{&catalog->enqueue_job_,
-               "INSERT OR IGNORE INTO analysis_jobs (sha256, kind, created_us)"
-               " VALUES (?1, 'static', ?2)"},
+               "INSERT OR IGNORE INTO analysis_jobs (sha256, kind, created_us, queued_us)"
+               " VALUES (?1, 'static', ?2, ?3)"},
   };
   for (Prepared& p : statements) {
     auto statement = db.prepare(p.sql);
@@ -331,7 +340,7 @@ Status SqliteCatalog::apply(std::span<const Event* const> fresh_events) {
     }
     insert_sighting_.bind(1, event->id).bind(2, event->sha256).bind(3, event->session_id);
     insert_sighting_.bind(4, event->ts_us).bind(5, event->action);
-    enqueue_job_.bind(1, event->sha256).bind(2, event->ts_us);
+    enqueue_job_.bind(1, event->sha256).bind(2, event->ts_us).bind(3, now_unix_us());
     for (Statement* q : {&upsert_sample_, &insert_sighting_, &enqueue_job_}) {
       if (Status status = q->run(); !status) {
         return status;

@@ -32,6 +32,8 @@ class SqliteCatalog : public Catalog {
   Result<std::vector<SensorRecord>> sensors() override;
   Result<std::optional<SampleRecord>> sample(std::string_view sha256) override;
   Result<std::uint64_t> queued_jobs() override;
+  Result<std::vector<JobCount>> job_counts() override;
+  Result<std::vector<FinishedJob>> finished_jobs(std::int64_t since_us) override;
   Result<std::vector<JobRecord>> jobs(std::string_view sha256) override;
   Result<std::size_t> import_known_hashes(std::span<const KnownHash> hashes) override;
   Result<std::optional<KnownHash>> find_known(std::span<const std::string> hashes) override;

@@ -16,6 +16,44 @@ Result<std::uint64_t> SqliteCatalog::queued_jobs() {
   return static_cast<std::uint64_t>(*count);
 }
 
+Result<std::vector<JobCount>> SqliteCatalog::job_counts() {
+  std::lock_guard lock(db_.mutex());
+  auto select = db_.prepare(
+      "SELECT kind, state, count(*) FROM analysis_jobs GROUP BY kind, state ORDER BY kind, state");
+  if (!select) {
+    return select.failure();
+  }
+  std::vector<JobCount> counts;
+  Status s = select->each_row([&](const Statement& row) {
+    counts.push_back(
+        {std::string(row.column_text(0)), std::string(row.column_text(1)), row.column_int(2)});
+  });
+  if (!s) {
+    return s.failure();
+  }
+  return counts;
+}
+
+Result<std::vector<FinishedJob>> SqliteCatalog::finished_jobs(std::int64_t since_us) {
+  std::lock_guard lock(db_.mutex());
+  auto select = db_.prepare(
+      "SELECT kind, state, queued_us, finished_us FROM analysis_jobs"
+      " WHERE finished_us >= ?1 AND queued_us IS NOT NULL ORDER BY finished_us, id");
+  if (!select) {
+    return select.failure();
+  }
+  select->bind(1, since_us);
+  std::vector<FinishedJob> jobs;
+  Status s = select->each_row([&](const Statement& row) {
+    jobs.push_back({std::string(row.column_text(0)), std::string(row.column_text(1)),
+                    row.column_int(2), row.column_int(3)});
+  });
+  if (!s) {
+    return s.failure();
+  }
+  return jobs;
+}
+
 Result<std::vector<JobRecord>> SqliteCatalog::jobs(std::string_view sha256) {
   std::lock_guard lock(db_.mutex());
   auto select = db_.prepare(
@@ -41,13 +79,13 @@ Status SqliteCatalog::enqueue_job(std::string_view sha256, std::string_view kind
                                   std::int64_t now_us) {
   std::lock_guard lock(db_.mutex());
   auto enqueue = db_.prepare(
-      "INSERT INTO analysis_jobs (sha256, kind, created_us) VALUES (?1, ?2, ?3)"
+      "INSERT INTO analysis_jobs (sha256, kind, created_us, queued_us) VALUES (?1, ?2, ?3, ?4)"
       " ON CONFLICT (sha256, kind) DO UPDATE SET state = 'queued', attempts = 0,"
-      " lease_until_us = NULL, error = NULL");
+      " lease_until_us = NULL, error = NULL, queued_us = ?4, finished_us = NULL");
   if (!enqueue) {
     return enqueue.failure();
   }
-  enqueue->bind(1, sha256).bind(2, kind).bind(3, now_us);
+  enqueue->bind(1, sha256).bind(2, kind).bind(3, now_us).bind(4, now_unix_us());
   return enqueue->run();
 }
 
@@ -85,8 +123,8 @@ Status SqliteCatalog::finish_job(const AnalysisJob& job, int analyzer_version,
         "INSERT OR REPLACE INTO verdicts (sha256, analyzer_version, created_us, body)"
         " VALUES (?1, ?2, ?3, ?4)");
     auto done = db_.prepare(
-        "UPDATE analysis_jobs SET state = 'done', lease_until_us = NULL, error = NULL"
-        " WHERE id = ?1");
+        "UPDATE analysis_jobs SET state = 'done', lease_until_us = NULL, error = NULL,"
+        " finished_us = ?2 WHERE id = ?1");
     // Only the first analysis decides "known at first sight"; re-analysis keeps it.
     auto sighted = db_.prepare(
         "UPDATE samples SET known_at_first_sight = ?2, known_source = ?3, checked_us = ?4,"
@@ -96,7 +134,7 @@ Status SqliteCatalog::finish_job(const AnalysisJob& job, int analyzer_version,
     }
     verdict->bind(1, job.sha256).bind(2, std::int64_t{analyzer_version});
     verdict->bind(3, known.checked_us).bind(4, verdict_json);
-    done->bind(1, job.id);
+    done->bind(1, job.id).bind(2, now_unix_us());
     sighted->bind(1, job.sha256).bind(2, std::int64_t{known.known ? 1 : 0});
     sighted->bind_optional(3, known.source).bind(4, known.checked_us);
     sighted->bind(5, known.checked_against);
@@ -117,12 +155,12 @@ Status SqliteCatalog::finish_job(const AnalysisJob& job, int analyzer_version,
 Status SqliteCatalog::fail_job(const AnalysisJob& job, std::string_view error) {
   std::lock_guard lock(db_.mutex());
   auto fail = db_.prepare(
-      "UPDATE analysis_jobs SET state = 'failed', lease_until_us = NULL, error = ?2"
-      " WHERE id = ?1");
+      "UPDATE analysis_jobs SET state = 'failed', lease_until_us = NULL, error = ?2,"
+      " finished_us = ?3 WHERE id = ?1");
   if (!fail) {
     return fail.failure();
   }
-  fail->bind(1, job.id).bind(2, error);
+  fail->bind(1, job.id).bind(2, error).bind(3, now_unix_us());
   return fail->run();
 }
 
@@ -146,10 +184,10 @@ Result<std::size_t> SqliteCatalog::requeue_all(std::string_view kind) {
   std::size_t queued = 0;
   Status status = db_.run([&]() -> Status {
     auto requeue = db_.prepare(
-        "INSERT INTO analysis_jobs (sha256, kind, created_us)"
-        " SELECT sha256, ?1, ?2 FROM samples WHERE true"
+        "INSERT INTO analysis_jobs (sha256, kind, created_us, queued_us)"
+        " SELECT sha256, ?1, ?2, ?2 FROM samples WHERE true"
         " ON CONFLICT (sha256, kind) DO UPDATE SET state = 'queued', attempts = 0,"
-        " lease_until_us = NULL, error = NULL");
+        " lease_until_us = NULL, error = NULL, queued_us = ?2, finished_us = NULL");
     if (!requeue) {
       return requeue.failure();
     }
