@@ -7,8 +7,8 @@
 #include <map>
 
 #include "api/metrics.h"
-#include "core/clock.h"
 #include "api/routes/routes.h"
+#include "core/clock.h"
 
 namespace mitsu::api {
 

@@ -102,11 +102,10 @@ void add_stats_routes(Router& router, ApiContext& context) {
   auto cache = std::make_shared<ResponseCache>();
   auto add = [&](Route route) { router.add(cached(std::move(route), cache, context)); };
   add(ranged(stores, "/api/v1/stats/overview",
-                    [&context, &stores](const intel::DayRange& range) -> Result<ApiResponse> {
-                      auto report = intel::collect_report(*stores.rollups, range, context.cves);
-                      return report ? Result<ApiResponse>(json_response(*report))
-                                    : report.failure();
-                    }));
+             [&context, &stores](const intel::DayRange& range) -> Result<ApiResponse> {
+               auto report = intel::collect_report(*stores.rollups, range, context.cves);
+               return report ? Result<ApiResponse>(json_response(*report)) : report.failure();
+             }));
   add(Route{
       "GET",
       "/api/v1/stats/top",
@@ -135,48 +134,47 @@ void add_stats_routes(Router& router, ApiContext& context) {
                               {"rows", rows}});
       }});
   add(Route{"GET",
-                   "/api/v1/stats/series",
-                   kReaders,
-                   {"measure", "by", "from", "to", "limit", "targeted"},
-                   [&stores](const RouteContext& rc) -> Result<ApiResponse> {
-                     intel::Stats stats(*stores.rollups);
-                     auto range = range_of(stats, rc.query);
-                     auto g = grouping_of(rc.query, false);
-                     if (Status s = first_failure(range, g); !s) {
-                       return s.failure();
-                     }
-                     json series = json::object();
-                     if (g->by.empty()) {
-                       auto values = stats.series(g->measure, *range, g->filters);
-                       if (!values) {
-                         return values.failure();
-                       }
-                       series["total"] = *values;
-                     } else {
-                       auto values =
-                           stats.series_by(g->measure, g->by, *range, g->filters, g->limit);
-                       if (!values) {
-                         return values.failure();
-                       }
-                       for (const auto& [key, v] : *values) {
-                         series[key] = v;
-                       }
-                     }
-                     return json_response({{"measure", store::to_string(g->measure)},
-                                           {"by", g->by},
-                                           {"days", days_of(*range)},
-                                           {"series", series}});
-                   }});
+            "/api/v1/stats/series",
+            kReaders,
+            {"measure", "by", "from", "to", "limit", "targeted"},
+            [&stores](const RouteContext& rc) -> Result<ApiResponse> {
+              intel::Stats stats(*stores.rollups);
+              auto range = range_of(stats, rc.query);
+              auto g = grouping_of(rc.query, false);
+              if (Status s = first_failure(range, g); !s) {
+                return s.failure();
+              }
+              json series = json::object();
+              if (g->by.empty()) {
+                auto values = stats.series(g->measure, *range, g->filters);
+                if (!values) {
+                  return values.failure();
+                }
+                series["total"] = *values;
+              } else {
+                auto values = stats.series_by(g->measure, g->by, *range, g->filters, g->limit);
+                if (!values) {
+                  return values.failure();
+                }
+                for (const auto& [key, v] : *values) {
+                  series[key] = v;
+                }
+              }
+              return json_response({{"measure", store::to_string(g->measure)},
+                                    {"by", g->by},
+                                    {"days", days_of(*range)},
+                                    {"series", series}});
+            }});
   add(ranged(stores, "/api/v1/peaks",
-                    [&context, &stores](const intel::DayRange& range) -> Result<ApiResponse> {
-                      auto peaks = intel::find_peaks(*stores.rollups, range.from_day, range.to_day,
-                                                     context.cves);
-                      if (!peaks) {
-                        return peaks.failure();
-                      }
-                      auto incidents = intel::group_incidents(std::move(*peaks));
-                      return json_response({{"incidents", intel::incidents_json(incidents)}});
-                    }));
+             [&context, &stores](const intel::DayRange& range) -> Result<ApiResponse> {
+               auto peaks =
+                   intel::find_peaks(*stores.rollups, range.from_day, range.to_day, context.cves);
+               if (!peaks) {
+                 return peaks.failure();
+               }
+               auto incidents = intel::group_incidents(std::move(*peaks));
+               return json_response({{"incidents", intel::incidents_json(incidents)}});
+             }));
 }
 
 }  // namespace mitsu::api
