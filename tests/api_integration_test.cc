@@ -10,6 +10,7 @@
 #include <csignal>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -108,6 +109,25 @@ class ApiIntegrationTest : public ::testing::Test {
     return c;
   }
   std::vector<std::string> bearer() const { return {"-H", "Authorization: Bearer " + token_}; }
+
+  // A client holding /api/v1/stream?QUERY open (curl -N) into `file`; returns once the hello
+  // frame arrived. read_file(file) gives what came so far.
+  std::unique_ptr<testing::ChildProcess> open_stream(const std::string& query,
+                                                     const std::string& file) {
+    auto stream = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
+        "curl", "-sS", "-N", "--max-time", "90", "--cacert", data() + "/api-tls/cert.pem",
+        "--resolve", "localhost:" + port_ + ":127.0.0.1", "-H", "Authorization: Bearer " + token_,
+        "-o", file, "https://localhost:" + port_ + "/api/v1/stream?" + query});
+    for (int i = 0; i < 100 && read_file(file).find("event: hello") == std::string::npos; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_NE(read_file(file).find("event: hello"), std::string::npos) << read_file(file);
+    return stream;
+  }
+  static std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
 
   testing::TempDir dir_{"api-it"};
   std::string token_;
@@ -340,19 +360,8 @@ TEST_F(ApiIntegrationTest, ARealTelnetAttackArrivesOnTheLiveStreamAndTheDashboar
   EXPECT_EQ(curl("/api/v1/stream?kinds=nothing", bearer()).status, 400);
 
   std::string streamed = (dir_ / "stream.txt").string();
-  testing::ChildProcess stream(
-      {"curl", "-sS", "-N", "--max-time", "60", "--cacert", data() + "/api-tls/cert.pem",
-       "--resolve", "localhost:" + port_ + ":127.0.0.1", "-H", "Authorization: Bearer " + token_,
-       "-o", streamed,
-       "https://localhost:" + port_ + "/api/v1/stream?kinds=event&protocol=telnet"});
-  auto read_stream = [&] {
-    std::ifstream in(streamed);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
-  for (int i = 0; i < 100 && read_stream().find("event: hello") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_NE(read_stream().find("event: hello"), std::string::npos) << read_stream();
+  auto stream = open_stream("kinds=event&protocol=telnet", streamed);
+  auto read_stream = [&] { return read_file(streamed); };
   std::string script = fmt::format(
       "(sleep 0.5; printf 'root\\n'; sleep 0.3; printf 'xc3511\\n'; sleep 0.3; "
       "printf 'uname -m\\n'; sleep 0.3; printf 'exit\\n'; sleep 0.5) | telnet 127.0.0.1 {}",
@@ -388,8 +397,8 @@ TEST_F(ApiIntegrationTest, ARealTelnetAttackArrivesOnTheLiveStreamAndTheDashboar
         "mitsu_store_bytes{file=\"mitsu.db\"}"}) {
     EXPECT_NE(metrics.body.find(counted), std::string::npos) << counted << "\n" << metrics.body;
   }
-  stream.send_signal(SIGTERM);
-  stream.wait();
+  stream->send_signal(SIGTERM);
+  stream->wait();
   run.send_signal(SIGTERM);
   EXPECT_EQ(run.wait().exit_code, 0);
 }
@@ -410,6 +419,8 @@ TEST_F(ApiIntegrationTest, TheSambaCryDropOnARealDeviceIsOneCaseTimeline) {
   testing::ChildProcess run({MITSU_EXE, "--config", config, "--data-dir", data(), "run"});
   ASSERT_TRUE(await_api(run));
   ASSERT_TRUE(testing::wait_for_tcp_port(smb_port));
+  std::string alerts_file = (dir_ / "alerts.txt").string();
+  auto alerts = open_stream("kinds=alert", alerts_file);
   ProcessResult probe =
       run_process({"timeout", "60", "/usr/bin/python3",
                    std::string(MITSU_SOURCE_DIR) + "/src/sensor/protocols/smb/sambacry_probe.py",
@@ -467,6 +478,39 @@ TEST_F(ApiIntegrationTest, TheSambaCryDropOnARealDeviceIsOneCaseTimeline) {
   EXPECT_EQ(curl("/api/v1/timeline?sample=" + sha256 + "&sensor=nas-relay", bearer()).status, 400);
   EXPECT_EQ(curl("/api/v1/timeline", bearer()).status, 400);
   EXPECT_EQ(curl("/api/v1/timeline?src_ip=192.0.2.77", bearer()).status, 404);
+  // The live stream carries the alerts ingest raised (the file on the device) and those the
+  // analysis worker, another process, raised (a never-seen sample), each once.
+  std::map<std::int64_t, std::vector<std::string>> alert_ids;  // id -> rule, per frame
+  for (int i = 0; i < 150; ++i) {
+    alert_ids.clear();
+    std::istringstream frames(read_file(alerts_file));
+    std::string event;
+    for (std::string l; std::getline(frames, l);) {
+      if (l.starts_with("event: ")) {
+        event = l.substr(7);
+      } else if (event == "alert" && l.starts_with("data: {")) {
+        json a = json::parse(l.substr(6));
+        alert_ids[a["id"].get<std::int64_t>()].push_back(a["rule"]);
+      }
+    }
+    std::set<std::string> rules;
+    for (const auto& [id, seen] : alert_ids) {
+      rules.insert(seen.front());
+    }
+    if (rules.contains("sample-never-seen") && rules.contains("device-file-created")) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::set<std::string> rules;
+  for (const auto& [id, seen] : alert_ids) {
+    EXPECT_EQ(seen.size(), 1u) << "alert " << id << " streamed " << seen.size() << " times";
+    rules.insert(seen.front());
+  }
+  EXPECT_TRUE(rules.contains("sample-never-seen")) << read_file(alerts_file);
+  EXPECT_TRUE(rules.contains("device-file-created")) << read_file(alerts_file);
+  alerts->send_signal(SIGTERM);
+  alerts->wait();
   run.send_signal(SIGTERM);
   EXPECT_EQ(run.wait().exit_code, 0);
 }

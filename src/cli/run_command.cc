@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -53,6 +54,20 @@ void add_watch_metric(api::MetricsRegistry& metrics, const std::atomic<std::uint
                    "counter",
                    {{"", static_cast<double>(looks.load())}}});
   });
+}
+
+// The alerts the analysis workers raised (never-seen samples, samples aimed at our products) are
+// written by those processes; the live stream finds them in the store. The hub publishes each id
+// once, so those raised here and published at once are not sent again.
+void publish_stored_alerts(app::Platform& p, api::LiveHub& live, std::int64_t since_us) {
+  auto recent = p.store.alerts->alerts(50, /*include_acked=*/true);
+  if (!recent) {
+    spdlog::warn("alerts: live stream: {}", recent.error());
+    return;
+  }
+  std::erase_if(*recent, [&](const store::AlertRecord& a) { return a.first_us < since_us; });
+  std::reverse(recent->begin(), recent->end());  // oldest first, as they were raised
+  live.publish_alerts(*recent);
 }
 
 // Delivers everything left in the spool, then reports what the collector did.
@@ -282,8 +297,12 @@ int run_command(const Config& config, const RunOptions& options) {
   workers.start(specs);
   auto watch = alert_watch(p);
   auto next_watch = std::chrono::steady_clock::now();  // a first look at once
-  while (!g_stop) {
+  std::int64_t started_us = now_unix_us();
+  for (unsigned tick = 0; !g_stop; ++tick) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (api_server && p.store.alerts && tick % 10 == 0) {
+      publish_stored_alerts(p, live, started_us);
+    }
     if (Status synced = p.spool->sync(); !synced) {  // the "interval" fsync policy's timer
       spdlog::error("spool: {}", synced.error());
     }

@@ -127,6 +127,15 @@ void LiveHub::publish_alerts(std::span<const store::AlertRecord> alerts) {
   auto subscribers = live();
   std::erase_if(subscribers, [](const auto& s) { return !s->filter().alerts; });
   for (const store::AlertRecord& alert : alerts) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!alerts_published_.insert(alert.id).second) {
+        continue;  // published already (raised here, then found in the store)
+      }
+      if (alerts_published_.size() > kAlertIdsKept) {
+        alerts_published_.erase(alerts_published_.begin());
+      }
+    }
     if (!subscribers.empty()) {
       deliver(subscribers, std::make_shared<const std::string>(
                                sse_frame("alert", intel::alert_json_text(alert))));

@@ -62,6 +62,8 @@ class LiveHub {
   std::shared_ptr<LiveSubscription> subscribe(LiveFilter filter);
   // Called by ingest after a batch commits. Cheap when nobody listens.
   void publish_events(std::span<const Event* const> fresh);
+  // Each alert once, by id: `mitsu run` publishes those it raised at once and, as it finds them
+  // in the store, those the analysis workers (other processes) raised.
   void publish_alerts(std::span<const store::AlertRecord> alerts);
 
   std::size_t subscribers() const;
@@ -77,6 +79,8 @@ class LiveHub {
   const std::size_t max_bytes_;
   mutable std::mutex mutex_;
   std::vector<std::weak_ptr<LiveSubscription>> subscriptions_;
+  static constexpr std::size_t kAlertIdsKept = 4096;  // the newest ids; older ones are long past
+  std::set<std::int64_t> alerts_published_;           // under mutex_
   std::atomic<std::size_t> count_{0};
   std::atomic<std::uint64_t> published_{0};
   std::atomic<std::uint64_t> dropped_{0};

@@ -227,9 +227,11 @@ TEST_F(StoreTest, EventsStoredBeforeClaimsExistedAreClaimedByTheMigration) {
   auto events = synthetic(20);
   ASSERT_TRUE(insert(events));
   // Back to the schema before claims, as an upgraded database has it.
-  ASSERT_TRUE(
-      store_.db->exec("DROP TABLE event_claims; DROP TABLE as_names; DELETE FROM schema_migrations"
-                      " WHERE component = 'catalog' AND version >= 3"));
+  ASSERT_TRUE(store_.db->exec(
+      "DROP TABLE event_claims; DROP TABLE as_names; DROP INDEX analysis_jobs_finished;"
+      " ALTER TABLE analysis_jobs DROP COLUMN queued_us;"
+      " ALTER TABLE analysis_jobs DROP COLUMN finished_us;"
+      " DELETE FROM schema_migrations WHERE component = 'catalog' AND version >= 3"));
   store_ = {};
   auto reopened = open_embedded_store(dir_ / "mitsu.db");
   ASSERT_TRUE(reopened.ok()) << reopened.error();
