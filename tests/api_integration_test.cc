@@ -481,8 +481,10 @@ TEST_F(ApiIntegrationTest, TheSambaCryDropOnARealDeviceIsOneCaseTimeline) {
   // The live stream carries the alerts ingest raised (the file on the device) and those the
   // analysis worker, another process, raised (a never-seen sample), each once.
   std::map<std::int64_t, std::vector<std::string>> alert_ids;  // id -> rule, per frame
+  std::set<std::string> rules;
   for (int i = 0; i < 150; ++i) {
     alert_ids.clear();
+    rules.clear();
     std::istringstream frames(read_file(alerts_file));
     std::string event;
     for (std::string l; std::getline(frames, l);) {
@@ -491,21 +493,16 @@ TEST_F(ApiIntegrationTest, TheSambaCryDropOnARealDeviceIsOneCaseTimeline) {
       } else if (event == "alert" && l.starts_with("data: {")) {
         json a = json::parse(l.substr(6));
         alert_ids[a["id"].get<std::int64_t>()].push_back(a["rule"]);
+        rules.insert(a["rule"].get<std::string>());
       }
-    }
-    std::set<std::string> rules;
-    for (const auto& [id, seen] : alert_ids) {
-      rules.insert(seen.front());
     }
     if (rules.contains("sample-never-seen") && rules.contains("device-file-created")) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  std::set<std::string> rules;
   for (const auto& [id, seen] : alert_ids) {
     EXPECT_EQ(seen.size(), 1u) << "alert " << id << " streamed " << seen.size() << " times";
-    rules.insert(seen.front());
   }
   EXPECT_TRUE(rules.contains("sample-never-seen")) << read_file(alerts_file);
   EXPECT_TRUE(rules.contains("device-file-created")) << read_file(alerts_file);
