@@ -252,7 +252,9 @@ H store_section(const Reader& r, Config& c) {
   return sub(r, {{"engine", engine},
                  {"path", path(r, c.store_path)},
                  {"synchronous", choice(r, c.sqlite.synchronous, {"full", "normal"},
-                                        "must be \"full\" or \"normal\"")}});
+                                        "must be \"full\" or \"normal\"")},
+                 {"postgres_dsn", text(r, c.postgres.dsn)},
+                 {"postgres_schema", identifier(r, c.postgres.schema)}});
 }
 
 H artifacts_section(const Reader& r, Config& c) {

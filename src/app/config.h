@@ -105,6 +105,7 @@ struct Config {
   std::string store_engine = "sqlite";
   std::filesystem::path store_path;  // defaults to <data_dir>/mitsu.db
   store::SqliteSettings sqlite;
+  store::PostgresSettings postgres;           // the "postgres" engine's server and schema
   artifacts::ArtifactStoreOptions artifacts;  // dir defaults to <data_dir>/artifacts
   collector::CollectorOptions collector;
   // YARA rule directories added to the shipped rules/yara.

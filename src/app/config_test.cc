@@ -154,7 +154,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"BadSize", "[spool]\nsegment_bytes = \"lots\"\n",
                   "spool.segment_bytes: expected a size"},
         BadConfig{"UnavailableEngine", "[store]\nengine = \"clickhouse\"\n",
-                  "store.engine: unknown engine; this build has: sqlite"},
+                  "store.engine: unknown engine; this build has: sqlite, postgres"},
         BadConfig{"ScalarForTable", "sensor = 3\n", "sensor: expected a table"},
         BadConfig{"SyntaxError", "[spool\nfsync = 1\n", "site.toml:1:"},  // TOML syntax error
         BadConfig{"BadLogLevel", "log_level = \"loud\"\n", "log_level: must be"}),

@@ -17,6 +17,7 @@ Result<store::StoreSet> open_stores(const Config& config,
   stores.engine = config.store_engine;
   stores.path = config.store_path;
   stores.sqlite = config.sqlite;
+  stores.postgres = config.postgres;
   if (watchlist != nullptr) {
     stores.targeted.exploit_rules.insert(watchlist->exploit_rules.begin(),
                                          watchlist->exploit_rules.end());

@@ -16,6 +16,12 @@ struct SqliteSettings {
   int busy_timeout_ms = 5000;
 };
 
+// The PostgreSQL engine: catalog, rollups, accounts and alerts (and events, for "postgres").
+struct PostgresSettings {
+  std::string dsn;     // a libpq connection string, e.g. "host=db.example port=5432 dbname=mitsu"
+  std::string schema;  // the schema every table lives in; empty: "mitsu"
+};
+
 // Sessions the rollups count as targeted at the operator's products (the vendor watchlist).
 // Plain data so the store API names no intel type; the engine hands it to what counts.
 struct TargetedBy {
@@ -27,6 +33,7 @@ struct StoreConfig {
   std::string engine = "sqlite";  // see known_store_engines()
   std::filesystem::path path;     // sqlite: the database file
   SqliteSettings sqlite;
+  PostgresSettings postgres;
   TargetedBy targeted;
 };
 

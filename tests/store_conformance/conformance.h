@@ -14,6 +14,7 @@
 #include "store/store_factory.h"
 #include "testing/synthetic_events.h"
 #include "testing/temp_dir.h"
+#include "testing/test_servers.h"
 
 namespace mitsu::store::conformance {
 
@@ -51,14 +52,35 @@ inline std::vector<Event> synthetic_events(std::size_t n, std::uint64_t seed = 1
   return events;
 }
 
+// True when the engine keeps its data in a server.
+inline bool server_engine(std::string_view engine) {
+  return engine == "postgres";
+}
+
 class EngineTest : public ::testing::TestWithParam<std::string> {
  protected:
-  void SetUp() override { reopen(); }
+  void SetUp() override {
+    if (server_engine(GetParam())) {
+      pg_dsn_ = mitsu::testing::test_pg_dsn();
+      if (pg_dsn_.empty()) {
+        // In CI a missing server is a failure, never a silent skip.
+        if (std::getenv("CI") != nullptr) {
+          FAIL() << "no PostgreSQL server: run the tests through ctest (fixture postgres) or set "
+                    "MITSU_TEST_PG_DSN";
+        }
+        GTEST_SKIP() << "no PostgreSQL server (run through ctest, or set MITSU_TEST_PG_DSN)";
+      }
+      pg_schema_ = mitsu::testing::unique_pg_schema();  // tests never see each other's rows
+    }
+    reopen();
+  }
 
   StoreConfig config() const {
     StoreConfig config;
     config.engine = GetParam();
     config.path = dir_ / "mitsu.db";
+    config.postgres.dsn = pg_dsn_;
+    config.postgres.schema = pg_schema_;
     return config;
   }
 
@@ -112,6 +134,8 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   }
 
   mitsu::testing::TempDir dir_{"conformance"};
+  std::string pg_dsn_;
+  std::string pg_schema_;
   StoreSet stores_;
 };
 

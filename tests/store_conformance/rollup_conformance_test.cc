@@ -22,6 +22,9 @@ class RollupConformance : public EngineTest {
  protected:
   void SetUp() override {
     EngineTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
     attach();
   }
 

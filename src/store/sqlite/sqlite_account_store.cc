@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "store/account_rows.h"
+
 namespace mitsu::store::sqlite {
 namespace {
 
@@ -42,31 +44,6 @@ CREATE TABLE audit_log (
 );
 )sql"},
 };
-
-constexpr std::string_view kTokenColumns =
-    "id, user, role, label, created_us, expires_us, last_used_us";
-
-std::optional<std::int64_t> optional_int(const Statement& row, int index) {
-  if (row.column_is_null(index)) {
-    return std::nullopt;
-  }
-  return row.column_int(index);
-}
-
-TokenRecord token_from_row(const Statement& row) {
-  return TokenRecord{std::string(row.column_text(0)),
-                     std::string(row.column_text(1)),
-                     std::string(row.column_text(2)),
-                     std::string(row.column_text(3)),
-                     row.column_int(4),
-                     optional_int(row, 5),
-                     optional_int(row, 6)};
-}
-
-UserRecord user_from_row(const Statement& row) {
-  return UserRecord{std::string(row.column_text(0)), std::string(row.column_text(1)),
-                    std::string(row.column_text(2)), row.column_int(3)};
-}
 
 }  // namespace
 
@@ -118,7 +95,7 @@ Status SqliteAccountStore::add_user(const UserRecord& user) {
 
 Result<std::optional<UserRecord>> SqliteAccountStore::user(std::string_view name) {
   std::lock_guard lock(db_.mutex());
-  auto q = db_.prepare("SELECT name, role, password_hash, created_us FROM users WHERE name = ?1");
+  auto q = db_.prepare(fmt::format("SELECT {} FROM users WHERE name = ?1", kUserColumns));
   if (!q) {
     return q.failure();
   }
@@ -132,7 +109,7 @@ Result<std::optional<UserRecord>> SqliteAccountStore::user(std::string_view name
 
 Result<std::vector<UserRecord>> SqliteAccountStore::users() {
   std::lock_guard lock(db_.mutex());
-  auto q = db_.prepare("SELECT name, role, password_hash, created_us FROM users ORDER BY name");
+  auto q = db_.prepare(fmt::format("SELECT {} FROM users ORDER BY name", kUserColumns));
   if (!q) {
     return q.failure();
   }
@@ -265,8 +242,7 @@ Status SqliteAccountStore::revoke_token(std::string_view id) {
 Status SqliteAccountStore::add_web_session(const WebSessionRecord& session) {
   std::lock_guard lock(db_.mutex());
   auto q = db_.prepare(
-      "INSERT INTO web_sessions (id_hash, user, csrf_token, created_us, expires_us)"
-      " VALUES (?1, ?2, ?3, ?4, ?5)");
+      fmt::format("INSERT INTO web_sessions ({}) VALUES (?1, ?2, ?3, ?4, ?5)", kWebSessionColumns));
   if (!q) {
     return q.failure();
   }
@@ -278,19 +254,14 @@ Status SqliteAccountStore::add_web_session(const WebSessionRecord& session) {
 Result<std::optional<WebSessionRecord>> SqliteAccountStore::web_session(std::string_view id_hash,
                                                                         std::int64_t now_us) {
   std::lock_guard lock(db_.mutex());
-  auto q = db_.prepare(
-      "SELECT id_hash, user, csrf_token, created_us, expires_us FROM web_sessions"
-      " WHERE id_hash = ?1 AND expires_us > ?2");
+  auto q = db_.prepare(fmt::format(
+      "SELECT {} FROM web_sessions WHERE id_hash = ?1 AND expires_us > ?2", kWebSessionColumns));
   if (!q) {
     return q.failure();
   }
   q->bind(1, id_hash).bind(2, now_us);
   std::optional<WebSessionRecord> found;
-  if (Status s = q->each_row([&](const Statement& row) {
-        found =
-            WebSessionRecord{std::string(row.column_text(0)), std::string(row.column_text(1)),
-                             std::string(row.column_text(2)), row.column_int(3), row.column_int(4)};
-      });
+  if (Status s = q->each_row([&](const Statement& row) { found = web_session_from_row(row); });
       !s) {
     return s.failure();
   }
@@ -323,7 +294,7 @@ Result<std::size_t> SqliteAccountStore::purge_web_sessions(std::int64_t now_us) 
 Status SqliteAccountStore::audit(const AuditEntry& entry) {
   std::lock_guard lock(db_.mutex());
   auto q = db_.prepare(
-      "INSERT INTO audit_log (ts_us, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+      fmt::format("INSERT INTO audit_log ({}) VALUES (?1, ?2, ?3, ?4, ?5)", kAuditColumns));
   if (!q) {
     return q.failure();
   }
@@ -335,17 +306,14 @@ Status SqliteAccountStore::audit(const AuditEntry& entry) {
 Result<std::vector<AuditEntry>> SqliteAccountStore::audit_log(std::size_t limit) {
   std::lock_guard lock(db_.mutex());
   auto q = db_.prepare(
-      "SELECT ts_us, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT ?1");
+      fmt::format("SELECT {} FROM audit_log ORDER BY seq DESC LIMIT ?1", kAuditColumns));
   if (!q) {
     return q.failure();
   }
   q->bind(1, static_cast<std::int64_t>(limit));
   std::vector<AuditEntry> entries;
-  if (Status s = q->each_row([&](const Statement& row) {
-        entries.push_back(AuditEntry{
-            row.column_int(0), std::string(row.column_text(1)), std::string(row.column_text(2)),
-            std::string(row.column_text(3)), std::string(row.column_text(4))});
-      });
+  if (Status s =
+          q->each_row([&](const Statement& row) { entries.push_back(audit_entry_from_row(row)); });
       !s) {
     return s.failure();
   }

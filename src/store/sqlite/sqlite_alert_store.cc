@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "store/alert_rows.h"
+
 namespace mitsu::store::sqlite {
 namespace {
 
@@ -36,9 +38,6 @@ CREATE TABLE alert_outbox (
 CREATE INDEX alert_outbox_due ON alert_outbox(sink, next_us) WHERE delivered_us IS NULL;
 )sql"},
 };
-
-constexpr std::string_view kColumns =
-    "id, rule, severity, key, title, detail, first_us, last_us, count, acked_by, acked_us";
 
 }  // namespace
 
@@ -119,29 +118,13 @@ Result<std::uint64_t> SqliteAlertStore::raised_since(std::string_view rule, std:
 Result<std::vector<AlertRecord>> SqliteAlertStore::select(std::string_view where_and_order,
                                                           std::int64_t parameter) {
   std::lock_guard lock(db_.mutex());
-  auto q = db_.prepare(fmt::format("SELECT {} FROM alerts {}", kColumns, where_and_order));
+  auto q = db_.prepare(fmt::format("SELECT {} FROM alerts {}", kAlertColumns, where_and_order));
   if (!q) {
     return q.failure();
   }
   q->bind(1, parameter);
   std::vector<AlertRecord> out;
-  if (Status s = q->each_row([&](const Statement& row) {
-        AlertRecord a;
-        a.id = row.column_int(0);
-        a.rule = row.column_text(1);
-        a.severity = row.column_text(2);
-        a.key = row.column_text(3);
-        a.title = row.column_text(4);
-        a.detail = row.column_text(5);
-        a.first_us = row.column_int(6);
-        a.last_us = row.column_int(7);
-        a.count = row.column_int(8);
-        a.acked_by = row.column_is_null(9) ? "" : std::string(row.column_text(9));
-        if (!row.column_is_null(10)) {
-          a.acked_us = row.column_int(10);
-        }
-        out.push_back(std::move(a));
-      });
+  if (Status s = q->each_row([&](const Statement& row) { out.push_back(alert_from_row(row)); });
       !s) {
     return s.failure();
   }
@@ -189,19 +172,17 @@ Status SqliteAlertStore::acknowledge(std::int64_t id, std::string_view user, std
 Result<std::vector<OutboxItem>> SqliteAlertStore::due(std::string_view sink, std::int64_t now_us,
                                                       std::size_t limit) {
   std::lock_guard lock(db_.mutex());
-  auto q = db_.prepare(
-      "SELECT id, alert_id, sink, attempts FROM alert_outbox"
-      " WHERE sink = ?1 AND delivered_us IS NULL AND next_us <= ?2 ORDER BY id LIMIT ?3");
+  auto q = db_.prepare(fmt::format(
+      "SELECT {} FROM alert_outbox"
+      " WHERE sink = ?1 AND delivered_us IS NULL AND next_us <= ?2 ORDER BY id LIMIT ?3",
+      kOutboxColumns));
   if (!q) {
     return q.failure();
   }
   q->bind(1, sink).bind(2, now_us).bind(3, static_cast<std::int64_t>(limit));
   std::vector<OutboxItem> out;
-  if (Status s = q->each_row([&](const Statement& row) {
-        out.push_back(OutboxItem{row.column_int(0), row.column_int(1),
-                                 std::string(row.column_text(2)),
-                                 static_cast<int>(row.column_int(3))});
-      });
+  if (Status s =
+          q->each_row([&](const Statement& row) { out.push_back(outbox_item_from_row(row)); });
       !s) {
     return s.failure();
   }

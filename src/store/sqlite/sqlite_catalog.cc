@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/clock.h"
+#include "store/catalog_fold.h"
 
 namespace mitsu::store::sqlite {
 namespace {
@@ -128,43 +129,6 @@ INSERT INTO event_claims (id) SELECT id FROM events ORDER BY id;
     kJobTimes,
 };
 
-constexpr std::string_view kSessionColumns =
-    "id, sensor, site, protocol, src_ip, src_port, dst_port, device_type, vendor, model, "
-    "started_us, last_seen_us, ended_us, events, login_attempts, logins_succeeded, commands, "
-    "exploits, downloads, uploads";
-
-SessionRecord session_from_row(const Statement& row) {
-  SessionRecord s;
-  s.id = row.column_text(0);
-  s.sensor = row.column_text(1);
-  s.site = row.column_text(2);
-  s.protocol = row.column_text(3);
-  s.src_ip = row.column_text(4);
-  s.src_port = static_cast<int>(row.column_int(5));
-  s.dst_port = static_cast<int>(row.column_int(6));
-  s.device_type = row.column_text(7);
-  s.vendor = row.column_text(8);
-  s.model = row.column_text(9);
-  s.started_us = row.column_int(10);
-  s.last_seen_us = row.column_int(11);
-  if (!row.column_is_null(12)) {
-    s.ended_us = row.column_int(12);
-  }
-  s.events = row.column_int(13);
-  s.login_attempts = row.column_int(14);
-  s.logins_succeeded = row.column_int(15);
-  s.commands = row.column_int(16);
-  s.exploits = row.column_int(17);
-  s.downloads = row.column_int(18);
-  s.uploads = row.column_int(19);
-  return s;
-}
-
-bool delivers_sample(const Event& event) {
-  return !event.sha256.empty() && (event.action == "file.upload" ||
-                                   (event.action == "file.download" && event.outcome == "success"));
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(SqliteDatabase& db) {
@@ -256,51 +220,8 @@ Result<std::vector<bool>> SqliteCatalog::claim_events(std::span<const std::strin
 }
 
 Status SqliteCatalog::apply(std::span<const Event* const> fresh_events) {
-  std::map<std::string_view, SessionRecord> sessions;
-  std::map<std::string_view, SensorRecord> sensors;
-  std::map<std::uint32_t, std::string_view> as_names;
-  for (const Event* event : fresh_events) {
-    if (event->asn != 0 && !event->as_org.empty()) {
-      as_names[event->asn] = event->as_org;
-    }
-    auto [sensor, new_sensor] = sensors.try_emplace(event->sensor);
-    if (new_sensor) {
-      sensor->second = {event->sensor, event->site, event->ts_us, event->ts_us, 0};
-    }
-    sensor->second.first_seen_us = std::min(sensor->second.first_seen_us, event->ts_us);
-    sensor->second.last_seen_us = std::max(sensor->second.last_seen_us, event->ts_us);
-    ++sensor->second.events;
-
-    if (event->session_id.empty()) {
-      continue;
-    }
-    auto [it, inserted] = sessions.try_emplace(event->session_id);
-    SessionRecord& s = it->second;
-    if (inserted) {
-      s = {event->session_id, event->sensor,   event->site,     event->protocol,
-           event->src_ip,     event->src_port, event->dst_port, event->device_type,
-           event->vendor,     event->model,    event->ts_us,    event->ts_us};
-    }
-    s.started_us = std::min(s.started_us, event->ts_us);
-    s.last_seen_us = std::max(s.last_seen_us, event->ts_us);
-    ++s.events;
-    const std::string& action = event->action;
-    if (action == "session.close") {
-      s.ended_us = std::max(s.ended_us.value_or(event->ts_us), event->ts_us);
-    } else if (action == "login.attempt") {
-      ++s.login_attempts;
-      s.logins_succeeded += event->outcome == "success" ? 1 : 0;
-    } else if (action == "command") {
-      ++s.commands;
-    } else if (action == "exploit") {
-      ++s.exploits;
-    } else if (action == "file.download") {
-      ++s.downloads;
-    } else if (action == "file.upload") {
-      ++s.uploads;
-    }
-  }
-
+  CatalogFold fold = fold_catalog(fresh_events);
+  const auto& [sessions, sensors, as_names, deliveries] = fold;
   std::lock_guard lock(db_.mutex());
   for (const auto& [id, s] : sessions) {
     Statement& q = upsert_session_;
@@ -330,10 +251,7 @@ Status SqliteCatalog::apply(std::span<const Event* const> fresh_events) {
       return status;
     }
   }
-  for (const Event* event : fresh_events) {
-    if (!delivers_sample(*event)) {
-      continue;
-    }
+  for (const Event* event : deliveries) {
     upsert_sample_.bind(1, event->sha256).bind(3, event->ts_us);
     if (event->file_size >= 0) {
       upsert_sample_.bind(2, event->file_size);

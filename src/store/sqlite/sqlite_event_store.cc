@@ -3,7 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <variant>
+
+#include "store/event_rows.h"
 
 namespace mitsu::store::sqlite {
 namespace {
@@ -65,32 +66,6 @@ std::int64_t digest_of(std::string_view raw) {
   return static_cast<std::int64_t>(h);
 }
 
-constexpr std::string_view kColumns =
-    "id, ts_us, action, sensor, site, session_id, protocol, src_ip, src_port, dst_port, "
-    "device_type, body, country, asn, sha256";
-
-// Columns not kept in the table (vendor, model, outcome, file fields) live in the body; a query
-// result carries the body for them.
-Event event_from_row(const Statement& row) {
-  Event event;
-  event.id = row.column_text(0);
-  event.ts_us = row.column_int(1);
-  event.action = row.column_text(2);
-  event.sensor = row.column_text(3);
-  event.site = row.column_text(4);
-  event.session_id = row.column_text(5);
-  event.protocol = row.column_text(6);
-  event.src_ip = row.column_text(7);
-  event.src_port = row.column_is_null(8) ? -1 : static_cast<int>(row.column_int(8));
-  event.dst_port = row.column_is_null(9) ? -1 : static_cast<int>(row.column_int(9));
-  event.device_type = row.column_text(10);
-  event.body = row.column_text(11);
-  event.country = row.column_text(12);
-  event.asn = static_cast<std::uint32_t>(row.column_int(13));
-  event.sha256 = row.column_text(14);
-  return event;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::open(SqliteDatabase& db) {
@@ -101,7 +76,7 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::open(SqliteDatabase&
   auto insert =
       db.prepare(fmt::format("INSERT OR IGNORE INTO events ({}) VALUES (?1, ?2, ?3, "
                              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                             kColumns));
+                             kEventColumns));
   auto quarantine = db.prepare(
       "INSERT INTO rejected_events (received_us, code, reason, raw, digest)"
       " SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS"
@@ -160,59 +135,9 @@ Status SqliteEventStore::quarantine(std::string_view raw, const Rejection& why,
   return quarantine_.run();
 }
 
-namespace {
-
-// The WHERE clause of an event query, with its values in parameter order.
-struct EventFilter {
-  std::string sql = " WHERE 1";
-  std::vector<std::variant<std::string, std::int64_t>> values;
-
-  explicit EventFilter(const EventQuery& query) {
-    auto add = [&](std::string_view condition, auto value) {
-      values.emplace_back(value);
-      sql += fmt::format(" AND {} ?{}", condition, values.size());
-    };
-    auto text = [&](const std::optional<std::string>& value, std::string_view column) {
-      if (value) {
-        add(fmt::format("{} =", column), *value);
-      }
-    };
-    text(query.action, "action");
-    text(query.session_id, "session_id");
-    text(query.src_ip, "src_ip");
-    text(query.sensor, "sensor");
-    text(query.site, "site");
-    text(query.protocol, "protocol");
-    text(query.sha256, "sha256");
-    if (query.since_us) {
-      add("ts_us >=", *query.since_us);
-    }
-    if (query.until_us) {
-      add("ts_us <", *query.until_us);
-    }
-  }
-
-  void bind(Statement& statement) const {
-    int index = 0;
-    for (const auto& value : values) {
-      std::visit([&](const auto& v) { statement.bind(++index, v); }, value);
-    }
-  }
-};
-
-}  // namespace
-
 Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
-  EventFilter filter(query);
-  std::string_view order = query.oldest_first ? "ASC" : "DESC";
-  if (query.after) {  // the same order as ORDER BY, so pages neither overlap nor skip
-    filter.values.emplace_back(query.after->ts_us);
-    filter.values.emplace_back(query.after->id);
-    filter.sql += fmt::format(" AND (ts_us, id) {} (?{}, ?{})", query.oldest_first ? ">" : "<",
-                              filter.values.size() - 1, filter.values.size());
-  }
-  std::string sql = fmt::format("SELECT {} FROM events{} ORDER BY ts_us {}, id {} LIMIT {}",
-                                kColumns, filter.sql, order, order, query.limit);
+  EventFilter filter(query, "?");
+  std::string sql = filter.page_sql(query);
   std::lock_guard lock(db_.mutex());
   auto statement = db_.prepare(sql);
   if (!statement) {
@@ -229,9 +154,9 @@ Result<std::vector<Event>> SqliteEventStore::query(const EventQuery& query) {
 }
 
 Result<std::uint64_t> SqliteEventStore::count(const EventQuery& query) {
-  EventFilter filter(query);
+  EventFilter filter(query, "?");
   std::lock_guard lock(db_.mutex());
-  auto statement = db_.prepare(fmt::format("SELECT count(*) FROM events{}", filter.sql));
+  auto statement = db_.prepare(fmt::format("SELECT count(*) FROM events{}", filter.where()));
   if (!statement) {
     return statement.failure();
   }
@@ -289,7 +214,6 @@ Status SqliteEventStore::scan(std::size_t batch_size,
   if (!select) {
     return select.failure();
   }
-  // The body has every field; the enrichment lives in columns beside it.
   EventParser parser;
   std::int64_t after = 0;
   while (true) {
@@ -299,14 +223,9 @@ Status SqliteEventStore::scan(std::size_t batch_size,
     Status status = select->each_row([&](const Statement& r) {
       after = r.column_int(0);
       Event e;
-      Rejection why;
-      if (!parser.parse(r.column_text(1), e, why)) {
-        parse_error = why.detail;
-        return;
+      if (scanned_event_from_row(parser, r, e, parse_error)) {
+        events.push_back(std::move(e));
       }
-      e.country = r.column_text(2);
-      e.asn = static_cast<std::uint32_t>(r.column_int(3));
-      events.push_back(std::move(e));
     });
     if (!status) {
       return status;

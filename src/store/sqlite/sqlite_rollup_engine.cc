@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 
+#include "store/cube_rows.h"
+
 namespace mitsu::store::sqlite {
 namespace {
 
@@ -22,28 +24,6 @@ CREATE TABLE rollup_state (
 ) WITHOUT ROWID;
 )sql"},
 };
-
-std::string sql_name(std::string_view name) {
-  return fmt::format("\"{}\"", name);
-}
-
-std::string table_of(const CubeSpec& cube) {
-  return sql_name(fmt::format("rollup_{}", cube.name));
-}
-
-Statement& bind_value(Statement& q, int index, const CubeValue& value) {
-  if (const auto* n = std::get_if<std::int64_t>(&value)) {
-    return q.bind(index, *n);
-  }
-  return q.bind(index, std::get<std::string>(value));
-}
-
-CubeValue column_value(const Statement& r, int index, CubeColumnType type) {
-  if (type == CubeColumnType::kInteger) {
-    return r.column_int(index);
-  }
-  return std::string(r.column_text(index));
-}
 
 Status drop_legacy_tables(SqliteDatabase& db) {
   auto legacy = db.query_int(
@@ -67,7 +47,7 @@ Status drop_legacy_tables(SqliteDatabase& db) {
   }
   return db.run([&]() -> Status {
     for (const std::string& t : tables) {
-      if (Status s = db.exec(fmt::format("DROP TABLE {}", sql_name(t))); !s) {
+      if (Status s = db.exec(fmt::format("DROP TABLE {}", cube_sql_name(t))); !s) {
         return s;
       }
     }
@@ -85,49 +65,44 @@ struct SqliteRollupEngine::Impl {
 
   explicit Impl(SqliteDatabase& d) : db(d) {}
 
-  const CubeColumn* column(const CubeSpec& cube, std::string_view name) const {
-    auto it = std::find_if(cube.dims.begin(), cube.dims.end(),
-                           [&](const CubeColumn& c) { return c.name == name; });
-    return it == cube.dims.end() ? nullptr : &*it;
-  }
-
   Status prepare_cube(const CubeSpec& cube) {
     std::vector<std::string> columns, dims, params, conditions, updates, measures;
     for (std::size_t i = 0; i < cube.dims.size(); ++i) {
       const CubeColumn& c = cube.dims[i];
-      columns.push_back(fmt::format("{} {} NOT NULL", sql_name(c.name),
+      columns.push_back(fmt::format("{} {} NOT NULL", cube_sql_name(c.name),
                                     c.type == CubeColumnType::kInteger ? "INTEGER" : "TEXT"));
-      dims.push_back(sql_name(c.name));
+      dims.push_back(cube_sql_name(c.name));
       params.push_back(fmt::format("?{}", i + 1));
-      conditions.push_back(fmt::format("{} = ?{}", sql_name(c.name), i + 1));
+      conditions.push_back(fmt::format("{} = ?{}", cube_sql_name(c.name), i + 1));
     }
     for (std::size_t m = 0; m < cube.measures.size(); ++m) {
-      measures.push_back(sql_name(cube.measures[m]));
+      measures.push_back(cube_sql_name(cube.measures[m]));
       columns.push_back(fmt::format("{} INTEGER NOT NULL", measures.back()));
       params.push_back(fmt::format("?{}", cube.dims.size() + m + 1));
       updates.push_back(fmt::format("{0} = {0} + excluded.{0}", measures.back()));
     }
     std::string create =
         fmt::format("CREATE TABLE IF NOT EXISTS {} ({}, PRIMARY KEY ({})) WITHOUT ROWID;",
-                    table_of(cube), fmt::join(columns, ", "), fmt::join(dims, ", "));
+                    cube_table(cube), fmt::join(columns, ", "), fmt::join(dims, ", "));
     if (!cube.index.empty()) {
       std::vector<std::string> index;
       for (const std::string& d : cube.index) {
-        index.push_back(sql_name(d));
+        index.push_back(cube_sql_name(d));
       }
-      create += fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} ({});",
-                            sql_name(fmt::format("rollup_{}_by_{}", cube.name, cube.index.front())),
-                            table_of(cube), fmt::join(index, ", "));
+      create +=
+          fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} ({});",
+                      cube_sql_name(fmt::format("rollup_{}_by_{}", cube.name, cube.index.front())),
+                      cube_table(cube), fmt::join(index, ", "));
     }
     if (Status s = db.exec(create); !s) {
       return s;
     }
     auto up = db.prepare(
         fmt::format("INSERT INTO {} ({}, {}) VALUES ({}) ON CONFLICT DO UPDATE SET {} RETURNING {}",
-                    table_of(cube), fmt::join(dims, ", "), fmt::join(measures, ", "),
+                    cube_table(cube), fmt::join(dims, ", "), fmt::join(measures, ", "),
                     fmt::join(params, ", "), fmt::join(updates, ", "), fmt::join(measures, ", ")));
     auto del = db.prepare(
-        fmt::format("DELETE FROM {} WHERE {}", table_of(cube), fmt::join(conditions, " AND ")));
+        fmt::format("DELETE FROM {} WHERE {}", cube_table(cube), fmt::join(conditions, " AND ")));
     if (!up || !del) {
       return Error{up ? del.error() : up.error()};
     }
@@ -137,19 +112,15 @@ struct SqliteRollupEngine::Impl {
   }
 
   Status add(const CubeDelta& delta) {
-    if (delta.cube >= cubes.size()) {
-      return Error{fmt::format("rollups: no cube {}", delta.cube)};
+    if (Status s = check_cube_delta(cubes, delta); !s) {
+      return s;
     }
-    const CubeSpec& cube = cubes[delta.cube];
-    if (delta.key.size() != cube.dims.size() || delta.amounts.size() != cube.measures.size()) {
-      return Error{fmt::format("rollups: a delta does not fit cube {}", cube.name)};
-    }
-    if (std::all_of(delta.amounts.begin(), delta.amounts.end(), [](auto n) { return n == 0; })) {
+    if (cube_delta_is_empty(delta)) {
       return {};
     }
     Statement& q = upsert[delta.cube];
     for (std::size_t i = 0; i < delta.key.size(); ++i) {
-      bind_value(q, static_cast<int>(i + 1), delta.key[i]);
+      bind_cube_value(q, static_cast<int>(i + 1), delta.key[i]);
     }
     for (std::size_t m = 0; m < delta.amounts.size(); ++m) {
       q.bind(static_cast<int>(delta.key.size() + m + 1), delta.amounts[m]);
@@ -169,64 +140,9 @@ struct SqliteRollupEngine::Impl {
     }
     Statement& d = erase[delta.cube];
     for (std::size_t i = 0; i < delta.key.size(); ++i) {
-      bind_value(d, static_cast<int>(i + 1), delta.key[i]);
+      bind_cube_value(d, static_cast<int>(i + 1), delta.key[i]);
     }
     return d.run();
-  }
-
-  // The SQL of a read, with its parameters; names are checked against the cube's columns.
-  Result<std::string> read_sql(const CubeRead& read, std::vector<CubeValue>& params) const {
-    const CubeSpec& cube = cubes[read.cube];
-    if (std::find(cube.measures.begin(), cube.measures.end(), read.measure) ==
-        cube.measures.end()) {
-      return Error{fmt::format("rollups: cube {} has no measure {}", cube.name, read.measure)};
-    }
-    std::vector<std::string> groups, conditions;
-    for (const std::string& g : read.group_by) {
-      if (column(cube, g) == nullptr) {
-        return Error{fmt::format("rollups: cube {} has no dimension {}", cube.name, g)};
-      }
-      groups.push_back(sql_name(g));
-    }
-    auto condition = [&](const std::string& dim, std::string_view op, CubeValue value) -> Status {
-      if (column(cube, dim) == nullptr) {
-        return Error{fmt::format("rollups: cube {} has no dimension {}", cube.name, dim)};
-      }
-      params.push_back(std::move(value));
-      conditions.push_back(fmt::format("{} {} ?{}", sql_name(dim), op, params.size()));
-      return {};
-    };
-    for (const CubeFilter& f : read.filters) {
-      if (Status s = condition(f.dim, "=", f.value); !s) {
-        return s.failure();
-      }
-    }
-    if (!read.range_dim.empty() && read.from) {
-      if (Status s = condition(read.range_dim, ">=", *read.from); !s) {
-        return s.failure();
-      }
-    }
-    if (!read.range_dim.empty() && read.to) {
-      if (Status s = condition(read.range_dim, "<", *read.to); !s) {
-        return s.failure();
-      }
-    }
-    std::string sql =
-        fmt::format("SELECT {}{}sum({}) FROM {}", fmt::join(groups, ", "),
-                    groups.empty() ? "" : ", ", sql_name(read.measure), table_of(cube));
-    if (!conditions.empty()) {
-      sql += fmt::format(" WHERE {}", fmt::join(conditions, " AND "));
-    }
-    if (!groups.empty()) {
-      sql += fmt::format(" GROUP BY {}", fmt::join(groups, ", "));
-    }
-    if (read.limit > 0) {
-      sql += fmt::format(" ORDER BY {} DESC{}{} LIMIT {}", groups.size() + 1,
-                         groups.empty() ? "" : ", ", fmt::join(groups, ", "), read.limit);
-    } else if (!groups.empty()) {
-      sql += fmt::format(" ORDER BY {}", fmt::join(groups, ", "));
-    }
-    return sql;
   }
 };
 
@@ -329,39 +245,24 @@ Status SqliteRollupEngine::write(const RollupBatch& batch) {
 
 Result<std::vector<CubeRow>> SqliteRollupEngine::read(const CubeRead& read) {
   Impl& impl = *impl_;
-  if (read.cube >= impl.cubes.size()) {
-    return Error{fmt::format("rollups: no cube {}", read.cube)};
-  }
-  const CubeSpec& cube = impl.cubes[read.cube];
-  std::vector<CubeValue> params;
-  auto sql = impl.read_sql(read, params);
+  auto sql = cube_read_sql(impl.cubes, read, "?");
   if (!sql) {
     return sql.failure();
   }
-  std::vector<CubeColumnType> types;
-  for (const std::string& g : read.group_by) {
-    types.push_back(impl.column(cube, g)->type);
-  }
   std::lock_guard lock(impl.db.mutex());
-  auto q = impl.db.prepare(*sql);
+  auto q = impl.db.prepare(sql->sql);
   if (!q) {
     return q.failure();
   }
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    bind_value(*q, static_cast<int>(i + 1), params[i]);
+  for (std::size_t i = 0; i < sql->params.size(); ++i) {
+    bind_cube_value(*q, static_cast<int>(i + 1), sql->params[i]);
   }
   std::vector<CubeRow> out;
-  int sum = static_cast<int>(types.size());
   Status s = q->each_row([&](const Statement& r) {
-    if (r.column_is_null(sum)) {
-      return;  // a sum over no rows
-    }
     CubeRow row;
-    for (int i = 0; i < sum; ++i) {
-      row.key.push_back(column_value(r, i, types[static_cast<std::size_t>(i)]));
+    if (cube_read_row(r, sql->types, row)) {
+      out.push_back(std::move(row));
     }
-    row.counts.push_back(r.column_int(sum));
-    out.push_back(std::move(row));
   });
   if (!s) {
     return s.failure();
@@ -375,32 +276,13 @@ Result<std::vector<CubeRow>> SqliteRollupEngine::rows(std::size_t cube_index) {
     return Error{fmt::format("rollups: no cube {}", cube_index)};
   }
   const CubeSpec& cube = impl.cubes[cube_index];
-  std::vector<std::string> dims, measures;
-  for (const CubeColumn& c : cube.dims) {
-    dims.push_back(sql_name(c.name));
-  }
-  for (const std::string& m : cube.measures) {
-    measures.push_back(sql_name(m));
-  }
   std::lock_guard lock(impl.db.mutex());
-  auto q = impl.db.prepare(fmt::format("SELECT {}, {} FROM {} ORDER BY {}", fmt::join(dims, ", "),
-                                       fmt::join(measures, ", "), table_of(cube),
-                                       fmt::join(dims, ", ")));
+  auto q = impl.db.prepare(cube_rows_sql(cube));
   if (!q) {
     return q.failure();
   }
   std::vector<CubeRow> out;
-  Status s = q->each_row([&](const Statement& r) {
-    CubeRow row;
-    int i = 0;
-    for (const CubeColumn& c : cube.dims) {
-      row.key.push_back(column_value(r, i++, c.type));
-    }
-    for (std::size_t m = 0; m < cube.measures.size(); ++m) {
-      row.counts.push_back(r.column_int(i++));
-    }
-    out.push_back(std::move(row));
-  });
+  Status s = q->each_row([&](const Statement& r) { out.push_back(cube_row_from(r, cube)); });
   if (!s) {
     return s.failure();
   }
@@ -412,7 +294,7 @@ Status SqliteRollupEngine::rebuild(const std::function<Status()>& refill) {
   return impl.db.run([&]() -> Status {
     std::string wipe = "DELETE FROM rollup_state;";
     for (const CubeSpec& cube : impl.cubes) {
-      wipe += fmt::format("DELETE FROM {};", table_of(cube));
+      wipe += fmt::format("DELETE FROM {};", cube_table(cube));
     }
     if (Status s = impl.db.exec(wipe); !s) {
       return s;
